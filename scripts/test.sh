@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh Debian machine (root), builds everything, and runs every
+# test project, one after another (the integration tests drive processes in network namespaces and
+# must not compete with each other for the two cores).
+# Usage: scripts/test.sh [--no-install] [--filter EXPR] [PROJECT...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+install=true filter="" projects=()
+while (($#)); do
+  case $1 in
+    --no-install) install=false ;;
+    --filter) filter=$2; shift ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    *) projects+=("$1") ;;
+  esac
+  shift
+done
+
+need=(wireguard-go wireguard-tools iperf3 iproute2 iputils-ping netcat-openbsd clang zlib1g-dev linux-libc-dev procps)
+if $install; then
+  missing=()
+  for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if ((${#missing[@]})); then
+    echo "test.sh: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+[[ -e /dev/net/tun ]] || { mkdir -p /dev/net && mknod /dev/net/tun c 10 200 && chmod 0666 /dev/net/tun; }
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+scripts/build.sh
+export MESHPORTS_NODE=$root/artifacts/bin/meshports-node
+export MESHPORTS_COORDINATOR=$root/artifacts/bin/meshports-coordinator
+export MESHCTL=$root/artifacts/bin/meshctl
+
+dotnet build MeshPorts.sln -c Release -warnaserror
+
+if ((${#projects[@]} == 0)); then
+  mapfile -t projects < <(ls tests/*/*.Tests.csproj)
+fi
+passed=0 failed=0 skipped=0 status=0
+log=$(mktemp)
+for p in "${projects[@]}"; do
+  echo "=== $p"
+  args=(test "$p" -c Release --no-build --logger "console;verbosity=normal")
+  [[ -n $filter ]] && args+=(--filter "$filter")
+  if ! dotnet "${args[@]}" 2>&1 | tee "$log"; then status=1; fi
+  # "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, Duration: ..." (or "Failed!  - ...")
+  line=$(grep -E '^(Passed|Failed)! +- Failed: ' "$log" | tail -1 || true)
+  if [[ -z $line ]]; then
+    echo "test.sh: $p produced no test summary (build or host failure)"; status=1; failed=$((failed + 1)); continue
+  fi
+  f=$(sed -E 's/.*Failed: +([0-9]+),.*/\1/' <<<"$line")
+  ps=$(sed -E 's/.*Passed: +([0-9]+),.*/\1/' <<<"$line")
+  s=$(sed -E 's/.*Skipped: +([0-9]+),.*/\1/' <<<"$line")
+  passed=$((passed + ps)) failed=$((failed + f)) skipped=$((skipped + s))
+done
+rm -f "$log"
+echo
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+((failed == 0 && skipped == 0)) || status=1
+exit $status
