@@ -1,0 +1,33 @@
+namespace MeshPorts.WireGuard;
+
+public enum DropReason
+{
+    None,
+    TooShort,
+    InvalidSize,
+    UnknownType,
+    BadMac1,
+    CookieRequired,
+    RateLimited,
+    UnknownPeer,
+    DecryptFailed,
+    StaleTimestamp,
+    UnknownIndex,
+    Replay,
+    KeyExpired,
+    NoPrivateKey,
+    NoEndpoint,
+    QueueFull,
+
+    /// <summary>A second valid initiation from the same peer within 20 ms.</summary>
+    HandshakeFlood,
+
+    /// <summary>The caller's output buffer cannot hold the result.</summary>
+    BufferTooSmall,
+
+    /// <summary>A cookie reply for which no handshake is waiting, or that does not open.</summary>
+    UnexpectedCookie,
+
+    /// <summary>A handshake response that does not match our in-flight initiation.</summary>
+    UnexpectedResponse,
+}

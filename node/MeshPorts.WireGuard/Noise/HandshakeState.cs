@@ -1,0 +1,10 @@
+namespace MeshPorts.WireGuard.Noise;
+
+internal enum HandshakeState
+{
+    None,
+    InitiationCreated,
+    InitiationConsumed,
+    ResponseCreated,
+    ResponseConsumed,
+}

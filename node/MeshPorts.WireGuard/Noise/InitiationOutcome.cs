@@ -1,0 +1,9 @@
+namespace MeshPorts.WireGuard.Noise;
+
+internal enum InitiationOutcome
+{
+    Accepted,
+    DecryptFailed,
+    StaleTimestamp,
+    Flood,
+}
