@@ -1,0 +1,418 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Runtime.Versioning;
+using Microsoft.Extensions.Logging;
+
+namespace MeshPorts.Node.Uapi;
+
+/// <summary>
+/// Serves the WireGuard cross-platform UAPI (https://www.wireguard.com/xplatform/) on a unix stream
+/// socket, so stock wg(8) and wg-quick configure and inspect the device as they would wireguard-go.
+/// Several requests may follow each other on one connection; connections are served concurrently,
+/// but get and set are serialized against each other, as wireguard-go's ipcMutex does.
+/// </summary>
+[UnsupportedOSPlatform("windows")] // Windows uses a named pipe (\\.\pipe\WireGuard\IFNAME), not built here.
+internal sealed class UapiServer : IAsyncDisposable
+{
+    /// <summary>Where wg(8) looks for userspace implementations' sockets on Linux.</summary>
+    public const string DefaultSocketDirectory = "/var/run/wireguard";
+
+    /// <summary>The longest line accepted (a key line is 76 bytes; an IPv6 endpoint with scope under 80).</summary>
+    public const int MaxLineLength = 4096;
+
+    /// <summary>The largest set request accepted: thousands of peers, yet bounded memory per connection.</summary>
+    public const int MaxRequestBytes = 4 * 1024 * 1024;
+
+    /// <summary>Connections served at once; more are closed on accept.</summary>
+    public const int MaxConnections = 16;
+
+    private const UnixFileMode DirectoryMode =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+        UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+
+    private readonly IUapiDevice _device;
+    private readonly ILogger _logger;
+    private readonly Lock _deviceLock = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<Socket, Task> _connections = new();
+    private Socket? _listener;
+    private Task _acceptLoop = Task.CompletedTask;
+    private long _malformedRequests;
+    private int _stopped;
+
+    public UapiServer(string socketPath, IUapiDevice device, ILogger logger)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(socketPath);
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(logger);
+        SocketPath = socketPath;
+        _device = device;
+        _logger = logger;
+    }
+
+    public string SocketPath { get; }
+
+    /// <summary>Requests that were not valid protocol (bad framing, bad values, oversized).</summary>
+    public long MalformedRequests => Interlocked.Read(ref _malformedRequests);
+
+    /// <summary>"/var/run/wireguard/IFNAME.sock", where wg(8) looks for the interface.</summary>
+    public static string DefaultSocketPath(string interfaceName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(interfaceName);
+        if (interfaceName.Contains('/', StringComparison.Ordinal) || interfaceName is "." or "..")
+        {
+            throw new ArgumentException($"'{interfaceName}' is not an interface name.", nameof(interfaceName));
+        }
+
+        return Path.Combine(DefaultSocketDirectory, interfaceName + ".sock");
+    }
+
+    /// <summary>
+    /// Creates the socket (directory 0755 if missing, socket 0700) and starts accepting. A stale
+    /// socket file is replaced; a live one (something accepts connections on it) is an error, so two
+    /// daemons never fight over one interface.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another process is serving the socket, or already started.</exception>
+    /// <exception cref="IOException">The directory or socket file cannot be created.</exception>
+    /// <exception cref="SocketException">Binding or listening failed.</exception>
+    public void Start()
+    {
+        if (_listener is not null || Volatile.Read(ref _stopped) != 0)
+        {
+            throw new InvalidOperationException("The UAPI server was already started.");
+        }
+
+        var directory = Path.GetDirectoryName(SocketPath);
+        if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory, DirectoryMode);
+        }
+
+        if (File.Exists(SocketPath))
+        {
+            if (IsLive(SocketPath))
+            {
+                throw new InvalidOperationException(
+                    $"{SocketPath} is in use: another process serves this interface (stop it, or pick another interface name).");
+            }
+
+            File.Delete(SocketPath);
+            UapiLog.StaleSocketRemoved(_logger, SocketPath);
+        }
+
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
+
+            // wireguard-go binds under umask 077. .NET has no per-thread umask, so tighten right
+            // after bind: under any usual umask (022) nobody else could write, i.e. connect, meanwhile.
+            File.SetUnixFileMode(SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            listener.Listen(32);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+
+        _listener = listener;
+        _acceptLoop = Task.Run(() => AcceptLoopAsync(listener, _stopping.Token));
+        UapiLog.Listening(_logger, SocketPath);
+    }
+
+    /// <summary>Stops accepting, closes open connections and removes the socket file.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        var listener = _listener;
+        listener?.Dispose();
+        foreach (var socket in _connections.Keys)
+        {
+            socket.Dispose();
+        }
+
+        await _acceptLoop.ConfigureAwait(false);
+        await Task.WhenAll(_connections.Values).ConfigureAwait(false);
+        if (listener is not null)
+        {
+            try
+            {
+                File.Delete(SocketPath);
+            }
+            catch (IOException)
+            {
+                // Already gone or not ours to delete; nothing to clean.
+            }
+
+            UapiLog.Stopped(_logger, SocketPath);
+        }
+
+        _stopping.Dispose();
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private static bool IsLive(string path)
+    {
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private async Task AcceptLoopAsync(Socket listener, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // E.g. EMFILE: back off instead of spinning, and keep serving.
+                UapiLog.AcceptFailed(_logger, ex);
+                await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            if (_connections.Count >= MaxConnections)
+            {
+                UapiLog.TooManyConnections(_logger, MaxConnections);
+                client.Dispose();
+                continue;
+            }
+
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var task = ServeGuardedAsync(client, gate.Task, cancellationToken);
+            _connections[client] = task;
+            gate.SetResult();
+        }
+    }
+
+    // The gate makes sure the connection is registered before it can unregister itself.
+    private async Task ServeGuardedAsync(Socket client, Task gate, CancellationToken cancellationToken)
+    {
+        await gate.ConfigureAwait(false);
+        try
+        {
+            await ServeAsync(client, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            UapiLog.ConnectionEnded(_logger, ex);
+        }
+        catch (Exception ex)
+        {
+            // Whatever goes wrong with one client must not take the daemon down.
+            UapiLog.DeviceFailed(_logger, ex);
+        }
+        finally
+        {
+            _connections.TryRemove(client, out _);
+            client.Dispose();
+        }
+    }
+
+    private async Task ServeAsync(Socket client, CancellationToken cancellationToken)
+    {
+        using var reader = new UapiLineReader(client, MaxLineLength);
+        var output = new ArrayBufferWriter<byte>(1024);
+        try
+        {
+            while (true)
+            {
+                string? op;
+                try
+                {
+                    op = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (InvalidDataException)
+                {
+                    CountMalformed("operation line too long");
+                    return;
+                }
+
+                if (op is null)
+                {
+                    return;
+                }
+
+                bool keepOpen;
+                if (op == "get=1")
+                {
+                    keepOpen = await HandleGetAsync(reader, output, cancellationToken).ConfigureAwait(false);
+                }
+                else if (op == "set=1")
+                {
+                    keepOpen = await HandleSetAsync(reader, output, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    // Not an operation we know: like wireguard-go, there is no framing to reply within.
+                    CountMalformed("unknown operation");
+                    return;
+                }
+
+                await SendAsync(client, output, cancellationToken).ConfigureAwait(false);
+                if (!keepOpen)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            output.Clear();
+        }
+    }
+
+    private async Task<bool> HandleGetAsync(UapiLineReader reader, ArrayBufferWriter<byte> output, CancellationToken cancellationToken)
+    {
+        string? blank;
+        try
+        {
+            blank = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException)
+        {
+            blank = null;
+        }
+
+        if (blank is not { Length: 0 })
+        {
+            CountMalformed("get=1 not followed by an empty line");
+            UapiWriter.WriteStatus(output, UapiErrno.Invalid);
+            return false;
+        }
+
+        UapiDeviceSnapshot snapshot;
+        try
+        {
+            lock (_deviceLock)
+            {
+                snapshot = _device.Snapshot();
+            }
+        }
+        catch (Exception ex)
+        {
+            UapiLog.DeviceFailed(_logger, ex);
+            UapiWriter.WriteStatus(output, UapiErrno.IO);
+            return true;
+        }
+
+        UapiWriter.WriteGetResponse(snapshot, output);
+        return true;
+    }
+
+    private async Task<bool> HandleSetAsync(UapiLineReader reader, ArrayBufferWriter<byte> output, CancellationToken cancellationToken)
+    {
+        var lines = new List<string>();
+        long total = 0;
+        while (true)
+        {
+            string? line;
+            try
+            {
+                line = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException)
+            {
+                CountMalformed("set line too long");
+                UapiWriter.WriteStatus(output, UapiErrno.MessageTooLong);
+                return false;
+            }
+
+            if (line is null)
+            {
+                // A set cut off before its blank line is incomplete: apply none of it.
+                CountMalformed("connection closed inside a set request");
+                UapiWriter.WriteStatus(output, UapiErrno.Protocol);
+                return false;
+            }
+
+            if (line.Length == 0)
+            {
+                break;
+            }
+
+            total += line.Length + 1;
+            if (total > MaxRequestBytes)
+            {
+                CountMalformed("set request too large");
+                UapiWriter.WriteStatus(output, UapiErrno.MessageTooLong);
+                return false;
+            }
+
+            lines.Add(line);
+        }
+
+        if (!UapiParser.TryParseSet(lines, out var request, out var errno, out var error))
+        {
+            CountMalformed(error ?? "invalid set");
+            UapiLog.SetRejected(_logger, errno, error ?? "invalid set");
+            UapiWriter.WriteStatus(output, errno);
+
+            // A line without '=' means the client does not speak this protocol; stop listening to it.
+            return errno != UapiErrno.Protocol;
+        }
+
+        try
+        {
+            lock (_deviceLock)
+            {
+                errno = _device.Apply(request);
+            }
+        }
+        catch (Exception ex)
+        {
+            UapiLog.DeviceFailed(_logger, ex);
+            errno = UapiErrno.IO;
+        }
+
+        UapiLog.SetApplied(_logger, request.Peers.Count, errno);
+        UapiWriter.WriteStatus(output, errno);
+        return true;
+    }
+
+    private static async Task SendAsync(Socket client, ArrayBufferWriter<byte> output, CancellationToken cancellationToken)
+    {
+        var data = output.WrittenMemory;
+        while (!data.IsEmpty)
+        {
+            var sent = await client.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            data = data[sent..];
+        }
+
+        // Clear, not just reset: a get reply holds the private key in hex.
+        output.Clear();
+    }
+
+    private void CountMalformed(string reason)
+    {
+        Interlocked.Increment(ref _malformedRequests);
+        UapiLog.Malformed(_logger, reason);
+    }
+}
