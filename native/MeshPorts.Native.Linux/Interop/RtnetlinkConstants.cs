@@ -22,5 +22,6 @@ internal static class RtnetlinkConstants
     internal const byte RTPROT_BOOT = 3;
     internal const byte RT_SCOPE_UNIVERSE = 0;
     internal const byte RT_SCOPE_LINK = 253;
+    internal const byte RT_SCOPE_NOWHERE = 255;
     internal const byte RTN_UNICAST = 1;
 }

@@ -1,0 +1,388 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using MeshPorts.Native.Linux.Interop;
+
+namespace MeshPorts.Native.Linux;
+
+/// <summary>
+/// A dual-stack UDP socket (AF_INET6 with IPV6_V6ONLY off: IPv4 peers appear v4-mapped) that moves
+/// datagrams in batches with recvmmsg/sendmmsg. The message headers, iovecs and addresses live in
+/// native memory allocated once per socket, so the batch paths allocate nothing per packet.
+/// </summary>
+/// <remarks>
+/// Threading: <see cref="ReceiveBatch"/> must be called by one thread at a time and
+/// <see cref="SendBatch"/> by one thread at a time (each direction owns its preallocated headers);
+/// the two directions may run concurrently. <see cref="Send"/>, <see cref="Rebind"/>,
+/// <see cref="SetFwmark"/> and <see cref="Dispose"/> may be called from any thread. Dispose wakes a
+/// blocked receiver, which then returns 0; Rebind wakes it too and it carries on on the new port.
+/// </remarks>
+public sealed unsafe class UdpBatchSocket : IDisposable
+{
+    /// <summary>Default number of datagrams per recvmmsg/sendmmsg call (wireguard-go uses 128).</summary>
+    public const int DefaultMaxBatch = 128;
+
+    private readonly object _rebindLock = new();
+    private readonly BatchHeaders _receive;
+    private readonly BatchHeaders _send;
+    private BoundUdpSocket _current;
+    private uint _fwmark;
+    private int _disposed;
+    private long _sendErrors;
+
+    /// <summary>Binds [::]:<paramref name="port"/> (0 = an ephemeral port; see <see cref="LocalPort"/>).</summary>
+    /// <exception cref="NativeException">The socket cannot be created or the port is taken (EADDRINUSE).</exception>
+    public UdpBatchSocket(ushort port, int maxBatch = DefaultMaxBatch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBatch, 1024);
+        MaxBatch = maxBatch;
+        _current = BoundUdpSocket.Open(port, 0);
+        _receive = new BatchHeaders(maxBatch);
+        _send = new BatchHeaders(maxBatch);
+    }
+
+    /// <summary>The bound port, after any <see cref="Rebind"/>.</summary>
+    public ushort LocalPort => Volatile.Read(ref _current).Port;
+
+    /// <summary>Most datagrams one batch call moves.</summary>
+    public int MaxBatch { get; }
+
+    /// <summary>The SO_MARK applied to outgoing packets; 0 = none.</summary>
+    public uint Fwmark => Volatile.Read(ref _fwmark);
+
+    /// <summary>Datagrams the kernel refused to send (unreachable, filtered, too big) and that were dropped.</summary>
+    public long SendErrors => Interlocked.Read(ref _sendErrors);
+
+    /// <summary>
+    /// Blocks until at least one datagram arrives, then takes up to <c>lengths.Length</c> (capped at
+    /// <see cref="MaxBatch"/>) in one recvmmsg. Datagram i is at <c>buffer[(i * slotSize)..]</c>, is
+    /// <c>lengths[i]</c> bytes long and came from <c>sources[i]</c>. Returns the count, or 0 once disposed.
+    /// Datagrams longer than <paramref name="slotSize"/> are truncated.
+    /// </summary>
+    public int ReceiveBatch(Span<byte> buffer, int slotSize, Span<int> lengths, Span<UdpAddress> sources)
+    {
+        var slots = Math.Min(Math.Min(LinuxTun.SlotCount(buffer.Length, slotSize, lengths.Length), sources.Length), MaxBatch);
+        if (slots == 0)
+        {
+            throw new ArgumentException("sources must have room for at least one address.", nameof(sources));
+        }
+
+        if (!_receive.TryEnter())
+        {
+            return 0;
+        }
+
+        try
+        {
+            fixed (byte* p = buffer)
+            {
+                for (var i = 0; i < slots; i++)
+                {
+                    _receive.Iovecs[i].Base = p + ((nint)i * slotSize);
+                    _receive.Iovecs[i].Length = (nuint)slotSize;
+                }
+
+                while (true)
+                {
+                    if (!TryAcquire(out var socket))
+                    {
+                        return 0;
+                    }
+
+                    try
+                    {
+                        for (var i = 0; i < slots; i++)
+                        {
+                            _receive.Messages[i].Header.NameLength = (uint)sizeof(SockAddrIn6);
+                            _receive.Messages[i].Header.Flags = 0;
+                        }
+
+                        var n = LibC.RecvMMsg(socket.Fd.Fd, _receive.Messages, (uint)slots, SocketConstants.MSG_DONTWAIT, null);
+                        if (n > 0)
+                        {
+                            for (var i = 0; i < n; i++)
+                            {
+                                lengths[i] = (int)_receive.Messages[i].Length;
+                                var name = &_receive.Names[i];
+                                sources[i] = new UdpAddress(
+                                    new ReadOnlySpan<byte>(&name->Address, 16),
+                                    BinaryPrimitives.ReverseEndianness(name->PortNetworkOrder),
+                                    name->ScopeId);
+                            }
+
+                            return n;
+                        }
+
+                        var errno = Marshal.GetLastPInvokeError();
+                        if (errno == Errno.EAGAIN)
+                        {
+                            // Woken up means retired (rebind or dispose): the next TryAcquire decides which.
+                            _ = FdWait.Wait(socket.Fd.Fd, SocketConstants.POLLIN, socket.Wake.Fd);
+                        }
+                        else if (errno != Errno.EINTR)
+                        {
+                            throw new NativeException(errno, $"recvmmsg on UDP port {socket.Port}");
+                        }
+                    }
+                    finally
+                    {
+                        Release(socket);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _receive.Leave();
+        }
+    }
+
+    /// <summary>
+    /// Sends <c>lengths.Length</c> datagrams with sendmmsg, datagram i from <c>buffer[(i * slotSize)..]</c>
+    /// to <c>destinations[i]</c>. Waits while the send buffer is full. Datagrams the kernel refuses
+    /// (unreachable, filtered) are dropped and counted in <see cref="SendErrors"/>. Returns how many were sent.
+    /// </summary>
+    public int SendBatch(ReadOnlySpan<byte> buffer, int slotSize, ReadOnlySpan<int> lengths, ReadOnlySpan<UdpAddress> destinations)
+    {
+        var slots = LinuxTun.SlotCount(buffer.Length, slotSize, lengths.Length);
+        if (destinations.Length < slots)
+        {
+            throw new ArgumentException($"{slots} datagrams but only {destinations.Length} destinations.", nameof(destinations));
+        }
+
+        if (!_send.TryEnter())
+        {
+            return 0;
+        }
+
+        try
+        {
+            var sent = 0;
+            fixed (byte* p = buffer)
+            {
+                for (var start = 0; start < slots; start += MaxBatch)
+                {
+                    var count = Math.Min(MaxBatch, slots - start);
+                    for (var j = 0; j < count; j++)
+                    {
+                        var i = start + j;
+                        var length = lengths[i];
+                        if ((uint)length > (uint)slotSize)
+                        {
+                            throw new ArgumentOutOfRangeException(nameof(lengths), $"Datagram {i} is {length} bytes, larger than its {slotSize}-byte slot.");
+                        }
+
+                        _send.Iovecs[j].Base = p + ((nint)i * slotSize);
+                        _send.Iovecs[j].Length = (nuint)length;
+                        WriteName(in destinations[i], &_send.Names[j]);
+                        _send.Messages[j].Header.NameLength = (uint)sizeof(SockAddrIn6);
+                    }
+
+                    var offset = 0;
+                    while (offset < count)
+                    {
+                        if (!TryAcquire(out var socket))
+                        {
+                            return sent;
+                        }
+
+                        try
+                        {
+                            var n = LibC.SendMMsg(socket.Fd.Fd, _send.Messages + offset, (uint)(count - offset), 0);
+                            if (n > 0)
+                            {
+                                sent += n;
+                                offset += n;
+                                continue;
+                            }
+
+                            var errno = Marshal.GetLastPInvokeError();
+                            if (HandleSendError(errno, socket))
+                            {
+                                // sendmmsg reports an error only for the first message of the call:
+                                // drop that one and carry on with the rest.
+                                offset++;
+                            }
+                        }
+                        finally
+                        {
+                            Release(socket);
+                        }
+                    }
+                }
+            }
+
+            return sent;
+        }
+        finally
+        {
+            _send.Leave();
+        }
+    }
+
+    /// <summary>
+    /// Sends one datagram. Safe from any thread. Returns false if the kernel refused it (counted in
+    /// <see cref="SendErrors"/>) or the socket is disposed.
+    /// </summary>
+    public bool Send(ReadOnlySpan<byte> datagram, in UdpAddress destination)
+    {
+        SockAddrIn6 name;
+        WriteName(in destination, &name);
+        fixed (byte* p = datagram)
+        {
+            while (true)
+            {
+                if (!TryAcquire(out var socket))
+                {
+                    return false;
+                }
+
+                try
+                {
+                    var n = LibC.SendTo(socket.Fd.Fd, p, (nuint)datagram.Length, SocketConstants.MSG_DONTWAIT, &name, (uint)sizeof(SockAddrIn6));
+                    if (n >= 0)
+                    {
+                        return true;
+                    }
+
+                    if (HandleSendError(Marshal.GetLastPInvokeError(), socket))
+                    {
+                        return false;
+                    }
+                }
+                finally
+                {
+                    Release(socket);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Moves the socket to a new port (close and reopen, as <c>wg set listen-port</c> needs). The
+    /// fwmark carries over; a blocked receiver continues on the new socket. Rebinding to the current
+    /// non-zero port does nothing. If the new port cannot be bound the old socket stays in use.
+    /// </summary>
+    public void Rebind(ushort port)
+    {
+        lock (_rebindLock)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            var old = _current;
+            if (port != 0 && port == old.Port)
+            {
+                return;
+            }
+
+            var next = BoundUdpSocket.Open(port, _fwmark);
+            Volatile.Write(ref _current, next);
+            old.Dispose();
+        }
+    }
+
+    /// <summary>Sets SO_MARK (needs CAP_NET_ADMIN) so policy routing can keep tunnel traffic out of the tunnel; 0 clears it.</summary>
+    public void SetFwmark(uint mark)
+    {
+        lock (_rebindLock)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            BoundUdpSocket.SetMark(_current.Fd, mark);
+            Volatile.Write(ref _fwmark, mark);
+        }
+    }
+
+    /// <summary>Wakes a blocked receiver (it returns 0) and closes the socket.</summary>
+    public void Dispose()
+    {
+        lock (_rebindLock)
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+
+            _current.Dispose();
+            _receive.Dispose();
+            _send.Dispose();
+        }
+    }
+
+    /// <summary>The SO_MARK the kernel holds for the current socket (for tests).</summary>
+    internal int ReadKernelMark() => BoundUdpSocket.GetInt(Volatile.Read(ref _current).Fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_MARK);
+
+    /// <summary>The receive buffer size the kernel granted (for tests).</summary>
+    internal int ReadKernelReceiveBuffer() => BoundUdpSocket.GetInt(Volatile.Read(ref _current).Fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_RCVBUF);
+
+    private static void WriteName(in UdpAddress destination, SockAddrIn6* name)
+    {
+        *name = default;
+        name->Family = SocketConstants.AF_INET6;
+        name->PortNetworkOrder = BinaryPrimitives.ReverseEndianness(destination.Port);
+        name->ScopeId = destination.ScopeId;
+        destination.CopyAddressTo(new Span<byte>(&name->Address, 16));
+    }
+
+    private static void Release(BoundUdpSocket socket)
+    {
+        socket.Wake.DangerousRelease();
+        socket.Fd.DangerousRelease();
+    }
+
+    /// <summary>True if the datagram should be dropped; false to retry; throws on errors that are not about one datagram.</summary>
+    private bool HandleSendError(int errno, BoundUdpSocket socket)
+    {
+        switch (errno)
+        {
+            case Errno.EINTR:
+                return false;
+            case Errno.EAGAIN:
+                // The send buffer is full: wait for room (or for retirement, then retry on the new socket).
+                _ = FdWait.Wait(socket.Fd.Fd, SocketConstants.POLLOUT, socket.Wake.Fd);
+                return false;
+            case Errno.ENETUNREACH or Errno.EHOSTUNREACH or Errno.ENETDOWN or Errno.EPERM or Errno.EACCES
+                or Errno.EINVAL or Errno.EMSGSIZE or Errno.ENOBUFS or Errno.ENOMEM or Errno.EAFNOSUPPORT
+                or Errno.EADDRNOTAVAIL or Errno.ECONNREFUSED:
+                Interlocked.Increment(ref _sendErrors);
+                return true;
+            default:
+                throw new NativeException(errno, $"send on UDP port {socket.Port}");
+        }
+    }
+
+    /// <summary>References the current socket's fds for one call; false once disposed.</summary>
+    private bool TryAcquire(out BoundUdpSocket socket)
+    {
+        while (true)
+        {
+            socket = Volatile.Read(ref _current);
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return false;
+            }
+
+            var fdAdded = false;
+            var wakeAdded = false;
+            try
+            {
+                socket.Fd.DangerousAddRef(ref fdAdded);
+                socket.Wake.DangerousAddRef(ref wakeAdded);
+                return true;
+            }
+            catch (ObjectDisposedException)
+            {
+                if (wakeAdded)
+                {
+                    socket.Wake.DangerousRelease();
+                }
+
+                if (fdAdded)
+                {
+                    socket.Fd.DangerousRelease();
+                }
+
+                // Retired between the read and the AddRef: a rebind has already published its successor.
+                Thread.Yield();
+            }
+        }
+    }
+}
