@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+
+namespace MeshPorts.Node.Device;
+
+internal static partial class DeviceLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Interface {Name} is up (MTU {Mtu}), UDP port {Port}")]
+    public static partial void Started(ILogger logger, string name, int mtu, ushort port);
+
+    [LoggerMessage(2, LogLevel.Information, "Interface {Name} is down")]
+    public static partial void Stopped(ILogger logger, string name);
+
+    [LoggerMessage(3, LogLevel.Information, "UDP socket rebound to port {Port}")]
+    public static partial void Rebound(ILogger logger, ushort port);
+
+    [LoggerMessage(4, LogLevel.Debug, "UDP send to {Endpoint} failed: {Error}")]
+    public static partial void SendFailed(ILogger logger, string endpoint, string error);
+
+    [LoggerMessage(5, LogLevel.Error, "The {Loop} loop stopped on an unexpected error")]
+    public static partial void LoopFailed(ILogger logger, string loop, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Warning, "Under load: demanding cookies from handshake initiators")]
+    public static partial void UnderLoad(ILogger logger);
+
+    [LoggerMessage(7, LogLevel.Debug, "Peer {Peer} added")]
+    public static partial void PeerAdded(ILogger logger, string peer);
+
+    [LoggerMessage(8, LogLevel.Debug, "Peer {Peer} removed")]
+    public static partial void PeerRemoved(ILogger logger, string peer);
+
+    [LoggerMessage(9, LogLevel.Warning, "TUN write failed: {Error}")]
+    public static partial void TunWriteFailed(ILogger logger, string error);
+}

@@ -1,0 +1,22 @@
+namespace MeshPorts.Node.Io;
+
+/// <summary>
+/// The device's view of a TUN interface: IP packets in and out, moved in batches so a faster
+/// implementation (offloads, multi-queue) can slot in without touching the device.
+/// </summary>
+internal interface ITunDevice : IDisposable
+{
+    string Name { get; }
+
+    int Mtu { get; }
+
+    /// <summary>
+    /// Blocks for at least one packet, then takes what else is ready, up to <c>lengths.Length</c>.
+    /// Packet i is at <c>buffer[(i * slotSize)..]</c> with length <c>lengths[i]</c>.
+    /// Returns 0 once the device is closed.
+    /// </summary>
+    int ReadBatch(Span<byte> buffer, int slotSize, Span<int> lengths);
+
+    /// <summary>Hands one packet to the kernel. A full queue drops the packet rather than blocking.</summary>
+    void Write(ReadOnlySpan<byte> packet);
+}
