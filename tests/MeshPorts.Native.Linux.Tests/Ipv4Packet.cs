@@ -1,0 +1,59 @@
+using System.Buffers.Binary;
+using System.Net;
+
+namespace MeshPorts.Native.Linux.Tests;
+
+/// <summary>Just enough IPv4/UDP to hand-craft packets for the TUN and to recognise the kernel's.</summary>
+internal static class Ipv4Packet
+{
+    public const int HeaderLength = 20;
+    public const int UdpHeaderLength = 8;
+
+    /// <summary>An IPv4/UDP packet with a valid header checksum and UDP checksum 0 (allowed for IPv4, RFC 768).</summary>
+    public static byte[] Udp(IPAddress source, ushort sourcePort, IPAddress destination, ushort destinationPort, ReadOnlySpan<byte> payload)
+    {
+        var packet = new byte[HeaderLength + UdpHeaderLength + payload.Length];
+        packet[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), (ushort)packet.Length);
+        packet[8] = 64;
+        packet[9] = 17;
+        source.TryWriteBytes(packet.AsSpan(12, 4), out _);
+        destination.TryWriteBytes(packet.AsSpan(16, 4), out _);
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(10), HeaderChecksum(packet.AsSpan(0, HeaderLength)));
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(20), sourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(22), destinationPort);
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(24), (ushort)(UdpHeaderLength + payload.Length));
+        payload.CopyTo(packet.AsSpan(HeaderLength + UdpHeaderLength));
+        return packet;
+    }
+
+    public static ushort HeaderChecksum(ReadOnlySpan<byte> header)
+    {
+        uint sum = 0;
+        for (var i = 0; i < header.Length; i += 2)
+        {
+            sum += BinaryPrimitives.ReadUInt16BigEndian(header[i..]);
+        }
+
+        while (sum > 0xFFFF)
+        {
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        }
+
+        return (ushort)~sum;
+    }
+
+    /// <summary>True if <paramref name="packet"/> is IPv4/UDP to <paramref name="destination"/> carrying <paramref name="payload"/>.</summary>
+    public static bool IsUdpTo(ReadOnlySpan<byte> packet, IPAddress destination, ushort destinationPort, ReadOnlySpan<byte> payload)
+    {
+        if (packet.Length < HeaderLength + UdpHeaderLength || packet[0] >> 4 != 4 || packet[9] != 17)
+        {
+            return false;
+        }
+
+        var ihl = (packet[0] & 0xF) * 4;
+        return new IPAddress(packet.Slice(16, 4)).Equals(destination)
+            && BinaryPrimitives.ReadUInt16BigEndian(packet[(ihl + 2)..]) == destinationPort
+            && packet[(ihl + UdpHeaderLength)..].SequenceEqual(payload);
+    }
+}
