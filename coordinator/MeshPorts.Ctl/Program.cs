@@ -1,1 +1,11 @@
-return 0;
+using MeshPorts.Ctl.Cli;
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    // Let `audit --follow` end its stream cleanly instead of being killed mid-line.
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+return await CtlApp.RunAsync(args, Console.Out, Console.Error, Environment.GetEnvironmentVariable, TimeProvider.System, cancel.Token);

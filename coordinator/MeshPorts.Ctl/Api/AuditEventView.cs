@@ -1,0 +1,19 @@
+namespace MeshPorts.Ctl.Api;
+
+/// <summary>One entry of the hash-chained audit log.</summary>
+internal sealed record AuditEventView
+{
+    public ulong Seq { get; init; }
+
+    public DateTimeOffset Time { get; init; }
+
+    public required string Kind { get; init; }
+
+    public string? Actor { get; init; }
+
+    public string? Subject { get; init; }
+
+    public string? Details { get; init; }
+
+    public string? Hash { get; init; }
+}

@@ -1,0 +1,11 @@
+namespace MeshPorts.Ctl.Api;
+
+/// <summary>The policy in force, as its source text.</summary>
+internal sealed record PolicyView
+{
+    public required string Text { get; init; }
+
+    public string? Version { get; init; }
+
+    public DateTimeOffset? AppliedAt { get; init; }
+}

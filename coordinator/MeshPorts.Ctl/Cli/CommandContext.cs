@@ -1,0 +1,73 @@
+using Grpc.Net.Client;
+using MeshPorts.Ctl.Api;
+using MeshPorts.Ctl.Config;
+using MeshPorts.Ctl.Transport;
+
+namespace MeshPorts.Ctl.Cli;
+
+/// <summary>Everything a command handler needs; the channel is opened only once the arguments are known to be valid.</summary>
+internal sealed class CommandContext : IAsyncDisposable
+{
+    private readonly Func<string, string?> _getEnvironment;
+    private readonly Func<CommandContext, IAdminApi> _apiFactory;
+    private GrpcChannel? _channel;
+    private IAdminApi? _api;
+
+    public CommandContext(
+        CommandSpec spec,
+        ParsedArgs args,
+        TextWriter output,
+        TextWriter error,
+        Func<string, string?> getEnvironment,
+        TimeProvider clock,
+        Func<CommandContext, IAdminApi> apiFactory,
+        CancellationToken cancellation)
+    {
+        _apiFactory = apiFactory;
+        Spec = spec;
+        Args = args;
+        Out = output;
+        Error = error;
+        _getEnvironment = getEnvironment;
+        Clock = clock;
+        Cancellation = cancellation;
+    }
+
+    public CommandSpec Spec { get; }
+
+    public ParsedArgs Args { get; }
+
+    public TextWriter Out { get; }
+
+    public TextWriter Error { get; }
+
+    public TimeProvider Clock { get; }
+
+    public CancellationToken Cancellation { get; }
+
+    public bool Json => Args.Flag("--json");
+
+    public CtlConfig? Config { get; private set; }
+
+    /// <summary>Finds and checks meshctl.conf, then opens the pinned channel (once per invocation).</summary>
+    public GrpcChannel Channel()
+    {
+        if (_channel is null)
+        {
+            var path = ConfigLocator.Locate(Args.Value("--config"), _getEnvironment);
+            Config = ConfigFileReader.Load(path);
+            _channel = ChannelFactory.Create(Config);
+        }
+
+        return _channel;
+    }
+
+    /// <summary>The admin API; call only after the arguments are validated, so usage errors never need a config.</summary>
+    public IAdminApi Api() => _api ??= _apiFactory(this);
+
+    public ValueTask DisposeAsync()
+    {
+        _channel?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

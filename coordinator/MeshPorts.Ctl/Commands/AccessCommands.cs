@@ -1,0 +1,36 @@
+using MeshPorts.Ctl.Cli;
+using MeshPorts.Ctl.Output;
+using MeshPorts.Ctl.Parsing;
+
+namespace MeshPorts.Ctl.Commands;
+
+/// <summary><c>access check --from SUBJECT --to TARGET:PORT/PROTO [--at TIME]</c>.</summary>
+internal static class AccessCommands
+{
+    public static async Task<int> CheckAsync(CommandContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var from = Subject.Parse("--from", ctx.Args.Required("--from", "user:alice"));
+        var to = PortTarget.Parse("--to", ctx.Args.Required("--to", "db1:5432/tcp"));
+        DateTimeOffset? at = ctx.Args.Value("--at") is { } atText ? TimeParser.ParseAt("--at", atText, ctx.Clock) : null;
+
+        var answer = await ctx.Api().CheckAccessAsync(from, to, at, ctx.Cancellation).ConfigureAwait(false);
+        if (ctx.Json)
+        {
+            await Printer.WriteJsonAsync(ctx.Out, answer, CtlJsonContext.Default.AccessView).ConfigureAwait(false);
+        }
+        else if (answer.Allowed)
+        {
+            await ctx.Out.WriteLineAsync(
+                $"allowed: {answer.From} -> {answer.To} by {answer.By} {answer.Id} until {Printer.Time(answer.Until)}").ConfigureAwait(false);
+        }
+        else
+        {
+            await ctx.Out.WriteLineAsync(
+                $"denied: no rule or grant allows {answer.From} -> {answer.To}{(answer.Reason is null ? string.Empty : " (" + answer.Reason + ")")}").ConfigureAwait(false);
+        }
+
+        // A denial is a correct answer, not a failure: scripts read "allowed" from --json.
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,40 @@
+using MeshPorts.Ctl.Cli;
+using MeshPorts.Ctl.Output;
+using MeshPorts.Ctl.Parsing;
+
+namespace MeshPorts.Ctl.Commands;
+
+/// <summary><c>keys rotate (--node NAME | --all)</c>.</summary>
+internal static class KeyCommands
+{
+    public static async Task<int> RotateAsync(CommandContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var node = ctx.Args.Value("--node");
+        var all = ctx.Args.Flag("--all");
+        if (node is null == !all)
+        {
+            throw new UsageException(all
+                ? "give either --node NAME or --all, not both"
+                : "say which keys: 'meshctl keys rotate --node NAME' or 'meshctl keys rotate --all'");
+        }
+
+        if (node is not null && !NameRules.IsLabel(node))
+        {
+            throw new UsageException($"--node '{node}' is not a node name ({NameRules.LabelHint})");
+        }
+
+        var result = await ctx.Api().RotateKeysAsync(node, ctx.Cancellation).ConfigureAwait(false);
+        if (ctx.Json)
+        {
+            await Printer.WriteJsonAsync(ctx.Out, result, CtlJsonContext.Default.RotateView).ConfigureAwait(false);
+        }
+        else
+        {
+            await ctx.Out.WriteLineAsync(
+                $"told {result.Nodes.Count} node(s) to rotate now: {Printer.List(result.Nodes)}").ConfigureAwait(false);
+        }
+
+        return ExitCodes.Ok;
+    }
+}

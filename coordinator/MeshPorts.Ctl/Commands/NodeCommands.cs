@@ -1,0 +1,90 @@
+using MeshPorts.Ctl.Api;
+using MeshPorts.Ctl.Cli;
+using MeshPorts.Ctl.Output;
+using MeshPorts.Ctl.Parsing;
+
+namespace MeshPorts.Ctl.Commands;
+
+/// <summary><c>nodes list | show | remove</c>.</summary>
+internal static class NodeCommands
+{
+    public static async Task<int> ListAsync(CommandContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var nodes = await ctx.Api().ListNodesAsync(ctx.Cancellation).ConfigureAwait(false);
+        if (ctx.Json)
+        {
+            await Printer.WriteJsonAsync(ctx.Out, nodes, CtlJsonContext.Default.IReadOnlyListNodeView).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+
+        var table = new TableWriter("NAME", "OVERLAY IP", "USER", "TAGS", "ONLINE", "LAST SEEN", "SERIAL", "KEY EXPIRES");
+        foreach (var n in nodes)
+        {
+            table.Add(n.Name, n.OverlayIp, n.User, Printer.List(n.Tags), n.Online ? "yes" : "no", Printer.Time(n.LastSeen),
+                n.AppliedSerial.ToString(System.Globalization.CultureInfo.InvariantCulture), Printer.Time(n.KeyExpiresAt));
+        }
+
+        await table.WriteAsync(ctx.Out).ConfigureAwait(false);
+        return ExitCodes.Ok;
+    }
+
+    public static async Task<int> ShowAsync(CommandContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var node = await ctx.Api().GetNodeAsync(NodeName(ctx), ctx.Cancellation).ConfigureAwait(false);
+        await WriteNodeAsync(ctx, node).ConfigureAwait(false);
+        return ExitCodes.Ok;
+    }
+
+    public static async Task<int> RemoveAsync(CommandContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var node = await ctx.Api().RemoveNodeAsync(NodeName(ctx), ctx.Cancellation).ConfigureAwait(false);
+        if (ctx.Json)
+        {
+            await Printer.WriteJsonAsync(ctx.Out, node, CtlJsonContext.Default.NodeView).ConfigureAwait(false);
+        }
+        else
+        {
+            await ctx.Out.WriteLineAsync($"node {node.Name} removed; its peers drop it now").ConfigureAwait(false);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static string NodeName(CommandContext ctx)
+    {
+        var name = ctx.Args.Positionals[0];
+        return NameRules.IsLabel(name)
+            ? name
+            : throw new UsageException($"'{name}' is not a node name ({NameRules.LabelHint}); see 'meshctl nodes list'");
+    }
+
+    private static async Task WriteNodeAsync(CommandContext ctx, NodeView n)
+    {
+        if (ctx.Json)
+        {
+            await Printer.WriteJsonAsync(ctx.Out, n, CtlJsonContext.Default.NodeView).ConfigureAwait(false);
+            return;
+        }
+
+        var lines = new[]
+        {
+            $"name:           {n.Name}",
+            $"overlay ip:     {n.OverlayIp ?? "-"}{(n.OverlayIpv6 is null ? string.Empty : ", " + n.OverlayIpv6)}",
+            $"user:           {n.User ?? "-"}",
+            $"tags:           {Printer.List(n.Tags)}",
+            $"public key:     {n.PublicKey ?? "-"}",
+            $"key expires:    {Printer.Time(n.KeyExpiresAt)}",
+            $"online:         {(n.Online ? "yes" : "no")}",
+            $"last seen:      {Printer.Time(n.LastSeen)}",
+            $"applied serial: {n.AppliedSerial}",
+            $"endpoints:      {Printer.List(n.Endpoints)}",
+        };
+        foreach (var line in lines)
+        {
+            await ctx.Out.WriteLineAsync(line).ConfigureAwait(false);
+        }
+    }
+}

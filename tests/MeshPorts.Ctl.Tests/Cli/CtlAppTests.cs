@@ -1,0 +1,165 @@
+using System.Text.Json;
+using MeshPorts.Ctl.Api;
+using Xunit;
+
+namespace MeshPorts.Ctl.Tests.Cli;
+
+public class CtlAppTests
+{
+    [Theory]
+    [InlineData("grant add --to db1:5432/tcp --for 1h", "--from is required")]
+    [InlineData("grant add --from user:alice --for 1h", "--to is required")]
+    [InlineData("grant add --from user:alice --to db1:5432/tcp", "--for is required")]
+    [InlineData("grant add --from user:alice --to db1:5432/tcp --for forever", "90s, 10m, 1h, 24h")]
+    [InlineData("grant add --from group:ops --to db1:5432/tcp --for 1h", "user:NAME or tag:NAME")]
+    [InlineData("grant add --from user:alice --to db1:5432 --for 1h", "add /tcp or /udp")]
+    [InlineData("grant add --from user:alice --to db1:5432/tcp --for 1h --for 2h", "give it once")]
+    [InlineData("grant revoke", "missing ID")]
+    [InlineData("grant revoke a b", "unexpected argument 'b'")]
+    [InlineData("token create --ttl 0s", "longer than zero")]
+    [InlineData("token create --uses 0", "--uses")]
+    [InlineData("token create --tag Bad!", "not a tag")]
+    [InlineData("token create --name", "needs a value")]
+    [InlineData("token create --bogus", "unknown option '--bogus'")]
+    [InlineData("keys rotate", "--node NAME' or 'meshctl keys rotate --all")]
+    [InlineData("keys rotate --node db1 --all", "not both")]
+    [InlineData("access check --from user:a --to db1:22/tcp --at tomorrow", "RFC 3339")]
+    [InlineData("audit --since lately", "RFC 3339")]
+    [InlineData("audit --json=yes", "takes no value")]
+    [InlineData("nodes show Bad_Name", "not a node name")]
+    [InlineData("node list", "did you mean 'nodes'")]
+    [InlineData("grant", "needs a subcommand")]
+    [InlineData("grant frobnicate", "unknown subcommand")]
+    [InlineData("policy apply /nonexistent/policy.txt", "does not exist")]
+    public async Task BadInput_ExitsTwoWithOneLineThatNamesTheFix(string commandLine, string fix)
+    {
+        var api = new FakeAdminApi();
+        var run = await CtlRun.RunAsync(api, commandLine.Split(' '));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(fix, run.Err);
+        Assert.StartsWith("meshctl: ", run.Err);
+        Assert.Single(run.Err.TrimEnd().Split('\n'));
+        Assert.Empty(api.Calls);
+    }
+
+    [Fact]
+    public async Task NoArguments_PrintsUsageAndExitsTwo()
+    {
+        var run = await CtlRun.RunAsync(new FakeAdminApi());
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("grant add --from SUBJECT", run.Err);
+    }
+
+    [Fact]
+    public async Task CommandHelp_ExitsZeroWithoutCallingTheServer()
+    {
+        var api = new FakeAdminApi();
+        var run = await CtlRun.RunAsync(api, "grant", "add", "--help");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("Usage: meshctl grant add --from SUBJECT", run.Out);
+        Assert.Empty(api.Calls);
+    }
+
+    [Fact]
+    public async Task GrantAdd_ParsesEveryPartAndPrintsCamelCaseJson()
+    {
+        var api = new FakeAdminApi();
+        var run = await CtlRun.RunAsync(api, "grant", "add", "--from", "user:alice", "--to=tag:db:5432/TCP", "--for", "90m", "--reason", "incident 42", "--json");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["grant add user:alice tag:db:5432/tcp 5400 incident 42"], api.Calls);
+        using var doc = JsonDocument.Parse(run.Out);
+        Assert.Equal("g1", doc.RootElement.GetProperty("id").GetString());
+        Assert.Equal("2026-11-29T07:30:00Z", doc.RootElement.GetProperty("expiresAt").GetString());
+        Assert.Equal("tag:db:5432/tcp", doc.RootElement.GetProperty("to").GetString());
+    }
+
+    [Fact]
+    public async Task TokenCreate_Defaults_AreOneUseAndOneHour_AndPrintOnlyTheJoinString()
+    {
+        var api = new FakeAdminApi();
+        var run = await CtlRun.RunAsync(api, "token", "create", "--tag", "db", "--tag", "tag:web", "--user", "alice");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["token create name= user=alice tags=db,web ttl=3600 uses=1"], api.Calls);
+        Assert.Equal("mpj1_fake", run.Out.Trim());
+    }
+
+    [Fact]
+    public async Task NodesList_Json_HasTheProductFields()
+    {
+        var run = await CtlRun.RunAsync(new FakeAdminApi(), "nodes", "list", "--json");
+
+        Assert.Equal(0, run.ExitCode);
+        using var doc = JsonDocument.Parse(run.Out);
+        var node = doc.RootElement[0];
+        foreach (var field in new[] { "name", "overlayIp", "publicKey", "keyExpiresAt", "online", "lastSeen", "appliedSerial", "tags", "user" })
+        {
+            Assert.True(node.TryGetProperty(field, out _), $"nodes list --json lacks '{field}'");
+        }
+    }
+
+    [Fact]
+    public async Task AccessCheck_At_IsPassedAsUtc()
+    {
+        var api = new FakeAdminApi();
+        var run = await CtlRun.RunAsync(api, "access", "check", "--from", "tag:ci", "--to", "db1:5432/tcp", "--at", "2026-11-30T02:00:00+02:00");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["access check tag:ci db1:5432/tcp 2026-11-30T00:00:00Z"], api.Calls);
+        Assert.StartsWith("denied:", run.Out);
+    }
+
+    [Fact]
+    public async Task AuditJson_IsOneObjectPerLine()
+    {
+        var api = new FakeAdminApi();
+        var run = await CtlRun.RunAsync(api, "audit", "--since", "1h", "--json");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["audit 2026-11-29T05:00:00Z follow=False"], api.Calls);
+        var lines = run.Out.Trim().Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.Equal("grant.added", JsonDocument.Parse(lines[1]).RootElement.GetProperty("kind").GetString());
+    }
+
+    [Fact]
+    public async Task AuditVerify_BrokenChain_ExitsOneNamingTheEntry()
+    {
+        var api = new FakeAdminApi { VerifyResult = new AuditVerifyView { Ok = false, Events = 9, BrokenAt = 5, Reason = "hash mismatch" } };
+        var run = await CtlRun.RunAsync(api, "audit", "verify", "--json");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("#5", run.Err);
+        Assert.False(JsonDocument.Parse(run.Out).RootElement.GetProperty("ok").GetBoolean());
+    }
+
+    [Fact]
+    public async Task PolicyApply_FailingTest_ExitsOneAndSaysNothingChanged()
+    {
+        using var dir = new TempDir();
+        var file = dir.File("policy.txt", "allow tag:ci -> tag:db:5432/tcp\n");
+        var api = new FakeAdminApi
+        {
+            PolicyResult = new PolicyResultView { Ok = false, Tests = [new PolicyTestResultView { Name = "ci-cannot-ssh", Passed = false, Message = "allowed by rule x" }] },
+        };
+
+        var run = await CtlRun.RunAsync(api, "policy", "apply", file);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("ci-cannot-ssh", run.Err);
+        Assert.Contains("nothing was changed", run.Err);
+        Assert.Contains("FAIL", run.Out);
+    }
+
+    [Fact]
+    public async Task RealApi_WithoutConfig_ExitsOneNamingWhereItLooked()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await MeshPorts.Ctl.Cli.CtlApp.RunAsync(
+            ["nodes", "list"], output, error, name => name == "HOME" ? "/nonexistent-home" : null, TimeProvider.System, CancellationToken.None);
+
+        Assert.Equal(1, code);
+        Assert.Contains("/nonexistent-home/.config/meshports/meshctl.conf", error.ToString());
+        Assert.Contains("--config", error.ToString());
+    }
+}
