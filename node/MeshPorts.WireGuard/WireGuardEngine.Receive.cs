@@ -70,6 +70,7 @@ public sealed partial class WireGuardEngine
             _cookieChecker.CreateReply(message, mac1Offset, sender, source, now, reply);
             output.SendDatagram(source, reply);
             Counters.CountCookieReplySent();
+            WireGuardEngineLog.CookieReplySent(_logger, source);
             return DropReason.CookieRequired;
         }
 

@@ -245,6 +245,7 @@ public sealed partial class WireGuardEngine
         }
 
         peer.Cookies.AddMacs(message, MessageLayout.InitiationMac1, now);
+        WireGuardEngineLog.SendingInitiation(_logger, peer, endpoint, isRetry, peer.HandshakeAttempts);
         output.SendDatagram(endpoint, message);
         peer.AddTx(message.Length);
         Counters.CountInitiationSent();

@@ -51,6 +51,7 @@ public sealed partial class WireGuardEngine
         }
 
         Counters.CountHandshakeCompleted();
+        WireGuardEngineLog.SessionDerived(_logger, peer, isInitiator, keypair.LocalIndex);
         return keypair;
     }
 

@@ -33,6 +33,7 @@ public sealed partial class WireGuardEngine
             if (now - peer.HandshakeStartedAt >= Constants.RekeyAttemptTime)
             {
                 // Whitepaper section 6.4: after REKEY_ATTEMPT_TIME stop trying and drop what waited.
+                WireGuardEngineLog.HandshakeGaveUp(_logger, peer, peer.Staged.Count);
                 peer.Staged.Clear();
                 peer.SendKeepaliveAt = Peer.Never;
                 if (peer.ZeroKeyMaterialAt == Peer.Never)
@@ -71,6 +72,8 @@ public sealed partial class WireGuardEngine
             // Whitepaper section 6.3: nothing may outlive 3 x REJECT_AFTER_TIME without a new handshake.
             peer.ZeroKeyMaterialAt = Peer.Never;
             ZeroSessionsLocked(peer);
+            peer.Staged.Clear();
+            WireGuardEngineLog.SessionsZeroed(_logger, peer);
         }
 
         if (peer.PersistentKeepaliveAt <= now)

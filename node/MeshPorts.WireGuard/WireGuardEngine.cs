@@ -4,6 +4,8 @@ using MeshPorts.WireGuard.Crypto;
 using MeshPorts.WireGuard.Keys;
 using MeshPorts.WireGuard.RateLimiting;
 using MeshPorts.WireGuard.Sessions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MeshPorts.WireGuard;
 
@@ -25,21 +27,29 @@ public sealed partial class WireGuardEngine
     private readonly HandshakeRateLimiter _rateLimiter = new();
     private readonly Random _jitter;
     private readonly Lock _jitterLock = new();
+    private readonly ILogger _logger;
     private volatile StaticIdentity? _identity;
     private volatile bool _underLoad;
 
     public WireGuardEngine(TimeProvider time)
-        : this(time, new Random())
+        : this(time, new Random(), null)
+    {
+    }
+
+    /// <summary>Logs handshakes, give-ups and zeroing at Debug; per-packet drops are only counted.</summary>
+    public WireGuardEngine(TimeProvider time, ILogger<WireGuardEngine> logger)
+        : this(time, new Random(), logger)
     {
     }
 
     /// <summary>Tests pass a seeded <paramref name="jitter"/> so retry times are reproducible.</summary>
-    internal WireGuardEngine(TimeProvider time, Random jitter)
+    internal WireGuardEngine(TimeProvider time, Random jitter, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(jitter);
         _time = time;
         _jitter = jitter;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     public WgKey? PrivateKey => _identity?.PrivateKey;
@@ -80,6 +90,7 @@ public sealed partial class WireGuardEngine
             }
 
             _identity = identity;
+            WireGuardEngineLog.PrivateKeyChanged(_logger, identity is not null, _peers.Count);
             if (identity is null)
             {
                 _cookieChecker.Clear();
@@ -101,6 +112,9 @@ public sealed partial class WireGuardEngine
                 {
                     ZeroSessionsLocked(peer);
                     ComputeStaticStaticLocked(peer, identity);
+
+                    // The old sessions are gone; let the next packet start a handshake at once.
+                    peer.LastSentHandshake = long.MinValue / 2;
                 }
             }
         }

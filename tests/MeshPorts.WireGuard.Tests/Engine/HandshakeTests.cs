@@ -283,6 +283,20 @@ public class HandshakeTests
     }
 
     [Fact]
+    public void Peer_WithALowOrderPublicKey_NeverGetsAnInitiation_AndNothingThrows()
+    {
+        var net = new TestNetwork();
+        var a = net.AddNode("192.0.2.1:51820");
+        var bogus = a.Engine.AddPeer(WgKey.FromBytes(new byte[32]));
+        bogus.Endpoint = TestNetwork.Endpoint("192.0.2.9:51820");
+
+        Assert.Equal(OutboundAction.Queued, a.Send(bogus, Packets.Make(20, 1)).Action);
+        net.Run(TimeSpan.FromSeconds(6));
+        Assert.Empty(net.Log);
+        Assert.Equal(0, a.Engine.Counters.InitiationsSent);
+    }
+
+    [Fact]
     public void StagedQueue_IsBounded_AndCountsWhatItDrops()
     {
         var net = new TestNetwork();
