@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace MeshPorts.Coordinator.Audit;
+
+internal static partial class AuditLogLog
+{
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "audit {Seq} {Kind} actor={Actor} subject={Subject} outcome={Outcome}")]
+    public static partial void Appended(ILogger logger, long seq, string kind, string actor, string subject, string outcome);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "could not append to audit.jsonl; the database copy is authoritative")]
+    public static partial void JsonlFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "source {Source} probed {Count} distinct targets within the window; alert raised")]
+    public static partial void ProbeAlert(ILogger logger, string source, int count);
+}

@@ -1,0 +1,82 @@
+using System.Net;
+using MeshPorts.Coordinator.Options;
+
+namespace MeshPorts.Coordinator.Cli;
+
+/// <summary>Parses the coordinator's command line into <see cref="CoordinatorOptions"/>.</summary>
+internal static class CommandLine
+{
+    public const string Usage = """
+        usage: meshports-coordinator [--data DIR] [--listen 0.0.0.0:7443] [--public-url https://HOST:7443]
+                                     [--store sqlite:PATH] [--key-lifetime 1h] [--max-grant 24h]
+
+          --data DIR          state, TLS key and meshctl.conf (default /var/lib/meshports-coordinator)
+          --listen ADDR:PORT  TLS listener (default 0.0.0.0:7443)
+          --public-url URL    URL nodes and meshctl reach (default https://HOSTNAME:PORT); its host is in the cert
+          --store sqlite:PATH database (default sqlite:DIR/coordinator.db)
+          --key-lifetime DUR  node WireGuard key lifetime (default 1h)
+          --max-grant DUR     cap on grant durations (default 24h)
+        """;
+
+    /// <summary>Returns null when --help was asked for.</summary>
+    public static CoordinatorOptions? Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = new CoordinatorOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string name = arg, value;
+            var eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
+            {
+                name = arg[..eq];
+                value = arg[(eq + 1)..];
+            }
+            else if (arg is "--help" or "-h")
+            {
+                return null;
+            }
+            else
+            {
+                value = i + 1 < args.Count ? args[++i] : throw new UsageException($"{arg} needs a value; see --help");
+            }
+
+            switch (name)
+            {
+                case "--data":
+                    options.DataDir = value;
+                    break;
+                case "--listen":
+                    options.Listen = IPEndPoint.TryParse(value, out var ep) && value.Contains(':', StringComparison.Ordinal)
+                        ? ep
+                        : throw new UsageException($"--listen {value}: expected ADDRESS:PORT, e.g. 0.0.0.0:7443 or [::]:7443");
+                    break;
+                case "--public-url":
+                    options.PublicUrl = Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttps
+                        ? url
+                        : throw new UsageException($"--public-url {value}: expected https://HOST:PORT");
+                    break;
+                case "--store":
+                    options.Store = value;
+                    break;
+                case "--key-lifetime":
+                    options.KeyLifetime = ParseDuration(name, value);
+                    break;
+                case "--max-grant":
+                    options.MaxGrantDuration = ParseDuration(name, value);
+                    break;
+                default:
+                    throw new UsageException($"unknown option '{arg}'; see --help");
+            }
+        }
+
+        var problem = options.Validate();
+        return problem is null ? options : throw new UsageException(problem);
+    }
+
+    private static TimeSpan ParseDuration(string name, string value) =>
+        DurationText.TryParse(value, out var d) && d > TimeSpan.Zero
+            ? d
+            : throw new UsageException($"{name} {value}: expected a duration like 90s, 10m, 1h");
+}

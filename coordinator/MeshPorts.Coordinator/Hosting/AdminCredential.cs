@@ -1,0 +1,58 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace MeshPorts.Coordinator.Hosting;
+
+/// <summary>
+/// The admin bearer secret. Only its SHA-256 is kept server-side (DATA/admin.sha256); the secret itself
+/// is written once into DATA/meshctl.conf (0600) for meshctl and never again.
+/// </summary>
+internal sealed class AdminCredential
+{
+    private readonly byte[] _hash;
+
+    private AdminCredential(byte[] hash)
+    {
+        _hash = hash;
+    }
+
+    /// <summary>Loads the stored hash, or on first start creates a secret and writes meshctl.conf.</summary>
+    public static AdminCredential LoadOrCreate(string dataDir, Uri publicUrl, string pin, out bool created)
+    {
+        ArgumentNullException.ThrowIfNull(publicUrl);
+        var hashPath = Path.Combine(dataDir, "admin.sha256");
+        if (File.Exists(hashPath))
+        {
+            created = false;
+            return new AdminCredential(Convert.FromHexString(File.ReadAllText(hashPath).Trim()));
+        }
+
+        var secret = "mpa1_" + Base64Url.Encode(RandomNumberGenerator.GetBytes(32));
+        var hash = Hash(secret);
+        var conf = $"""
+            # meshctl configuration written by meshports-coordinator on first start.
+            # It holds the admin credential: keep it mode 0600.
+            url = {publicUrl.GetLeftPart(UriPartial.Authority)}
+            pin = {pin}
+            token = {secret}
+
+            """;
+        TlsMaterial.WriteFile(Path.Combine(dataDir, "meshctl.conf"), conf, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        TlsMaterial.WriteFile(hashPath, Convert.ToHexStringLower(hash) + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        created = true;
+        return new AdminCredential(hash);
+    }
+
+    public static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
+
+    /// <summary>Compares hashes in constant time, so timing says nothing about the secret.</summary>
+    public bool Matches(string? presented)
+    {
+        if (string.IsNullOrEmpty(presented))
+        {
+            return false;
+        }
+
+        return CryptographicOperations.FixedTimeEquals(Hash(presented), _hash);
+    }
+}

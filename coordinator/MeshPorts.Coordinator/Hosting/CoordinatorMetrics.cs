@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text;
+
+namespace MeshPorts.Coordinator.Hosting;
+
+/// <summary>Hand-rolled Prometheus counters and gauges; a handful of numbers needs no library.</summary>
+internal sealed class CoordinatorMetrics
+{
+    private long _enrollments;
+    private long _enrollFailures;
+    private long _deltasSent;
+    private long _snapshotsSent;
+    private long _auditEvents;
+    private long _watchStreams;
+    private long _grantsAdded;
+    private long _authFailures;
+
+    public Func<int>? NodeCount { get; set; }
+
+    public void Enrolled() => Interlocked.Increment(ref _enrollments);
+
+    public void EnrollFailed() => Interlocked.Increment(ref _enrollFailures);
+
+    public void DeltaSent() => Interlocked.Increment(ref _deltasSent);
+
+    public void SnapshotSent() => Interlocked.Increment(ref _snapshotsSent);
+
+    public void AuditEvent() => Interlocked.Increment(ref _auditEvents);
+
+    public void GrantAdded() => Interlocked.Increment(ref _grantsAdded);
+
+    public void AuthFailed() => Interlocked.Increment(ref _authFailures);
+
+    public void StreamOpened() => Interlocked.Increment(ref _watchStreams);
+
+    public void StreamClosed() => Interlocked.Decrement(ref _watchStreams);
+
+    public string Render()
+    {
+        var sb = new StringBuilder();
+        Add(sb, "meshports_enrollments_total", "counter", "Successful enrollments.", Interlocked.Read(ref _enrollments));
+        Add(sb, "meshports_enrollment_failures_total", "counter", "Rejected enrollments.", Interlocked.Read(ref _enrollFailures));
+        Add(sb, "meshports_auth_failures_total", "counter", "Rejected node signatures.", Interlocked.Read(ref _authFailures));
+        Add(sb, "meshports_deltas_sent_total", "counter", "Netmap deltas written to streams.", Interlocked.Read(ref _deltasSent));
+        Add(sb, "meshports_snapshots_sent_total", "counter", "Full snapshots written to streams.", Interlocked.Read(ref _snapshotsSent));
+        Add(sb, "meshports_audit_events_total", "counter", "Audit events appended.", Interlocked.Read(ref _auditEvents));
+        Add(sb, "meshports_grants_added_total", "counter", "Grants created.", Interlocked.Read(ref _grantsAdded));
+        Add(sb, "meshports_watch_streams", "gauge", "Open Watch streams.", Interlocked.Read(ref _watchStreams));
+        Add(sb, "meshports_nodes", "gauge", "Enrolled nodes.", NodeCount?.Invoke() ?? 0);
+        return sb.ToString();
+    }
+
+    private static void Add(StringBuilder sb, string name, string type, string help, long value)
+    {
+        sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+        sb.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+        sb.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+    }
+}

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace MeshPorts.Coordinator.Hosting;
+
+/// <summary>
+/// The coordinator's TLS identity: an ECDSA P-256 key and a self-signed certificate kept in DATA/tls/.
+/// Clients trust it only through <see cref="Pin"/>: SHA-256 of the DER SubjectPublicKeyInfo, so the
+/// pin survives re-issuing the certificate for the same key.
+/// </summary>
+internal sealed class TlsMaterial : IDisposable
+{
+    private TlsMaterial(X509Certificate2 certificate, bool created)
+    {
+        Certificate = certificate;
+        Created = created;
+        Pin = ComputePin(certificate);
+    }
+
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>True when this start generated the key (first start).</summary>
+    public bool Created { get; }
+
+    /// <summary>"sha256:" + lowercase hex of SHA-256(SPKI).</summary>
+    public string Pin { get; }
+
+    public static string ComputePin(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo()));
+    }
+
+    public static TlsMaterial LoadOrCreate(string dataDir, Uri publicUrl, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(publicUrl);
+        ArgumentNullException.ThrowIfNull(time);
+        var dir = Path.Combine(dataDir, "tls");
+        var certPath = Path.Combine(dir, "cert.pem");
+        var keyPath = Path.Combine(dir, "key.pem");
+        if (File.Exists(certPath) && File.Exists(keyPath))
+        {
+            return new TlsMaterial(Load(certPath, keyPath), created: false);
+        }
+
+        Directory.CreateDirectory(dir);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=meshports-coordinator", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        if (IPAddress.TryParse(publicUrl.IdnHost.Trim('[', ']'), out var ip))
+        {
+            san.AddIpAddress(ip);
+        }
+        else
+        {
+            san.AddDnsName(publicUrl.IdnHost);
+        }
+
+        san.AddIpAddress(IPAddress.Loopback);
+        san.AddIpAddress(IPAddress.IPv6Loopback);
+        san.AddDnsName("localhost");
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        var now = time.GetUtcNow();
+        using var cert = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(10));
+
+        // The key is written first with 0600 from creation, so it is never readable by others, even briefly.
+        WriteFile(keyPath, key.ExportPkcs8PrivateKeyPem(), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        WriteFile(certPath, cert.ExportCertificatePem(), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        return new TlsMaterial(Load(certPath, keyPath), created: true);
+    }
+
+    private static X509Certificate2 Load(string certPath, string keyPath)
+    {
+        using var pem = X509Certificate2.CreateFromPemFile(certPath, keyPath);
+
+        // Round-trip through PKCS#12 so the private key is usable by SslStream on every platform.
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+    }
+
+    internal static void WriteFile(string path, string contents, UnixFileMode mode)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = mode;
+        }
+
+        using (var stream = new FileStream(path, options))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.Write(contents);
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            // UnixCreateMode applies only to new files (and is masked by umask); force the mode either way.
+            File.SetUnixFileMode(path, mode);
+        }
+    }
+
+    public void Dispose() => Certificate.Dispose();
+}

@@ -1,0 +1,101 @@
+using System.Net;
+
+namespace MeshPorts.Coordinator.Options;
+
+/// <summary>
+/// Everything the coordinator is configured with. Defaults follow PRODUCT.md; <see cref="Validate"/>
+/// runs once at start so a bad value stops the process before it serves anything.
+/// </summary>
+internal sealed class CoordinatorOptions
+{
+    public const string DefaultDataDir = "/var/lib/meshports-coordinator";
+
+    /// <summary>Holds tls/, meshctl.conf, admin.sha256, audit.jsonl and (by default) the SQLite file.</summary>
+    public string DataDir { get; set; } = DefaultDataDir;
+
+    /// <summary>Where Kestrel listens (TLS only). Port 0 picks an ephemeral port (tests).</summary>
+    public IPEndPoint Listen { get; set; } = new(IPAddress.Any, 7443);
+
+    /// <summary>The URL nodes and meshctl use; its host goes into the certificate's SAN. Null = derived.</summary>
+    public Uri? PublicUrl { get; set; }
+
+    /// <summary>"sqlite:PATH"; null = sqlite in DataDir.</summary>
+    public string? Store { get; set; }
+
+    /// <summary>Lifetime of every node WireGuard key (PRODUCT.md: 1h).</summary>
+    public TimeSpan KeyLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Longest grant an admin may create (PRODUCT.md: 24h).</summary>
+    public TimeSpan MaxGrantDuration { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Join token lifetime when --ttl is not given.</summary>
+    public TimeSpan DefaultTokenTtl { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Largest node/coordinator clock difference accepted in a signed call.</summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a challenge nonce stays usable.</summary>
+    public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Heartbeat interval on Watch streams.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Deltas kept per node for resuming without a snapshot.</summary>
+    public int DeltaLogCapacity { get; set; } = 256;
+
+    /// <summary>Failed enrollments per source within <see cref="EnrollFailureWindow"/> before refusing.</summary>
+    public int MaxEnrollFailures { get; set; } = 5;
+
+    public TimeSpan EnrollFailureWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Distinct (node, port) targets one source may be denied on within the window before one alert.</summary>
+    public int ProbeAlertThreshold { get; set; } = 10;
+
+    public TimeSpan ProbeAlertWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The URL actually published: the configured one, or https://HOSTNAME:PORT.</summary>
+    public Uri EffectivePublicUrl =>
+        PublicUrl ?? new Uri(FormattableString.Invariant($"https://{Environment.MachineName.ToLowerInvariant()}:{Listen.Port}"));
+
+    public string EffectiveStorePath =>
+        Store is null ? Path.Combine(DataDir, "coordinator.db") : Store["sqlite:".Length..];
+
+    /// <summary>Returns null if valid, else a message that names the fix.</summary>
+    public string? Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDir))
+        {
+            return "--data must name a directory";
+        }
+
+        if (PublicUrl is not null && PublicUrl.Scheme != Uri.UriSchemeHttps)
+        {
+            return $"--public-url {PublicUrl}: must be https:// (nothing is served in plaintext)";
+        }
+
+        if (Store is not null && !Store.StartsWith("sqlite:", StringComparison.Ordinal))
+        {
+            return Store.StartsWith("postgres:", StringComparison.Ordinal)
+                ? "--store postgres: is not available in this build; use --store sqlite:PATH"
+                : $"--store {Store}: use sqlite:PATH";
+        }
+
+        if (Store is not null && Store.Length <= "sqlite:".Length)
+        {
+            return "--store sqlite: needs a path, e.g. sqlite:/var/lib/meshports-coordinator/coordinator.db";
+        }
+
+        if (KeyLifetime <= TimeSpan.Zero || MaxGrantDuration <= TimeSpan.Zero || DefaultTokenTtl <= TimeSpan.Zero
+            || MaxClockSkew <= TimeSpan.Zero || NonceLifetime <= TimeSpan.Zero || HeartbeatInterval <= TimeSpan.Zero)
+        {
+            return "durations must be positive";
+        }
+
+        if (DeltaLogCapacity < 1 || MaxEnrollFailures < 1 || ProbeAlertThreshold < 2)
+        {
+            return "DeltaLogCapacity and MaxEnrollFailures must be >= 1, ProbeAlertThreshold >= 2";
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,4 @@
+namespace MeshPorts.Coordinator.State.Policy;
+
+/// <summary>Standing access: <c>rule NAME: FROM -> TARGET:PORT/PROTO</c>.</summary>
+internal sealed record PolicyRule(string Name, Subject From, Subject To, int Port, string Protocol, int Line);

@@ -1,0 +1,4 @@
+namespace MeshPorts.Coordinator.State.Policy;
+
+/// <summary>An assertion: <c>test allow|deny FROM -> TARGET:PORT/PROTO [at TIME]</c>. At is Unix ms or null for "now".</summary>
+internal sealed record PolicyTest(int Line, string Text, bool ExpectAllow, Subject From, Subject To, int Port, string Protocol, long? At);

@@ -1,0 +1,13 @@
+namespace MeshPorts.Coordinator.State;
+
+/// <summary>Kinds of refusal; the gRPC layer maps each to a status code.</summary>
+internal enum StateError
+{
+    InvalidArgument,
+    NotFound,
+    AlreadyExists,
+    FailedPrecondition,
+    PermissionDenied,
+    Unauthenticated,
+    ResourceExhausted,
+}

@@ -1,0 +1,8 @@
+namespace MeshPorts.Coordinator.State;
+
+internal enum SubjectKind
+{
+    Node,
+    User,
+    Tag,
+}

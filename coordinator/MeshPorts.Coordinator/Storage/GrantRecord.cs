@@ -1,0 +1,26 @@
+namespace MeshPorts.Coordinator.Storage;
+
+/// <summary>A temporary access exception. Subject/target are written as in meshctl ("db-1", "tag:web").</summary>
+internal sealed record GrantRecord
+{
+    public required string Id { get; init; }
+
+    public required string Subject { get; init; }
+
+    public required string Target { get; init; }
+
+    public int Port { get; init; }
+
+    public string Protocol { get; init; } = "tcp";
+
+    public long CreatedAt { get; init; }
+
+    public long ExpiresAt { get; init; }
+
+    public string Reason { get; init; } = "";
+
+    public long? RevokedAt { get; init; }
+
+    /// <summary>Set once the scheduler has recorded the expiry, so it is audited exactly once.</summary>
+    public bool ExpiryAudited { get; init; }
+}

@@ -1,0 +1,10 @@
+namespace MeshPorts.Coordinator.Storage;
+
+/// <summary>Values decided once per coordinator (e.g. the ULA prefix).</summary>
+internal interface ISettingsStore
+{
+    Task<string?> GetAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Stores the value unless the key exists; returns the value that is now stored.</summary>
+    Task<string> GetOrAddAsync(string key, string value, CancellationToken cancellationToken);
+}

@@ -1,0 +1,73 @@
+using Microsoft.Data.Sqlite;
+
+namespace MeshPorts.Coordinator.Storage.Sqlite;
+
+internal sealed class SqliteGrantStore : IGrantStore
+{
+    private const string Columns = "id, subject, target, port, protocol, created_at, expires_at, reason, revoked_at, expiry_audited";
+    private readonly SqliteDatabase _db;
+
+    public SqliteGrantStore(SqliteDatabase db)
+    {
+        _db = db;
+    }
+
+    public Task InsertAsync(GrantRecord grant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        return _db.WriteAsync(
+            (c, t) => SqliteDatabase.ExecuteAsync(c, t,
+                $"INSERT INTO grants ({Columns}) VALUES ($id, $s, $t, $p, $proto, $c, $e, $r, NULL, 0);", cancellationToken,
+                ("$id", grant.Id), ("$s", grant.Subject), ("$t", grant.Target), ("$p", grant.Port), ("$proto", grant.Protocol),
+                ("$c", grant.CreatedAt), ("$e", grant.ExpiresAt), ("$r", grant.Reason)),
+            cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<GrantRecord>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var command = SqliteDatabase.Command(connection, null, $"SELECT {Columns} FROM grants ORDER BY created_at;");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<GrantRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(Read(reader));
+        }
+
+        return list;
+    }
+
+    public Task<bool> RevokeAsync(string id, long revokedAt, CancellationToken cancellationToken) =>
+        _db.WriteAsync(
+            async (c, t) => await SqliteDatabase.ExecuteAsync(c, t, "UPDATE grants SET revoked_at = $at WHERE id = $id AND revoked_at IS NULL;",
+                cancellationToken, ("$id", id), ("$at", revokedAt)) == 1,
+            cancellationToken);
+
+    public Task MarkExpiryAuditedAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        return _db.WriteAsync(async (c, t) =>
+        {
+            foreach (var id in ids)
+            {
+                await SqliteDatabase.ExecuteAsync(c, t, "UPDATE grants SET expiry_audited = 1 WHERE id = $id;", cancellationToken, ("$id", id));
+            }
+
+            return 0;
+        }, cancellationToken);
+    }
+
+    private static GrantRecord Read(SqliteDataReader r) => new()
+    {
+        Id = r.GetString(0),
+        Subject = r.GetString(1),
+        Target = r.GetString(2),
+        Port = r.GetInt32(3),
+        Protocol = r.GetString(4),
+        CreatedAt = r.GetInt64(5),
+        ExpiresAt = r.GetInt64(6),
+        Reason = r.GetString(7),
+        RevokedAt = r.IsDBNull(8) ? null : r.GetInt64(8),
+        ExpiryAudited = r.GetInt64(9) != 0,
+    };
+}

@@ -1,0 +1,139 @@
+using Microsoft.Data.Sqlite;
+
+namespace MeshPorts.Coordinator.Storage.Sqlite;
+
+internal sealed class SqliteNodeStore : INodeStore
+{
+    private const string Columns =
+        "id, name, user, tags, machine_key, wg_key, prev_wg_key, key_expires_at, address_index, services, endpoints, enrolled_at, token_id, applied_serial, latest_serial";
+
+    private readonly SqliteDatabase _db;
+
+    public SqliteNodeStore(SqliteDatabase db)
+    {
+        _db = db;
+    }
+
+    public async Task<IReadOnlyList<NodeRecord>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var command = SqliteDatabase.Command(connection, null, $"SELECT {Columns} FROM nodes ORDER BY name;");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<NodeRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(Read(reader));
+        }
+
+        return list;
+    }
+
+    public Task<EnrollOutcome> EnrollAsync(string tokenId, long now, NodeRecord node, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return _db.WriteAsync(async (c, t) =>
+        {
+            // The guard is in the WHERE clause, so the check and the decrement are one atomic step.
+            var taken = await SqliteDatabase.ExecuteAsync(c, t,
+                "UPDATE tokens SET uses_left = uses_left - 1 WHERE id = $id AND uses_left > 0 AND revoked = 0 AND expires_at > $now;",
+                cancellationToken, ("$id", tokenId), ("$now", now));
+            if (taken != 1)
+            {
+                return await WhyNotAsync(c, t, tokenId, now, cancellationToken);
+            }
+
+            try
+            {
+                await SqliteDatabase.ExecuteAsync(c, t,
+                    $"INSERT INTO nodes ({Columns}) VALUES ($id, $name, $user, $tags, $mk, $wg, NULL, $exp, $idx, $svc, $ep, $at, $tok, 0, 0);",
+                    cancellationToken,
+                    ("$id", node.Id), ("$name", node.Name), ("$user", node.User), ("$tags", SqliteCodec.JoinList(node.Tags)),
+                    ("$mk", node.MachineKey), ("$wg", node.WireGuardKey), ("$exp", node.KeyExpiresAt), ("$idx", node.AddressIndex),
+                    ("$svc", SqliteCodec.JoinServices(node.Services)), ("$ep", SqliteCodec.JoinList(node.Endpoints)),
+                    ("$at", node.EnrolledAt), ("$tok", tokenId));
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+            {
+                // SQLITE_CONSTRAINT: name, machine key or address already taken. Throwing rolls back the
+                // token use too, so a failed enrollment never burns the token.
+                throw new EnrollConflictException(ex.Message, ex);
+            }
+
+            return EnrollOutcome.Enrolled;
+        }, cancellationToken);
+    }
+
+    private static async Task<EnrollOutcome> WhyNotAsync(SqliteConnection c, SqliteTransaction t, string tokenId, long now, CancellationToken cancellationToken)
+    {
+        await using var command = SqliteDatabase.Command(c, t, "SELECT uses_left, revoked, expires_at FROM tokens WHERE id = $id;", ("$id", tokenId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return EnrollOutcome.TokenUnknown;
+        }
+
+        return reader.GetInt64(1) != 0 ? EnrollOutcome.TokenRevoked
+            : reader.GetInt64(2) <= now ? EnrollOutcome.TokenExpired
+            : EnrollOutcome.TokenUsedUp;
+    }
+
+    public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>
+        _db.WriteAsync(
+            async (c, t) => await SqliteDatabase.ExecuteAsync(c, t, "DELETE FROM nodes WHERE id = $id;", cancellationToken, ("$id", id)) == 1,
+            cancellationToken);
+
+    public Task UpdateKeyAsync(string id, byte[] wireGuardKey, byte[]? previousKey, long keyExpiresAt, CancellationToken cancellationToken) =>
+        _db.WriteAsync(
+            (c, t) => SqliteDatabase.ExecuteAsync(c, t, "UPDATE nodes SET wg_key = $wg, prev_wg_key = $prev, key_expires_at = $exp WHERE id = $id;",
+                cancellationToken, ("$id", id), ("$wg", wireGuardKey), ("$prev", previousKey), ("$exp", keyExpiresAt)),
+            cancellationToken);
+
+    public Task UpdateLatestSerialsAsync(IReadOnlyDictionary<string, ulong> serials, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(serials);
+        if (serials.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        return _db.WriteAsync(async (c, t) =>
+        {
+            await using var command = SqliteDatabase.Command(c, t, "UPDATE nodes SET latest_serial = $s WHERE id = $id AND latest_serial < $s;");
+            var idParam = command.Parameters.Add("$id", SqliteType.Text);
+            var serialParam = command.Parameters.Add("$s", SqliteType.Integer);
+            foreach (var (id, serial) in serials)
+            {
+                idParam.Value = id;
+                serialParam.Value = (long)serial;
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return 0;
+        }, cancellationToken);
+    }
+
+    public Task UpdateAppliedSerialAsync(string id, ulong appliedSerial, CancellationToken cancellationToken) =>
+        _db.WriteAsync(
+            (c, t) => SqliteDatabase.ExecuteAsync(c, t, "UPDATE nodes SET applied_serial = $s WHERE id = $id;", cancellationToken,
+                ("$id", id), ("$s", (long)appliedSerial)),
+            cancellationToken);
+
+    private static NodeRecord Read(SqliteDataReader r) => new()
+    {
+        Id = r.GetString(0),
+        Name = r.GetString(1),
+        User = r.GetString(2),
+        Tags = SqliteCodec.SplitList(r.GetString(3)),
+        MachineKey = (byte[])r.GetValue(4),
+        WireGuardKey = (byte[])r.GetValue(5),
+        PreviousWireGuardKey = SqliteCodec.BytesOrNull(r, 6),
+        KeyExpiresAt = r.GetInt64(7),
+        AddressIndex = r.GetInt32(8),
+        Services = SqliteCodec.SplitServices(r.GetString(9)),
+        Endpoints = SqliteCodec.SplitList(r.GetString(10)),
+        EnrolledAt = r.GetInt64(11),
+        TokenId = r.GetString(12),
+        AppliedSerial = (ulong)r.GetInt64(13),
+        LatestSerial = (ulong)r.GetInt64(14),
+    };
+}

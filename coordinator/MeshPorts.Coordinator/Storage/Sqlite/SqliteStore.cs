@@ -1,0 +1,58 @@
+namespace MeshPorts.Coordinator.Storage.Sqlite;
+
+/// <summary>The embedded default store: one SQLite file in WAL mode.</summary>
+internal sealed class SqliteStore : IStore
+{
+    private readonly SqliteDatabase _db;
+
+    public SqliteStore(string path)
+    {
+        Path = path;
+        _db = new SqliteDatabase(path);
+        Tokens = new SqliteTokenStore(_db);
+        Nodes = new SqliteNodeStore(_db);
+        Grants = new SqliteGrantStore(_db);
+        Policies = new SqlitePolicyStore(_db);
+        Audit = new SqliteAuditStore(_db);
+        Settings = new SqliteSettingsStore(_db);
+    }
+
+    public string Path { get; }
+
+    public ITokenStore Tokens { get; }
+
+    public INodeStore Nodes { get; }
+
+    public IGrantStore Grants { get; }
+
+    public IPolicyStore Policies { get; }
+
+    public IAuditStore Audit { get; }
+
+    public ISettingsStore Settings { get; }
+
+    public Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path));
+        if (dir is not null)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        return SqliteMigrations.ApplyAsync(_db, cancellationToken);
+    }
+
+    public async Task<string> CheckIntegrityAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var command = SqliteDatabase.Command(connection, null, "PRAGMA integrity_check;");
+        return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _db.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        return ValueTask.CompletedTask;
+    }
+}
