@@ -1,0 +1,16 @@
+namespace MeshPorts.Integration.Tests.Harness;
+
+/// <summary>
+/// The pairs every behaviour runs against, A first (A initiates). wireguard-go with itself proves the
+/// harness; the mixed pairs in both orders prove interop whichever side starts; ours with ours last.
+/// </summary>
+public static class Pairs
+{
+    public static TheoryData<PeerKind, PeerKind> All => new()
+    {
+        { PeerKind.WireGuardGo, PeerKind.WireGuardGo },
+        { PeerKind.WireGuardGo, PeerKind.Meshports },
+        { PeerKind.Meshports, PeerKind.WireGuardGo },
+        { PeerKind.Meshports, PeerKind.Meshports },
+    };
+}

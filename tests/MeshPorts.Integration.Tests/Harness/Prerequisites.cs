@@ -1,0 +1,26 @@
+namespace MeshPorts.Integration.Tests.Harness;
+
+/// <summary>
+/// The integration tests need root, /dev/net/tun and network namespaces. CI has all three, so a
+/// missing one is a failure that says how to fix it, never a silent skip.
+/// </summary>
+internal static class Prerequisites
+{
+    public static void Require()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new InvalidOperationException("integration tests need Linux network namespaces; run them on Linux (CI does)");
+        }
+
+        if (!Environment.IsPrivilegedProcess)
+        {
+            throw new InvalidOperationException("integration tests create network namespaces and TUN devices: run them as root (sudo scripts/test.sh)");
+        }
+
+        if (!File.Exists("/dev/net/tun"))
+        {
+            throw new InvalidOperationException("/dev/net/tun is missing: `mkdir -p /dev/net && mknod /dev/net/tun c 10 200` (scripts/lib/deps.sh does it)");
+        }
+    }
+}
