@@ -48,6 +48,9 @@ internal sealed class Keypair
 
     public bool IsExpired(long now) => now - Created >= Constants.RejectAfterTime;
 
+    /// <summary>Lets tests reach the 2^60 / 2^64 message limits without sending that many packets.</summary>
+    internal void SetSendCounterForTesting(ulong value) => Volatile.Write(ref _sendCounter, value);
+
     /// <summary>Reserves the next nonce; callers drop the packet if it reached the reject limit.</summary>
     public ulong NextSendCounter() => Interlocked.Increment(ref _sendCounter) - 1;
 
