@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
-using System.Runtime.Versioning;
 using Microsoft.Extensions.Logging;
 
 namespace MeshPorts.Node.Uapi;
@@ -12,7 +11,6 @@ namespace MeshPorts.Node.Uapi;
 /// Several requests may follow each other on one connection; connections are served concurrently,
 /// but get and set are serialized against each other, as wireguard-go's ipcMutex does.
 /// </summary>
-[UnsupportedOSPlatform("windows")] // Windows uses a named pipe (\\.\pipe\WireGuard\IFNAME), not built here.
 internal sealed class UapiServer : IAsyncDisposable
 {
     /// <summary>Where wg(8) looks for userspace implementations' sockets on Linux.</summary>
@@ -78,6 +76,12 @@ internal sealed class UapiServer : IAsyncDisposable
     /// <exception cref="SocketException">Binding or listening failed.</exception>
     public void Start()
     {
+        if (OperatingSystem.IsWindows())
+        {
+            // Windows speaks the UAPI over \\.\pipe\WireGuard\IFNAME, which this server does not build.
+            throw new PlatformNotSupportedException("The UAPI unix socket server runs on Linux and other Unix systems.");
+        }
+
         if (_listener is not null || Volatile.Read(ref _stopped) != 0)
         {
             throw new InvalidOperationException("The UAPI server was already started.");
