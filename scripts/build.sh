@@ -23,4 +23,10 @@ dotnet publish coordinator/MeshPorts.Ctl/MeshPorts.Ctl.csproj -c Release -o arti
 ln -sfn ../publish/node/meshports-node "$out/meshports-node"
 ln -sfn ../publish/coordinator/meshports-coordinator "$out/meshports-coordinator"
 ln -sfn ../publish/ctl/meshctl "$out/meshctl"
+# wg-quick runs "$WG_QUICK_USERSPACE_IMPLEMENTATION IFNAME"; this wrapper gives it our `wg` mode.
+cat >"$out/meshports-wg" <<'SH'
+#!/bin/sh
+exec "$(dirname "$(readlink -f "$0")")/meshports-node" wg "$@"
+SH
+chmod 755 "$out/meshports-wg"
 ls -l "$out"

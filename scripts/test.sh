@@ -17,18 +17,9 @@ while (($#)); do
   shift
 done
 
-need=(wireguard-go wireguard-tools iperf3 iproute2 iputils-ping netcat-openbsd clang zlib1g-dev linux-libc-dev procps)
-if $install; then
-  missing=()
-  for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  if ((${#missing[@]})); then
-    echo "test.sh: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-fi
-[[ -e /dev/net/tun ]] || { mkdir -p /dev/net && mknod /dev/net/tun c 10 200 && chmod 0666 /dev/net/tun; }
+# shellcheck source=lib/deps.sh
+source scripts/lib/deps.sh
+$install && meshports_install_deps
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 scripts/build.sh

@@ -1,1 +1,3 @@
-return 0;
+using MeshPorts.Node.Cli;
+
+return await NodeCli.RunAsync(args).ConfigureAwait(false);

@@ -55,7 +55,11 @@ internal sealed class MemoryTun : ITunDevice
         return count;
     }
 
-    void ITunDevice.Write(ReadOnlySpan<byte> packet) => _toKernel.Add(packet.ToArray());
+    bool ITunDevice.Write(ReadOnlySpan<byte> packet)
+    {
+        _toKernel.Add(packet.ToArray());
+        return true;
+    }
 
     public void Dispose()
     {

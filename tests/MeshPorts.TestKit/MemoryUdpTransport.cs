@@ -58,10 +58,15 @@ internal sealed class MemoryUdpTransport : IUdpTransport
         return count;
     }
 
-    public void Send(ReadOnlySpan<byte> datagram, in PeerEndpoint destination)
+    public bool Send(ReadOnlySpan<byte> datagram, in PeerEndpoint destination)
     {
-        ObjectDisposedException.ThrowIf(_closed.IsCancellationRequested, this);
+        if (_closed.IsCancellationRequested)
+        {
+            return false;
+        }
+
         _network.Route(Endpoint, destination, datagram.ToArray());
+        return true;
     }
 
     public void SetFwmark(uint mark) => Fwmark = mark;

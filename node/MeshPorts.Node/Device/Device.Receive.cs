@@ -76,14 +76,9 @@ internal sealed partial class Device
             return;
         }
 
-        try
-        {
-            _tun.Write(packet);
-        }
-        catch (IOException ex)
+        if (!_tun.Write(packet))
         {
             _counters.Drop(DeviceDrop.TunWriteFailed);
-            DeviceLog.TunWriteFailed(_logger, ex.Message);
         }
     }
 

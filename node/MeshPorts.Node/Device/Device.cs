@@ -170,17 +170,13 @@ internal sealed partial class Device : IEngineOutput, IDisposable
             return;
         }
 
-        try
+        // Unreachable networks and a socket being rebound are transient; WireGuard's timers retry.
+        if (!udp.Send(datagram, destination))
         {
-            udp.Send(datagram, destination);
-        }
-        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or ObjectDisposedException or InvalidOperationException)
-        {
-            // Unreachable networks and a socket being rebound are transient; WireGuard's timers retry.
             _counters.Drop(DeviceDrop.UdpSendFailed);
             if (_logger.IsEnabled(LogLevel.Debug))
             {
-                DeviceLog.SendFailed(_logger, destination.ToString(), ex.Message);
+                DeviceLog.SendFailed(_logger, destination.ToString());
             }
         }
     }

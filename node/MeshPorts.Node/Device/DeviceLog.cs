@@ -13,8 +13,8 @@ internal static partial class DeviceLog
     [LoggerMessage(3, LogLevel.Information, "UDP socket rebound to port {Port}")]
     public static partial void Rebound(ILogger logger, ushort port);
 
-    [LoggerMessage(4, LogLevel.Debug, "UDP send to {Endpoint} failed: {Error}")]
-    public static partial void SendFailed(ILogger logger, string endpoint, string error);
+    [LoggerMessage(4, LogLevel.Debug, "UDP send to {Endpoint} failed")]
+    public static partial void SendFailed(ILogger logger, string endpoint);
 
     [LoggerMessage(5, LogLevel.Error, "The {Loop} loop stopped on an unexpected error")]
     public static partial void LoopFailed(ILogger logger, string loop, Exception exception);
@@ -27,7 +27,4 @@ internal static partial class DeviceLog
 
     [LoggerMessage(8, LogLevel.Debug, "Peer {Peer} removed")]
     public static partial void PeerRemoved(ILogger logger, string peer);
-
-    [LoggerMessage(9, LogLevel.Warning, "TUN write failed: {Error}")]
-    public static partial void TunWriteFailed(ILogger logger, string error);
 }

@@ -17,6 +17,9 @@ internal interface ITunDevice : IDisposable
     /// </summary>
     int ReadBatch(Span<byte> buffer, int slotSize, Span<int> lengths);
 
-    /// <summary>Hands one packet to the kernel. A full queue drops the packet rather than blocking.</summary>
-    void Write(ReadOnlySpan<byte> packet);
+    /// <summary>
+    /// Hands one packet to the kernel. Returns false when it was refused (full queue, link down): the
+    /// packet is dropped rather than blocking the receive path.
+    /// </summary>
+    bool Write(ReadOnlySpan<byte> packet);
 }

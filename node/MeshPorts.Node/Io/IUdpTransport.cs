@@ -13,8 +13,11 @@ internal interface IUdpTransport : IDisposable
     /// </summary>
     int ReceiveBatch(Span<byte> buffer, int slotSize, Span<int> lengths, Span<PeerEndpoint> sources);
 
-    /// <summary>Sends one datagram; safe to call from several threads at once.</summary>
-    void Send(ReadOnlySpan<byte> datagram, in PeerEndpoint destination);
+    /// <summary>
+    /// Sends one datagram; safe to call from several threads at once. Returns false when the kernel
+    /// refused it (unreachable, filtered) or the socket is closed.
+    /// </summary>
+    bool Send(ReadOnlySpan<byte> datagram, in PeerEndpoint destination);
 
     /// <summary>Marks outgoing packets (SO_MARK) so policy routing can keep them off the tunnel.</summary>
     void SetFwmark(uint mark);

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Logging;
+
+namespace MeshPorts.Node.Cli;
+
+/// <summary>Entry point of <c>meshports-node</c>: dispatches to the subcommands.</summary>
+internal static class NodeCli
+{
+    public const string Usage = """
+        Usage: meshports-node COMMAND [OPTIONS]
+
+        Commands:
+          wg IFNAME [-f|--foreground]   bare userspace WireGuard, a drop-in for `wireguard-go IFNAME`:
+                                        creates TUN IFNAME and serves the UAPI on
+                                        /var/run/wireguard/IFNAME.sock for `wg` and `wg-quick`
+          up --join JOIN ...            join a MeshPorts mesh (not in this build yet)
+          status [--ifname mp0] [--json]
+          down [--ifname mp0]
+          --version                     print the version
+
+        Environment:
+          LOG_LEVEL=verbose|debug|info|error|silent   log detail (default: info)
+        Exit codes: 0 success, 1 operation failed, 2 usage error.
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+            {
+                await Console.Out.WriteLineAsync(Usage).ConfigureAwait(false);
+                return args.Length == 0 ? ExitCodes.Usage : ExitCodes.Ok;
+            }
+
+            if (args[0] == "wg")
+            {
+                if (!OperatingSystem.IsLinux())
+                {
+                    throw new UsageException("'wg' runs on Linux; on Windows use the WireGuardNT service");
+                }
+
+                return await WgCommand.RunAsync(args[1..], CreateLoggerFactory()).ConfigureAwait(false);
+            }
+
+            return args[0] switch
+            {
+                "--version" or "version" => PrintVersion(),
+                "up" or "status" or "down" => throw new UsageException(
+                    $"'{args[0]}' needs the coordinator integration, which this build does not include yet; use 'meshports-node wg IFNAME' with `wg` for now"),
+                _ => throw new UsageException($"unknown command '{args[0]}'; run 'meshports-node --help' for the list"),
+            };
+        }
+        catch (UsageException ex)
+        {
+            await Console.Error.WriteLineAsync($"meshports-node: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+    }
+
+    private static int PrintVersion()
+    {
+        var version = typeof(NodeCli).Assembly.GetName().Version;
+        Console.WriteLine($"meshports-node {version}");
+        return ExitCodes.Ok;
+    }
+
+    internal static LogLevel ParseLogLevel(string? value) => value?.Trim().ToUpperInvariant() switch
+    {
+        null or "" or "INFO" => LogLevel.Information,
+        "VERBOSE" or "DEBUG" => LogLevel.Debug,
+        "TRACE" => LogLevel.Trace,
+        "WARN" or "WARNING" => LogLevel.Warning,
+        "ERROR" => LogLevel.Error,
+        "SILENT" or "NONE" => LogLevel.None,
+        _ => throw new UsageException($"LOG_LEVEL '{value}' is not one of verbose, debug, info, warn, error, silent"),
+    };
+
+    private static ILoggerFactory CreateLoggerFactory()
+    {
+        var level = ParseLogLevel(Environment.GetEnvironmentVariable("LOG_LEVEL"));
+        return LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(level)
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                o.UseUtcTimestamp = true;
+            }));
+    }
+}

@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using MeshPorts.Node.Device;
+using MeshPorts.Node.Io;
+using MeshPorts.Node.Uapi;
+using Microsoft.Extensions.Logging;
+
+namespace MeshPorts.Node.Cli;
+
+/// <summary>
+/// <c>meshports-node wg IFNAME [-f]</c>: bare userspace WireGuard, behaving like <c>wireguard-go IFNAME</c>.
+/// Without <c>-f</c> it starts itself again in the background, waits until the interface and its UAPI
+/// socket are ready, and returns, which is what <c>wg-quick</c> expects of a userspace implementation.
+/// </summary>
+[SupportedOSPlatform("linux")]
+internal static class WgCommand
+{
+    public const string Usage = "Usage: meshports-node wg IFNAME [-f|--foreground]";
+
+    // Set on the background child so it does not fork again.
+    private const string ChildMarker = "MESHPORTS_WG_CHILD";
+
+    // IFNAMSIZ (16, <linux/if.h>) includes the terminating NUL.
+    private const int MaxInterfaceNameLength = 15;
+
+    public static async Task<int> RunAsync(string[] args, ILoggerFactory loggers)
+    {
+        var (name, foreground) = Parse(args);
+        if (!foreground && Environment.GetEnvironmentVariable(ChildMarker) != "1")
+        {
+            return await StartInBackgroundAsync(name).ConfigureAwait(false);
+        }
+
+        if (Environment.GetEnvironmentVariable(ChildMarker) == "1")
+        {
+            // Leave the caller's session so a closing terminal or wg-quick's shell does not take us down.
+            _ = Tmds.Linux.LibC.setsid();
+        }
+
+        return await RunForegroundAsync(name, loggers).ConfigureAwait(false);
+    }
+
+    internal static (string Name, bool Foreground) Parse(string[] args)
+    {
+        string? name = null;
+        var foreground = false;
+        foreach (var arg in args)
+        {
+            switch (arg)
+            {
+                case "-f" or "--foreground":
+                    foreground = true;
+                    break;
+                case "-h" or "--help":
+                    throw new UsageException(Usage);
+                default:
+                    if (arg.StartsWith('-'))
+                    {
+                        throw new UsageException($"unknown option '{arg}'. {Usage}");
+                    }
+
+                    if (name is not null)
+                    {
+                        throw new UsageException($"one interface name only, got '{name}' and '{arg}'. {Usage}");
+                    }
+
+                    name = arg;
+                    break;
+            }
+        }
+
+        if (name is null)
+        {
+            throw new UsageException($"missing interface name. {Usage}");
+        }
+
+        ValidateInterfaceName(name);
+        return (name, foreground);
+    }
+
+    internal static void ValidateInterfaceName(string name)
+    {
+        if (name.Length is 0 or > MaxInterfaceNameLength)
+        {
+            throw new UsageException($"interface name '{name}' must be 1 to {MaxInterfaceNameLength} characters (the kernel's IFNAMSIZ)");
+        }
+
+        foreach (var c in name)
+        {
+            if (c is '/' or ':' or '%' || char.IsWhiteSpace(c) || c < 0x21 || c > 0x7e)
+            {
+                throw new UsageException($"interface name '{name}' may not contain '{c}'; use letters, digits, '-', '_' or '.'");
+            }
+        }
+
+        if (name is "." or "..")
+        {
+            throw new UsageException($"interface name '{name}' is reserved; pick another, e.g. wg0");
+        }
+    }
+
+    private static async Task<int> RunForegroundAsync(string name, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger("meshports.wg");
+        ITunDevice tun;
+        try
+        {
+            tun = LinuxTunDevice.Create(name);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        {
+            await Console.Error.WriteLineAsync($"meshports-node: cannot create TUN device {name}: {ex.Message} (run as root, and check /dev/net/tun exists)").ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
+
+        using var device = new Device.Device(tun, new LinuxUdpTransportFactory(), TimeProvider.System, loggers.CreateLogger<Device.Device>());
+        device.Start();
+        await using var uapi = new UapiServer(UapiServer.DefaultSocketPath(name), device, loggers.CreateLogger<UapiServer>());
+        try
+        {
+            uapi.Start();
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"meshports-node: cannot serve the UAPI for {name}: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
+
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
+        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
+        await Task.WhenAny(stop.Task, device.Closed).ConfigureAwait(false);
+        return ExitCodes.Ok;
+    }
+
+    // A socket file alone may be a stale one; only an accepted connection means the child is serving.
+    private static bool IsListening(string socketPath)
+    {
+        if (!File.Exists(socketPath))
+        {
+            return false;
+        }
+
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(socketPath));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<int> StartInBackgroundAsync(string name)
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find my own executable");
+        var start = new ProcessStartInfo(self) { UseShellExecute = false };
+
+        // A framework-dependent build runs as `dotnet meshports-node.dll`; start it the same way.
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "meshports-node.dll"));
+        }
+
+        start.ArgumentList.Add("wg");
+        start.ArgumentList.Add(name);
+        start.Environment[ChildMarker] = "1";
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the background process");
+        var socket = UapiServer.DefaultSocketPath(name);
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            if (child.HasExited)
+            {
+                await Console.Error.WriteLineAsync($"meshports-node: the background process for {name} exited with code {child.ExitCode}").ConfigureAwait(false);
+                return ExitCodes.Failed;
+            }
+
+            if (IsListening(socket))
+            {
+                return ExitCodes.Ok;
+            }
+
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
+        await Console.Error.WriteLineAsync($"meshports-node: {name} did not come up within 15 s").ConfigureAwait(false);
+        return ExitCodes.Failed;
+    }
+}
