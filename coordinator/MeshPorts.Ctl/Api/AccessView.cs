@@ -11,13 +11,11 @@ internal sealed record AccessView
 
     public DateTimeOffset? At { get; init; }
 
-    /// <summary>"rule" or "grant", or null when denied.</summary>
-    public string? By { get; init; }
+    /// <summary>"rule:NAME" or "grant:ID"; null when denied.</summary>
+    public string? AllowedBy { get; init; }
 
-    /// <summary>The rule's name or the grant's id.</summary>
-    public string? Id { get; init; }
-
+    /// <summary>End of the permission; null for a standing rule (or when denied).</summary>
     public DateTimeOffset? Until { get; init; }
 
-    public string? Reason { get; init; }
+    public string? Explanation { get; init; }
 }

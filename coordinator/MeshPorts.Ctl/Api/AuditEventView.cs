@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace MeshPorts.Ctl.Api;
 
 /// <summary>One entry of the hash-chained audit log.</summary>
@@ -13,7 +15,12 @@ internal sealed record AuditEventView
 
     public string? Subject { get; init; }
 
-    public string? Details { get; init; }
+    public string? Outcome { get; init; }
+
+    /// <summary>The event's details as a JSON object (embedded, not a string, so jq can reach into it).</summary>
+    public JsonElement? Details { get; init; }
+
+    public string? PrevHash { get; init; }
 
     public string? Hash { get; init; }
 }

@@ -5,10 +5,10 @@ internal sealed record AuditVerifyView
 {
     public bool Ok { get; init; }
 
-    public ulong Events { get; init; }
+    public ulong Checked { get; init; }
 
     /// <summary>The first entry whose hash does not follow from its predecessor, when broken.</summary>
-    public ulong? BrokenAt { get; init; }
+    public ulong? FirstBadSeq { get; init; }
 
-    public string? Reason { get; init; }
+    public string? Problem { get; init; }
 }

@@ -16,4 +16,7 @@ internal sealed record GrantView
     public string? Reason { get; init; }
 
     public bool Revoked { get; init; }
+
+    /// <summary>Neither revoked nor expired now.</summary>
+    public bool Active { get; init; }
 }

@@ -1,9 +1,11 @@
 namespace MeshPorts.Ctl.Api;
 
-/// <summary>PRODUCT.md's <c>nodes list --json</c> fields, plus the IPv6 address and endpoints.</summary>
+/// <summary>PRODUCT.md's <c>nodes list --json</c> fields, plus what the coordinator knows besides.</summary>
 internal sealed record NodeView
 {
     public required string Name { get; init; }
+
+    public string? Id { get; init; }
 
     public string? OverlayIp { get; init; }
 
@@ -19,9 +21,21 @@ internal sealed record NodeView
 
     public ulong AppliedSerial { get; init; }
 
+    public ulong LatestSerial { get; init; }
+
     public IReadOnlyList<string> Tags { get; init; } = [];
 
     public string? User { get; init; }
 
     public IReadOnlyList<string> Endpoints { get; init; } = [];
+
+    /// <summary>"PORT/PROTO" or "PORT/PROTO=NAME", as given to <c>meshports-node up --expose</c>.</summary>
+    public IReadOnlyList<string> Exposed { get; init; } = [];
+
+    public DateTimeOffset? EnrolledAt { get; init; }
+
+    public string? MachinePublicKey { get; init; }
+
+    /// <summary>Names of the peers in its netmap; only <c>nodes show</c> fills it.</summary>
+    public IReadOnlyList<string>? Peers { get; init; }
 }

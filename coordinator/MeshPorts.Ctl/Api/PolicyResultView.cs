@@ -11,5 +11,8 @@ internal sealed record PolicyResultView
 
     public IReadOnlyList<PolicyTestResultView> Tests { get; init; } = [];
 
+    public int RuleCount { get; init; }
+
+    /// <summary>SHA-256 of the policy text, so two applies of one file can be told apart from a change.</summary>
     public string? Version { get; init; }
 }

@@ -22,12 +22,12 @@ internal static class AccessCommands
         else if (answer.Allowed)
         {
             await ctx.Out.WriteLineAsync(
-                $"allowed: {answer.From} -> {answer.To} by {answer.By} {answer.Id} until {Printer.Time(answer.Until)}").ConfigureAwait(false);
+                $"allowed: {answer.From} -> {answer.To} by {answer.AllowedBy} {(answer.Until is null ? "(standing rule)" : "until " + Printer.Time(answer.Until))}").ConfigureAwait(false);
         }
         else
         {
             await ctx.Out.WriteLineAsync(
-                $"denied: no rule or grant allows {answer.From} -> {answer.To}{(answer.Reason is null ? string.Empty : " (" + answer.Reason + ")")}").ConfigureAwait(false);
+                $"denied: no rule or grant allows {answer.From} -> {answer.To}{(string.IsNullOrEmpty(answer.Explanation) ? string.Empty : " (" + answer.Explanation + ")")}").ConfigureAwait(false);
         }
 
         // A denial is a correct answer, not a failure: scripts read "allowed" from --json.

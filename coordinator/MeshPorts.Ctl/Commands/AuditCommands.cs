@@ -23,7 +23,7 @@ internal static class AuditCommands
             else
             {
                 await ctx.Out.WriteLineAsync(
-                    $"{TimeParser.Format(e.Time)}  #{e.Seq}  {e.Kind}  {e.Actor ?? "-"}  {e.Subject ?? "-"}  {e.Details}".TrimEnd()).ConfigureAwait(false);
+                    $"{TimeParser.Format(e.Time)}  #{e.Seq}  {e.Kind}  {e.Actor ?? "-"}  {e.Subject ?? "-"}  {e.Outcome ?? "-"}  {e.Details?.GetRawText()}".TrimEnd()).ConfigureAwait(false);
             }
 
             if (follow)
@@ -45,13 +45,13 @@ internal static class AuditCommands
         }
         else if (result.Ok)
         {
-            await ctx.Out.WriteLineAsync($"audit log intact: {result.Events} events, hash chain verified").ConfigureAwait(false);
+            await ctx.Out.WriteLineAsync($"audit log intact: {result.Checked} events, hash chain verified").ConfigureAwait(false);
         }
 
         if (!result.Ok)
         {
             await ctx.Error.WriteLineAsync(
-                $"meshctl: audit log BROKEN at event #{result.BrokenAt?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}: {result.Reason ?? "hash chain mismatch"}; restore the log from a backup and investigate who edited it".ReplaceLineEndings(" ")).ConfigureAwait(false);
+                $"meshctl: audit log BROKEN at event #{result.FirstBadSeq?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}: {result.Problem ?? "hash chain mismatch"}; restore the log from a backup and investigate who edited it".ReplaceLineEndings(" ")).ConfigureAwait(false);
             return ExitCodes.Failed;
         }
 

@@ -20,6 +20,7 @@ namespace MeshPorts.Ctl.Output;
 [JsonSerializable(typeof(AccessView))]
 [JsonSerializable(typeof(AuditEventView))]
 [JsonSerializable(typeof(AuditVerifyView))]
+[JsonSerializable(typeof(string))]
 internal sealed partial class CtlJsonContext : JsonSerializerContext
 {
 }

@@ -125,7 +125,7 @@ public class CtlAppTests
     [Fact]
     public async Task AuditVerify_BrokenChain_ExitsOneNamingTheEntry()
     {
-        var api = new FakeAdminApi { VerifyResult = new AuditVerifyView { Ok = false, Events = 9, BrokenAt = 5, Reason = "hash mismatch" } };
+        var api = new FakeAdminApi { VerifyResult = new AuditVerifyView { Ok = false, Checked = 9, FirstBadSeq = 5, Problem = "event 5 was edited" } };
         var run = await CtlRun.RunAsync(api, "audit", "verify", "--json");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("#5", run.Err);

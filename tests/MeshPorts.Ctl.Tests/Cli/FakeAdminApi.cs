@@ -13,7 +13,7 @@ internal sealed class FakeAdminApi : IAdminApi
 
     public PolicyResultView PolicyResult { get; set; } = new() { Ok = true, Applied = true, Version = "1" };
 
-    public AuditVerifyView VerifyResult { get; set; } = new() { Ok = true, Events = 3 };
+    public AuditVerifyView VerifyResult { get; set; } = new() { Ok = true, Checked = 3 };
 
     public Task<TokenView> CreateTokenAsync(string? name, string? user, IReadOnlyList<string> tags, TimeSpan ttl, int uses, CancellationToken cancellation)
     {
