@@ -171,6 +171,10 @@ public static unsafe class Rtnetlink
         using var socket = FileDescriptorHandle.FromResult(
             LibC.Socket(NetlinkConstants.AF_NETLINK, SocketConstants.SOCK_RAW | SocketConstants.SOCK_CLOEXEC, NetlinkConstants.NETLINK_ROUTE),
             "socket(AF_NETLINK, NETLINK_ROUTE)");
+        // Extended ACKs make the kernel say why ("mtu greater than device maximum"), not just EINVAL.
+        // Best effort: kernels before 4.12 do not know the option and still send plain errors.
+        var one = 1;
+        _ = LibC.SetSockOpt(socket.Fd, NetlinkConstants.SOL_NETLINK, NetlinkConstants.NETLINK_EXT_ACK, &one, sizeof(int));
         var kernel = new SockAddrNl { Family = NetlinkConstants.AF_NETLINK };
         var message = request.Message;
         var sequence = MemoryMarshal.Read<NlMsgHdr>(message).Sequence;
@@ -217,7 +221,9 @@ public static unsafe class Rtnetlink
                     var error = MemoryMarshal.Read<NlMsgErr>(data[Unsafe.SizeOf<NlMsgHdr>()..]).Error;
                     if (error != 0)
                     {
-                        throw new NativeException(-error, operation, Hint(-error));
+                        var reason = ExtendedAckMessage(data[..(int)header.Length], header.Flags);
+                        var what = reason is null ? operation : $"{operation} (kernel: {reason})";
+                        throw new NativeException(-error, what, Hint(-error));
                     }
 
                     return;
@@ -226,6 +232,46 @@ public static unsafe class Rtnetlink
                 data = data[Math.Min(NetlinkConstants.Align((int)header.Length), data.Length)..];
             }
         }
+    }
+
+    /// <summary>
+    /// The NLMSGERR_ATTR_MSG text of an NLMSG_ERROR reply, if the kernel attached one. The attributes
+    /// follow the nlmsgerr and the echoed request (just its header when NLM_F_CAPPED is set).
+    /// </summary>
+    internal static string? ExtendedAckMessage(ReadOnlySpan<byte> reply, ushort flags)
+    {
+        if ((flags & NetlinkConstants.NLM_F_ACK_TLVS) == 0)
+        {
+            return null;
+        }
+
+        var headerSize = Unsafe.SizeOf<NlMsgHdr>();
+        var offset = headerSize + Unsafe.SizeOf<NlMsgErr>();
+        if ((flags & NetlinkConstants.NLM_F_CAPPED) == 0)
+        {
+            var echoed = MemoryMarshal.Read<NlMsgHdr>(reply[(headerSize + sizeof(int))..]);
+            offset = headerSize + sizeof(int) + NetlinkConstants.Align((int)echoed.Length);
+        }
+
+        while (offset + Unsafe.SizeOf<RtAttr>() <= reply.Length)
+        {
+            var attribute = MemoryMarshal.Read<RtAttr>(reply[offset..]);
+            if (attribute.Length < Unsafe.SizeOf<RtAttr>() || offset + attribute.Length > reply.Length)
+            {
+                return null;
+            }
+
+            if (attribute.Type == NetlinkConstants.NLMSGERR_ATTR_MSG)
+            {
+                var text = reply.Slice(offset + Unsafe.SizeOf<RtAttr>(), attribute.Length - Unsafe.SizeOf<RtAttr>());
+                var end = text.IndexOf((byte)0);
+                return Encoding.UTF8.GetString(end < 0 ? text : text[..end]);
+            }
+
+            offset += NetlinkConstants.Align(attribute.Length);
+        }
+
+        return null;
     }
 
     private static string? Hint(int errno) => errno switch

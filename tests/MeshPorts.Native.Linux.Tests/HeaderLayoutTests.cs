@@ -36,6 +36,7 @@ public sealed class HeaderLayoutTests
           V(IFNAMSIZ) V(IFF_UP) V(IFF_RUNNING) V(IFF_NOARP) V(IFF_POINTOPOINT)
           V(SIOCGIFFLAGS) V(SIOCSIFFLAGS) V(SIOCGIFMTU) V(SIOCSIFMTU)
           V(AF_NETLINK) V(NETLINK_ROUTE) V(NLM_F_REQUEST) V(NLM_F_ACK) V(NLM_F_REPLACE) V(NLM_F_EXCL) V(NLM_F_CREATE)
+          V(NLM_F_CAPPED) V(NLM_F_ACK_TLVS) V(SOL_NETLINK) V(NETLINK_EXT_ACK) V(NLMSGERR_ATTR_MSG)
           V(NLMSG_NOOP) V(NLMSG_ERROR) V(NLMSG_DONE) V(NLMSG_ALIGNTO) V(RTA_ALIGNTO)
           V(RTM_NEWLINK) V(RTM_GETLINK) V(RTM_NEWADDR) V(RTM_DELADDR) V(RTM_NEWROUTE) V(RTM_DELROUTE) V(IFLA_MTU)
           V(RTA_DST) V(RTA_OIF) V(RT_TABLE_MAIN) V(RTPROT_BOOT) V(RT_SCOPE_UNIVERSE) V(RT_SCOPE_LINK) V(RT_SCOPE_NOWHERE) V(RTN_UNICAST)
@@ -145,6 +146,11 @@ public sealed class HeaderLayoutTests
             ["NLM_F_REPLACE"] = NetlinkConstants.NLM_F_REPLACE,
             ["NLM_F_EXCL"] = NetlinkConstants.NLM_F_EXCL,
             ["NLM_F_CREATE"] = NetlinkConstants.NLM_F_CREATE,
+            ["NLM_F_CAPPED"] = NetlinkConstants.NLM_F_CAPPED,
+            ["NLM_F_ACK_TLVS"] = NetlinkConstants.NLM_F_ACK_TLVS,
+            ["SOL_NETLINK"] = NetlinkConstants.SOL_NETLINK,
+            ["NETLINK_EXT_ACK"] = NetlinkConstants.NETLINK_EXT_ACK,
+            ["NLMSGERR_ATTR_MSG"] = NetlinkConstants.NLMSGERR_ATTR_MSG,
             ["NLMSG_NOOP"] = NetlinkConstants.NLMSG_NOOP,
             ["NLMSG_ERROR"] = NetlinkConstants.NLMSG_ERROR,
             ["NLMSG_DONE"] = NetlinkConstants.NLMSG_DONE,

@@ -117,6 +117,17 @@ public sealed class RtnetlinkTests
     }
 
     [Fact]
+    public void SetMtu_AboveTheDeviceMaximum_ThrowsWithTheKernelsExplanation()
+    {
+        using var tun = LinuxTun.Create(TestNetwork.InterfaceName());
+        var e = Assert.Throws<NativeException>(() => Rtnetlink.SetMtu(tun.Name, 70000));
+        Assert.Equal(22, e.Errno);
+        Assert.True(e.Message.Contains("kernel:"), e.Message);
+        Assert.Contains("mtu", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("1420", TestNetwork.SysClassNet(tun.Name, "mtu"));
+    }
+
+    [Fact]
     public void AddAddress_WithPrefixLongerThanTheFamily_ThrowsBeforeTalkingToTheKernel()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Rtnetlink.AddAddress(1, IPAddress.Parse("100.127.0.1"), 33));
