@@ -14,6 +14,7 @@ public sealed partial class WireGuardEngine
     /// Handles one datagram from <paramref name="source"/>. Transport data is decrypted into
     /// <paramref name="plaintextOut"/> (padding kept); handshake and cookie messages are answered through
     /// <paramref name="output"/>. Bad input is counted and reported as Drop; this never throws on input.
+    /// <paramref name="plaintextOut"/> must not overlap <paramref name="datagram"/>.
     /// </summary>
     public InboundResult ProcessInbound(ReadOnlySpan<byte> datagram, PeerEndpoint source, Span<byte> plaintextOut, IEngineOutput output)
     {

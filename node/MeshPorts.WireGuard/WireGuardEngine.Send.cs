@@ -14,6 +14,8 @@ public sealed partial class WireGuardEngine
     /// <summary>
     /// Encrypts one IP packet for <paramref name="peer"/> into <paramref name="datagramOut"/>, or stages it
     /// (and starts a handshake) when there is no usable session. An empty packet is a keepalive.
+    /// <paramref name="ipPacket"/> may already sit at <c>datagramOut[16..]</c> (read from the TUN there to
+    /// avoid a copy); any other overlap is not allowed.
     /// </summary>
     public OutboundResult ProcessOutbound(Peer peer, ReadOnlySpan<byte> ipPacket, Span<byte> datagramOut, IEngineOutput output)
     {

@@ -59,6 +59,23 @@ public class HandshakeTests
     }
 
     [Fact]
+    public void Outbound_WithThePacketAlreadyInPlaceAfterTheHeader_EncryptsWithoutACopy()
+    {
+        var net = new TestNetwork();
+        var (a, b, bOnA, _) = net.Pair();
+        a.Send(bOnA, Packets.Make(20, 9));
+        net.Pump();
+
+        var packet = Packets.Make(45, 6);
+        var buffer = new byte[16 + 48 + 16];
+        packet.CopyTo(buffer, 16);
+        var result = a.Engine.ProcessOutbound(bOnA, buffer.AsSpan(16, packet.Length), buffer, a);
+        Assert.Equal(OutboundAction.Send, result.Action);
+        b.Receive(buffer.AsSpan(0, result.Length), a.Endpoint);
+        Assert.Equal(packet, b.Tun[^1][..45]);
+    }
+
+    [Fact]
     public void EmptyPacket_IsAKeepalive_ThatTheReceiverAcceptsWithoutTunOutput()
     {
         var net = new TestNetwork();
