@@ -15,7 +15,8 @@ internal static class NetNsSweeper
 
     public static Task EnsureSweptAsync() => Once.Value;
 
-    private static async Task SweepAsync()
+    /// <summary>One sweep; tests call it directly, everyone else through <see cref="EnsureSweptAsync"/>.</summary>
+    public static async Task SweepAsync()
     {
         var list = await Command.RunAsync(["ip", "netns", "list"], CancellationToken.None, TimeSpan.FromSeconds(10));
         foreach (var line in list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
