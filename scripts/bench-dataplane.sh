@@ -39,13 +39,16 @@ done
 
 work=$(mktemp -d /tmp/mpit-bench.XXXXXX)
 trap 'mpns_cleanup; rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
+trap 'echo "interrupted: cleaning up" >&2; exit 130' INT TERM
 mpns_sweep
 
 # Underlay from 198.18.0.0/15 (RFC 2544 benchmarking), overlay from 100.96.0.0/16: no collisions.
 UA=198.18.0.1 UB=198.18.0.2 OA=100.96.0.1 OB=100.96.0.2 PA=51801 PB=51802
 clk_tck=$(getconf CLK_TCK)
 
+# Runs a command as a background job and waits for it: bash runs the INT/TERM trap as soon as a signal
+# arrives during `wait`, whereas a foreground child that handles SIGINT itself (ping) would swallow it.
+run() { "$@" & wait $!; }
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 peak_rss_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 last_mbits() { awk '/receiver/ {for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1)} END {print v}' "$1"; }
@@ -77,10 +80,10 @@ run_pair() {
     peer "$ka_pub" allowed-ips $OA/32 endpoint $UA:$PA 2>"$log.err" || { fail "wg set on B: $(cat "$log.err")"; return 1; }
   ip -n "$nsa" addr add $OA/24 dev "$ifa" && ip -n "$nsa" link set "$ifa" up
   ip -n "$nsb" addr add $OB/24 dev "$ifb" && ip -n "$nsb" link set "$ifb" up
-  ip netns exec "$nsa" ping -n -q -c 3 -i 0.2 -W 2 $OB >/dev/null 2>&1 || { fail "no ping through the tunnel"; return 1; }
+  run ip netns exec "$nsa" ping -n -q -c 3 -i 0.2 -W 2 $OB >/dev/null 2>&1 || { fail "no ping through the tunnel"; return 1; }
 
   # Latency first, on an idle tunnel.
-  ip netns exec "$nsa" ping -n -c "$ping_count" -i 0.01 -W 1 $OB >"$log.ping" 2>&1 || true
+  run ip netns exec "$nsa" ping -n -c "$ping_count" -i 0.01 -W 1 $OB >"$log.ping" 2>&1 || true
   local rtts p50 p99
   rtts=$(grep -oE 'time=[0-9.]+' "$log.ping" | cut -d= -f2 | sort -n)
   [[ -n $rtts ]] || { fail "ping produced no RTTs"; return 1; }
@@ -99,9 +102,9 @@ run_pair() {
   cpu0=$(($(cpu_ticks "$pida") + $(cpu_ticks "$pidb")))
   bytes0=$(ip netns exec "$nsa" wg show "$ifa" transfer | awk '{s += $2 + $3} END {print s + 0}')
   t=$((duration + 30))
-  timeout $t ip netns exec "$nsa" iperf3 -c $OB -p 5201 -t "$duration" -f m >"$log.tcp1" 2>&1 || { fail "iperf3 TCP 1 stream: $(tail -2 "$log.tcp1" | tr '\n' ' ')"; return 1; }
-  timeout $t ip netns exec "$nsa" iperf3 -c $OB -p 5201 -t "$duration" -f m -P 4 >"$log.tcp4" 2>&1 || { fail "iperf3 TCP 4 streams: $(tail -2 "$log.tcp4" | tr '\n' ' ')"; return 1; }
-  timeout $t ip netns exec "$nsa" iperf3 -c $OB -p 5201 -t "$duration" -f m -u -l 1400 -b "$udp_rate" >"$log.udp" 2>&1 || { fail "iperf3 UDP: $(tail -2 "$log.udp" | tr '\n' ' ')"; return 1; }
+  run timeout $t ip netns exec "$nsa" iperf3 -c $OB -p 5201 -t "$duration" -f m >"$log.tcp1" 2>&1 || { fail "iperf3 TCP 1 stream: $(tail -2 "$log.tcp1" | tr '\n' ' ')"; return 1; }
+  run timeout $t ip netns exec "$nsa" iperf3 -c $OB -p 5201 -t "$duration" -f m -P 4 >"$log.tcp4" 2>&1 || { fail "iperf3 TCP 4 streams: $(tail -2 "$log.tcp4" | tr '\n' ' ')"; return 1; }
+  run timeout $t ip netns exec "$nsa" iperf3 -c $OB -p 5201 -t "$duration" -f m -u -l 1400 -b "$udp_rate" >"$log.udp" 2>&1 || { fail "iperf3 UDP: $(tail -2 "$log.udp" | tr '\n' ' ')"; return 1; }
   cpu1=$(($(cpu_ticks "$pida") + $(cpu_ticks "$pidb")))
   bytes1=$(ip netns exec "$nsa" wg show "$ifa" transfer | awk '{s += $2 + $3} END {print s + 0}')
   local rss_a rss_b
