@@ -8,6 +8,7 @@ namespace MeshPorts.Native.Linux;
 /// A dual-stack UDP socket (AF_INET6 with IPV6_V6ONLY off: IPv4 peers appear v4-mapped) that moves
 /// datagrams in batches with recvmmsg/sendmmsg. The message headers, iovecs and addresses live in
 /// native memory allocated once per socket, so the batch paths allocate nothing per packet.
+/// On a kernel booted without IPv6 it falls back to an AF_INET socket (see <see cref="IsDualStack"/>).
 /// </summary>
 /// <remarks>
 /// Threading: <see cref="ReceiveBatch"/> must be called by one thread at a time and
@@ -25,6 +26,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     private readonly BatchHeaders _receive;
     private readonly BatchHeaders _send;
     private BoundUdpSocket _current;
+    private readonly bool _isIPv6;
     private uint _fwmark;
     private int _disposed;
     private long _sendErrors;
@@ -32,17 +34,30 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     /// <summary>Binds [::]:<paramref name="port"/> (0 = an ephemeral port; see <see cref="LocalPort"/>).</summary>
     /// <exception cref="NativeException">The socket cannot be created or the port is taken (EADDRINUSE).</exception>
     public UdpBatchSocket(ushort port, int maxBatch = DefaultMaxBatch)
+        : this(port, maxBatch, ipv6: true)
+    {
+    }
+
+    /// <summary><paramref name="ipv6"/> false forces the IPv4-only fallback used on kernels without IPv6 (for tests).</summary>
+    internal UdpBatchSocket(ushort port, int maxBatch, bool ipv6)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBatch, 1024);
         MaxBatch = maxBatch;
-        _current = BoundUdpSocket.Open(port, 0);
+        _current = BoundUdpSocket.Open(port, 0, ipv6);
+        _isIPv6 = _current.IsIPv6;
         _receive = new BatchHeaders(maxBatch);
         _send = new BatchHeaders(maxBatch);
     }
 
     /// <summary>The bound port, after any <see cref="Rebind"/>.</summary>
     public ushort LocalPort => Volatile.Read(ref _current).Port;
+
+    /// <summary>
+    /// True for the normal dual-stack socket; false only on a kernel without IPv6, where IPv6
+    /// destinations are refused (counted in <see cref="SendErrors"/>).
+    /// </summary>
+    public bool IsDualStack => _isIPv6;
 
     /// <summary>Most datagrams one batch call moves.</summary>
     public int MaxBatch { get; }
@@ -103,11 +118,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
                             for (var i = 0; i < n; i++)
                             {
                                 lengths[i] = (int)_receive.Messages[i].Length;
-                                var name = &_receive.Names[i];
-                                sources[i] = new UdpAddress(
-                                    new ReadOnlySpan<byte>(&name->Address, 16),
-                                    BinaryPrimitives.ReverseEndianness(name->PortNetworkOrder),
-                                    name->ScopeId);
+                                sources[i] = ReadName(&_receive.Names[i]);
                             }
 
                             return n;
@@ -174,8 +185,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
 
                         _send.Iovecs[j].Base = p + ((nint)i * slotSize);
                         _send.Iovecs[j].Length = (nuint)length;
-                        WriteName(in destinations[i], &_send.Names[j]);
-                        _send.Messages[j].Header.NameLength = (uint)sizeof(SockAddrIn6);
+                        _send.Messages[j].Header.NameLength = WriteName(in destinations[i], &_send.Names[j]);
                     }
 
                     var offset = 0;
@@ -227,7 +237,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     public bool Send(ReadOnlySpan<byte> datagram, in UdpAddress destination)
     {
         SockAddrIn6 name;
-        WriteName(in destination, &name);
+        var nameLength = WriteName(in destination, &name);
         fixed (byte* p = datagram)
         {
             while (true)
@@ -239,7 +249,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
 
                 try
                 {
-                    var n = LibC.SendTo(socket.Fd.Fd, p, (nuint)datagram.Length, SocketConstants.MSG_DONTWAIT, &name, (uint)sizeof(SockAddrIn6));
+                    var n = LibC.SendTo(socket.Fd.Fd, p, (nuint)datagram.Length, SocketConstants.MSG_DONTWAIT, &name, nameLength);
                     if (n >= 0)
                     {
                         return true;
@@ -274,7 +284,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
                 return;
             }
 
-            var next = BoundUdpSocket.Open(port, _fwmark);
+            var next = BoundUdpSocket.Open(port, _fwmark, _isIPv6);
             Volatile.Write(ref _current, next);
             old.Dispose();
         }
@@ -313,13 +323,44 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     /// <summary>The receive buffer size the kernel granted (for tests).</summary>
     internal int ReadKernelReceiveBuffer() => BoundUdpSocket.GetInt(Volatile.Read(ref _current).Fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_RCVBUF);
 
-    private static void WriteName(in UdpAddress destination, SockAddrIn6* name)
+    /// <summary>
+    /// Fills the kernel address for a destination and returns its length: a sockaddr_in6 on the
+    /// dual-stack socket; on the IPv4-only fallback a sockaddr_in for IPv4 destinations (an IPv6 one
+    /// stays sockaddr_in6 and the kernel refuses it with EAFNOSUPPORT, which counts as a drop).
+    /// </summary>
+    private uint WriteName(in UdpAddress destination, SockAddrIn6* name)
     {
         *name = default;
+        if (!_isIPv6 && destination.IsIPv4)
+        {
+            var v4 = (SockAddrIn*)name;
+            v4->Family = SocketConstants.AF_INET;
+            v4->PortNetworkOrder = BinaryPrimitives.ReverseEndianness(destination.Port);
+            destination.Address16[12..].CopyTo(new Span<byte>(&v4->Address, 4));
+            return (uint)sizeof(SockAddrIn);
+        }
+
         name->Family = SocketConstants.AF_INET6;
         name->PortNetworkOrder = BinaryPrimitives.ReverseEndianness(destination.Port);
         name->ScopeId = destination.ScopeId;
         destination.CopyAddressTo(new Span<byte>(&name->Address, 16));
+        return (uint)sizeof(SockAddrIn6);
+    }
+
+    private static UdpAddress ReadName(SockAddrIn6* name)
+    {
+        if (name->Family == SocketConstants.AF_INET6)
+        {
+            return new UdpAddress(new ReadOnlySpan<byte>(&name->Address, 16), BinaryPrimitives.ReverseEndianness(name->PortNetworkOrder), name->ScopeId);
+        }
+
+        // IPv4-only fallback: report the source v4-mapped, as the dual-stack socket would.
+        var v4 = (SockAddrIn*)name;
+        Span<byte> mapped = stackalloc byte[16];
+        mapped[10] = 0xFF;
+        mapped[11] = 0xFF;
+        new ReadOnlySpan<byte>(&v4->Address, 4).CopyTo(mapped[12..]);
+        return new UdpAddress(mapped, BinaryPrimitives.ReverseEndianness(v4->PortNetworkOrder));
     }
 
     private static void Release(BoundUdpSocket socket)

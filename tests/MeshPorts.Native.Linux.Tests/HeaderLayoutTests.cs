@@ -53,6 +53,7 @@ public sealed class HeaderLayoutTests
           S(msghdr) O(msghdr, msg_namelen) O(msghdr, msg_iov) O(msghdr, msg_iovlen) O(msghdr, msg_control) O(msghdr, msg_controllen) O(msghdr, msg_flags)
           S(mmsghdr) O(mmsghdr, msg_len)
           S(sockaddr_in6) O(sockaddr_in6, sin6_port) O(sockaddr_in6, sin6_flowinfo) O(sockaddr_in6, sin6_addr) O(sockaddr_in6, sin6_scope_id)
+          S(sockaddr_in) O(sockaddr_in, sin_port) O(sockaddr_in, sin_addr)
           S(sockaddr_nl) O(sockaddr_nl, nl_pid) O(sockaddr_nl, nl_groups)
           S(nlmsghdr) O(nlmsghdr, nlmsg_type) O(nlmsghdr, nlmsg_flags) O(nlmsghdr, nlmsg_seq) O(nlmsghdr, nlmsg_pid)
           S(nlmsgerr) O(nlmsgerr, msg)
@@ -244,6 +245,9 @@ public sealed class HeaderLayoutTests
         Offset<SockAddrIn6>(v, "sockaddr_in6", "sin6_flowinfo", nameof(SockAddrIn6.FlowInfo));
         Offset<SockAddrIn6>(v, "sockaddr_in6", "sin6_addr", nameof(SockAddrIn6.Address));
         Offset<SockAddrIn6>(v, "sockaddr_in6", "sin6_scope_id", nameof(SockAddrIn6.ScopeId));
+        Size<SockAddrIn>(v, "sockaddr_in");
+        Offset<SockAddrIn>(v, "sockaddr_in", "sin_port", nameof(SockAddrIn.PortNetworkOrder));
+        Offset<SockAddrIn>(v, "sockaddr_in", "sin_addr", nameof(SockAddrIn.Address));
         Size<SockAddrNl>(v, "sockaddr_nl");
         Offset<SockAddrNl>(v, "sockaddr_nl", "nl_pid", nameof(SockAddrNl.PortId));
         Offset<SockAddrNl>(v, "sockaddr_nl", "nl_groups", nameof(SockAddrNl.Groups));

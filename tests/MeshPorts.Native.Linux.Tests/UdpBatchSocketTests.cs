@@ -40,6 +40,35 @@ public sealed class UdpBatchSocketTests
     }
 
     [Fact]
+    public void Ipv4OnlyFallback_SendsAndReceivesV4MappedAndDropsIPv6Destinations()
+    {
+        using var socket = new UdpBatchSocket(0, 8, ipv6: false);
+        Assert.False(socket.IsDualStack);
+        var self = UdpAddress.FromIPEndPoint(new IPEndPoint(IPAddress.Loopback, socket.LocalPort));
+        var v6 = UdpAddress.FromIPEndPoint(new IPEndPoint(IPAddress.IPv6Loopback, socket.LocalPort));
+        var buffer = new byte[Slot * 3];
+        "one"u8.ToArray().CopyTo(buffer, 0);
+        "two"u8.ToArray().CopyTo(buffer, Slot);
+        "six"u8.ToArray().CopyTo(buffer, 2 * Slot);
+
+        Assert.Equal(2, socket.SendBatch(buffer, Slot, [3, 3, 3], [self, self, v6]));
+        Assert.Equal(1, socket.SendErrors);
+        Assert.True(socket.Send("three"u8, self));
+
+        var received = ReceiveAll(socket, 3, out var sources);
+        Assert.Equal(["one", "three", "two"], received.Order());
+        Assert.All(sources, s => Assert.Equal(self, s));
+        Assert.True(sources[0].IsIPv4);
+    }
+
+    [Fact]
+    public void Constructor_Normally_IsDualStack()
+    {
+        using var socket = new UdpBatchSocket(0);
+        Assert.True(socket.IsDualStack);
+    }
+
+    [Fact]
     public void ReceiveBatch_FromAnOrdinaryIPv4Socket_ReportsTheSenderV4Mapped()
     {
         using var socket = new UdpBatchSocket(0);

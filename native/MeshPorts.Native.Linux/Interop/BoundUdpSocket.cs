@@ -12,11 +12,12 @@ internal sealed unsafe class BoundUdpSocket : IDisposable
     // the default ~200 KiB buffer before the receive loop catches up.
     internal const int SocketBufferBytes = 7 << 20;
 
-    private BoundUdpSocket(FileDescriptorHandle fd, FileDescriptorHandle wake, ushort port)
+    private BoundUdpSocket(FileDescriptorHandle fd, FileDescriptorHandle wake, ushort port, bool isIPv6)
     {
         Fd = fd;
         Wake = wake;
         Port = port;
+        IsIPv6 = isIPv6;
     }
 
     public FileDescriptorHandle Fd { get; }
@@ -25,16 +26,33 @@ internal sealed unsafe class BoundUdpSocket : IDisposable
 
     public ushort Port { get; }
 
-    public static BoundUdpSocket Open(ushort port, uint fwmark)
+    /// <summary>False only on kernels without IPv6 (ipv6.disable=1): then the socket is AF_INET.</summary>
+    public bool IsIPv6 { get; }
+
+    /// <summary>
+    /// Opens and binds the socket. Dual-stack AF_INET6 unless <paramref name="ipv6"/> is false or the
+    /// kernel has no IPv6 (EAFNOSUPPORT), in which case an AF_INET socket serves IPv4 peers alone.
+    /// </summary>
+    public static BoundUdpSocket Open(ushort port, uint fwmark, bool ipv6 = true)
     {
-        var fd = FileDescriptorHandle.FromResult(
-            LibC.Socket(SocketConstants.AF_INET6, SocketConstants.SOCK_DGRAM | SocketConstants.SOCK_NONBLOCK | SocketConstants.SOCK_CLOEXEC, 0),
-            "socket(AF_INET6, SOCK_DGRAM)");
+        const int Type = SocketConstants.SOCK_DGRAM | SocketConstants.SOCK_NONBLOCK | SocketConstants.SOCK_CLOEXEC;
+        var raw = ipv6 ? LibC.Socket(SocketConstants.AF_INET6, Type, 0) : -1;
+        if (raw < 0 && (!ipv6 || Marshal.GetLastPInvokeError() == Errno.EAFNOSUPPORT))
+        {
+            ipv6 = false;
+            raw = LibC.Socket(SocketConstants.AF_INET, Type, 0);
+        }
+
+        var fd = FileDescriptorHandle.FromResult(raw, ipv6 ? "socket(AF_INET6, SOCK_DGRAM)" : "socket(AF_INET, SOCK_DGRAM)");
         FileDescriptorHandle? wake = null;
         try
         {
-            // Dual stack: IPv4 peers arrive as ::ffff:a.b.c.d on the same socket.
-            SetInt(fd, SocketConstants.IPPROTO_IPV6, SocketConstants.IPV6_V6ONLY, 0, "setsockopt(IPV6_V6ONLY, 0)");
+            if (ipv6)
+            {
+                // Dual stack: IPv4 peers arrive as ::ffff:a.b.c.d on the same socket.
+                SetInt(fd, SocketConstants.IPPROTO_IPV6, SocketConstants.IPV6_V6ONLY, 0, "setsockopt(IPV6_V6ONLY, 0)");
+            }
+
             SetBuffer(fd, SocketConstants.SO_RCVBUFFORCE, SocketConstants.SO_RCVBUF);
             SetBuffer(fd, SocketConstants.SO_SNDBUFFORCE, SocketConstants.SO_SNDBUF);
             if (fwmark != 0)
@@ -42,24 +60,28 @@ internal sealed unsafe class BoundUdpSocket : IDisposable
                 SetMark(fd, fwmark);
             }
 
+            // Both families are bound through a sockaddr_in6-sized buffer; an AF_INET bind reads the
+            // first 16 bytes as a sockaddr_in (family, port, INADDR_ANY).
             var address = default(SockAddrIn6);
-            address.Family = SocketConstants.AF_INET6;
+            address.Family = (ushort)(ipv6 ? SocketConstants.AF_INET6 : SocketConstants.AF_INET);
             address.PortNetworkOrder = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(port);
-            if (LibC.Bind(fd.Fd, &address, (uint)sizeof(SockAddrIn6)) < 0)
+            var length = (uint)(ipv6 ? sizeof(SockAddrIn6) : sizeof(SockAddrIn));
+            if (LibC.Bind(fd.Fd, &address, length) < 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
-                throw new NativeException(errno, $"bind([::]:{port})", errno == Errno.EADDRINUSE ? $"Another socket already uses UDP port {port}; choose another listen port." : null);
+                throw new NativeException(errno, ipv6 ? $"bind([::]:{port})" : $"bind(0.0.0.0:{port})", errno == Errno.EADDRINUSE ? $"Another socket already uses UDP port {port}; choose another listen port." : null);
             }
 
             var bound = default(SockAddrIn6);
-            var length = (uint)sizeof(SockAddrIn6);
+            length = (uint)sizeof(SockAddrIn6);
             if (LibC.GetSockName(fd.Fd, &bound, &length) < 0)
             {
                 throw NativeException.FromLastError("getsockname");
             }
 
             wake = FdWait.CreateWakeEvent();
-            return new BoundUdpSocket(fd, wake, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(bound.PortNetworkOrder));
+            // sin_port and sin6_port sit at the same offset.
+            return new BoundUdpSocket(fd, wake, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(bound.PortNetworkOrder), ipv6);
         }
         catch
         {
