@@ -111,6 +111,13 @@ internal abstract class WgPeer : IAsyncDisposable
         return PingResult.Parse(result.Stdout + result.Stderr);
     }
 
+    /// <summary>The daemon's process id, for sending it signals.</summary>
+    public int DaemonPid => _daemon?.Pid ?? throw new InvalidOperationException("daemon not started");
+
+    /// <summary>Waits for the daemon to end by itself; false when it still runs at the deadline.</summary>
+    public Task<bool> WaitForDaemonExitAsync(TimeSpan timeout, CancellationToken ct) =>
+        _daemon is null ? Task.FromResult(true) : _daemon.WaitForExitAsync(timeout, ct);
+
     public async Task StopAsync()
     {
         if (_daemon is not null)
