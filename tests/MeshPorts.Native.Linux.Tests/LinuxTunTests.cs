@@ -228,6 +228,47 @@ public sealed class LinuxTunTests
     }
 
     [Fact]
+    public void Dispose_WhileWritersAreBusy_EndsThemWithoutErrors()
+    {
+        var net = TestNetwork.RandomSlash30();
+        var tun = LinuxTun.Create(TestNetwork.InterfaceName());
+        // Addressed to the TUN's own address, so the kernel delivers locally and never forwards them.
+        Rtnetlink.AddAddress(Rtnetlink.GetInterfaceIndex(tun.Name), TestNetwork.Host(net, 1), 30);
+        var packet = Ipv4Packet.Udp(TestNetwork.Host(net, 2), 1, TestNetwork.Host(net, 1), 9, new byte[64]);
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        using var stop = new ManualResetEventSlim();
+        long accepted = 0;
+        var writers = Enumerable.Range(0, 3).Select(_ => new Thread(() =>
+        {
+            try
+            {
+                while (!stop.IsSet)
+                {
+                    if (tun.Write(packet))
+                    {
+                        Interlocked.Increment(ref accepted);
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue(e);
+            }
+        }) { IsBackground = true }).ToList();
+
+        writers.ForEach(t => t.Start());
+        Thread.Sleep(200);
+        tun.Dispose();
+        Thread.Sleep(100); // writers keep calling Write on the disposed device
+        stop.Set();
+
+        Assert.All(writers, t => Assert.True(t.Join(TimeSpan.FromSeconds(2)), "A writer did not end."));
+        Assert.Empty(failures);
+        Assert.True(Interlocked.Read(ref accepted) > 0, "No write was accepted before Dispose.");
+        Assert.False(tun.Write(packet));
+    }
+
+    [Fact]
     public void Write_AfterDispose_ReturnsFalse()
     {
         var tun = LinuxTun.Create(TestNetwork.InterfaceName());

@@ -117,6 +117,57 @@ public sealed class UdpBatchSocketTests
     }
 
     [Fact]
+    public void Dispose_WhileSendersAndAReceiverAreBusy_EndsEveryThreadCleanly()
+    {
+        var socket = new UdpBatchSocket(0);
+        var self = UdpAddress.FromIPEndPoint(new IPEndPoint(IPAddress.IPv6Loopback, socket.LocalPort));
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        long received = 0;
+        var receiver = new Thread(() =>
+        {
+            try
+            {
+                var buffer = new byte[Slot * 32];
+                var lengths = new int[32];
+                var sources = new UdpAddress[32];
+                int n;
+                while ((n = socket.ReceiveBatch(buffer, Slot, lengths, sources)) > 0)
+                {
+                    Interlocked.Add(ref received, n);
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue(e);
+            }
+        }) { IsBackground = true };
+        var senders = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
+        {
+            try
+            {
+                var datagram = new byte[100];
+                while (socket.Send(datagram, self))
+                {
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue(e);
+            }
+        }) { IsBackground = true }).ToList();
+
+        receiver.Start();
+        senders.ForEach(t => t.Start());
+        Thread.Sleep(300);
+        socket.Dispose();
+
+        Assert.True(receiver.Join(TimeSpan.FromSeconds(2)), "The receiver did not end after Dispose.");
+        Assert.All(senders, t => Assert.True(t.Join(TimeSpan.FromSeconds(2)), "A sender did not end after Dispose."));
+        Assert.Empty(failures);
+        Assert.True(Interlocked.Read(ref received) > 0, "No datagram was received while the senders ran.");
+    }
+
+    [Fact]
     public void Rebind_MovesABlockedReceiverToTheNewPort()
     {
         using var socket = new UdpBatchSocket(0);
