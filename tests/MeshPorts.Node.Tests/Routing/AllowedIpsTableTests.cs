@@ -337,7 +337,7 @@ public class AllowedIpsTableTests
         }
 
         Assert.True(await writer > 100, "the writer made too few changes to exercise concurrency");
-        Assert.True(lookups > 1000);
+        Assert.True(lookups >= 1000);
         Assert.Equal(0, misses);
     }
 
