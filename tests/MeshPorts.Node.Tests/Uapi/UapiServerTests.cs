@@ -250,6 +250,41 @@ public sealed class UapiServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartTwice_Throws_AndStopTwice_IsHarmless()
+    {
+        Assert.Throws<InvalidOperationException>(Server.Start);
+        await Server.StopAsync();
+        await Server.StopAsync();
+        Assert.False(File.Exists(SocketPath));
+        Assert.Throws<InvalidOperationException>(Server.Start);
+    }
+
+    [Fact]
+    public void ConnectionsBeyondTheLimit_AreClosed_WhileOthersKeepWorking()
+    {
+        var open = new List<UapiTestClient>();
+        try
+        {
+            for (var i = 0; i < UapiServer.MaxConnections; i++)
+            {
+                var client = new UapiTestClient(SocketPath);
+                open.Add(client);
+
+                // A full exchange proves the server registered this connection before the next one.
+                Assert.Equal("errno=0\n\n", client.Exchange("get=1\n\n"));
+            }
+
+            using var extra = new UapiTestClient(SocketPath);
+            Assert.True(extra.IsClosedByServer());
+            Assert.Equal("errno=0\n\n", open[0].Exchange("get=1\n\n"));
+        }
+        finally
+        {
+            open.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
     public void DefaultSocketPath_IsWhereWgLooks()
     {
         Assert.Equal("/var/run/wireguard/wg0.sock", UapiServer.DefaultSocketPath("wg0"));
