@@ -254,7 +254,8 @@ public sealed class LinuxTunTests
             {
                 failures.Enqueue(e);
             }
-        }) { IsBackground = true }).ToList();
+        })
+        { IsBackground = true }).ToList();
 
         writers.ForEach(t => t.Start());
         Thread.Sleep(200);

@@ -140,7 +140,8 @@ public sealed class UdpBatchSocketTests
             {
                 failures.Enqueue(e);
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         var senders = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
         {
             try
@@ -154,7 +155,8 @@ public sealed class UdpBatchSocketTests
             {
                 failures.Enqueue(e);
             }
-        }) { IsBackground = true }).ToList();
+        })
+        { IsBackground = true }).ToList();
 
         receiver.Start();
         senders.ForEach(t => t.Start());
