@@ -18,7 +18,18 @@ internal sealed partial class Device
         {
             while (!_stopping.IsCancellationRequested)
             {
-                var count = _tun.ReadBatch(packets.AsSpan(0, slot * batch), slot, lengths);
+                int count;
+                try
+                {
+                    count = _tun.ReadBatch(packets.AsSpan(0, slot * batch), slot, lengths);
+                }
+                catch (IOException ex) when (!_stopping.IsCancellationRequested)
+                {
+                    // EBADFD after `ip link del`: the interface is gone, which is how wg-quick says stop.
+                    DeviceLog.TunGone(_logger, _tun.Name, ex.Message);
+                    return;
+                }
+
                 if (count <= 0)
                 {
                     return;

@@ -27,4 +27,7 @@ internal static partial class DeviceLog
 
     [LoggerMessage(8, LogLevel.Debug, "Peer {Peer} removed")]
     public static partial void PeerRemoved(ILogger logger, string peer);
+
+    [LoggerMessage(9, LogLevel.Information, "Interface {Name} went away ({Reason}); shutting down")]
+    public static partial void TunGone(ILogger logger, string name, string reason);
 }
