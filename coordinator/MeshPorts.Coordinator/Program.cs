@@ -1,1 +1,1 @@
-return 0;
+return await MeshPorts.Coordinator.Hosting.CoordinatorProgram.RunAsync(args);

@@ -37,6 +37,10 @@ internal static class CommandLine
             {
                 return null;
             }
+            else if (arg is not ("--data" or "--listen" or "--public-url" or "--store" or "--key-lifetime" or "--max-grant"))
+            {
+                throw new UsageException($"unknown option '{arg}'; see --help");
+            }
             else
             {
                 value = i + 1 < args.Count ? args[++i] : throw new UsageException($"{arg} needs a value; see --help");

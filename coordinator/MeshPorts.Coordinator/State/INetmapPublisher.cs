@@ -17,4 +17,7 @@ internal interface INetmapPublisher
     void SendRotationReady(string nodeId, byte[] newKey);
 
     bool IsOnline(string nodeId);
+
+    /// <summary>The last serial produced for the node (0 if none).</summary>
+    ulong LatestSerial(string nodeId);
 }

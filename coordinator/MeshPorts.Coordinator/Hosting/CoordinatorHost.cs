@@ -1,0 +1,122 @@
+using MeshPorts.Coordinator.Audit;
+using MeshPorts.Coordinator.Options;
+using MeshPorts.Coordinator.Services;
+using MeshPorts.Coordinator.State;
+using MeshPorts.Coordinator.Storage;
+using MeshPorts.Coordinator.Storage.Sqlite;
+using MeshPorts.Coordinator.Streaming;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MeshPorts.Coordinator.Hosting;
+
+/// <summary>
+/// Wires the coordinator together and runs it: TLS material, store, audit, state, gRPC services,
+/// /healthz and /metrics on one TLS-only Kestrel listener. Used by Program and by tests in-process.
+/// </summary>
+internal sealed class CoordinatorHost : IAsyncDisposable
+{
+    private readonly TlsMaterial _tls;
+
+    private CoordinatorHost(WebApplication app, TlsMaterial tls, IStore store, AuditLog audit, MeshState state, Uri url)
+    {
+        App = app;
+        _tls = tls;
+        Store = store;
+        Audit = audit;
+        State = state;
+        PublicUrl = url;
+    }
+
+    public WebApplication App { get; }
+
+    public IStore Store { get; }
+
+    public AuditLog Audit { get; }
+
+    public MeshState State { get; }
+
+    public Uri PublicUrl { get; }
+
+    public string Pin => _tls.Pin;
+
+    public static async Task<CoordinatorHost> StartAsync(CoordinatorOptions options, TimeProvider time, TextWriter output, LogLevel minimumLevel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(output);
+        Directory.CreateDirectory(options.DataDir);
+        var url = options.EffectivePublicUrl;
+        var tls = TlsMaterial.LoadOrCreate(options.DataDir, url, time);
+        if (tls.Created)
+        {
+            await output.WriteLineAsync($"created TLS key and self-signed certificate in {Path.Combine(options.DataDir, "tls")}");
+        }
+
+        await output.WriteLineAsync($"certificate SHA-256 pin (of its SubjectPublicKeyInfo): {tls.Pin}");
+        var admin = AdminCredential.LoadOrCreate(options.DataDir, url, tls.Pin, out var adminCreated);
+        if (adminCreated)
+        {
+            await output.WriteLineAsync($"wrote {Path.Combine(options.DataDir, "meshctl.conf")} (mode 0600: url, pin, admin token)");
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = options.DataDir });
+        builder.Logging.SetMinimumLevel(minimumLevel);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(options.Listen, listen =>
+        {
+            // HTTP/1.1 is offered only so curl and Prometheus can read /healthz and /metrics; gRPC negotiates h2 by ALPN.
+            listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.UseHttps(tls.Certificate);
+        }));
+
+        var metrics = new CoordinatorMetrics();
+        var hub = new FeedHub(options.DeltaLogCapacity, metrics);
+        var store = new SqliteStore(options.EffectiveStorePath);
+        await store.InitializeAsync(cancellationToken);
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(hub);
+        builder.Services.AddSingleton(admin);
+        builder.Services.AddSingleton<IStore>(store);
+        builder.Services.AddSingleton(sp => new AuditLog(store.Audit, time, sp.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Audit"),
+            Path.Combine(options.DataDir, "audit.jsonl")) { OnAppended = metrics.AuditEvent });
+        builder.Services.AddSingleton(sp => new MeshState(store, sp.GetRequiredService<AuditLog>(), hub, time, options, metrics,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.State"), url, tls.Pin));
+        builder.Services.AddGrpc(g =>
+        {
+            g.Interceptors.Add<AdminAuthInterceptor>();
+            g.Interceptors.Add<ErrorInterceptor>();
+        });
+
+        var app = builder.Build();
+        app.MapGrpcService<NodeControlService>();
+        app.MapGrpcService<AdminService>();
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4"));
+
+        var state = app.Services.GetRequiredService<MeshState>();
+        var audit = app.Services.GetRequiredService<AuditLog>();
+        await state.InitializeAsync(cancellationToken);
+        await app.StartAsync(cancellationToken);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Coordinator");
+        var listenText = options.Listen.ToString();
+        HostingLog.Listening(logger, listenText, url, tls.Pin);
+        await output.WriteLineAsync($"listening on {options.Listen} (TLS only), public URL {url}");
+        return new CoordinatorHost(app, tls, store, audit, state, url);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        await Store.DisposeAsync();
+        _tls.Dispose();
+    }
+}

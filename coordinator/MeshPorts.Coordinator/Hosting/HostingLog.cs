@@ -1,0 +1,9 @@
+using Microsoft.Extensions.Logging;
+
+namespace MeshPorts.Coordinator.Hosting;
+
+internal static partial class HostingLog
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "coordinator listening on {Listen}, public URL {Url}, certificate pin {Pin}")]
+    public static partial void Listening(ILogger logger, string listen, Uri url, string pin);
+}

@@ -1,0 +1,215 @@
+using Grpc.Core;
+using MeshPorts.Contracts.Admin;
+using MeshPorts.Coordinator.Audit;
+using MeshPorts.Coordinator.State;
+using MeshPorts.Coordinator.Storage;
+
+namespace MeshPorts.Coordinator.Services;
+
+/// <summary>The meshctl API: thin translation to <see cref="MeshState"/> and <see cref="AuditLog"/>.</summary>
+internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
+{
+    private readonly MeshState _state;
+    private readonly AuditLog _audit;
+    private readonly IStore _store;
+    private readonly TimeProvider _time;
+
+    public AdminService(MeshState state, AuditLog audit, IStore store, TimeProvider time)
+    {
+        _state = state;
+        _audit = audit;
+        _store = store;
+        _time = time;
+    }
+
+    private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public override async Task<CreateTokenResponse> CreateToken(CreateTokenRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var (token, join) = await _state.CreateTokenAsync(request.Name, request.User, request.Tags.ToList(),
+            request.Ttl?.ToTimeSpan(), (int)Math.Min(request.Uses, int.MaxValue), context.CancellationToken);
+        return new CreateTokenResponse { Token = ProtoMapper.Token(token, Now), JoinString = join };
+    }
+
+    public override async Task<ListTokensResponse> ListTokens(ListTokensRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var response = new ListTokensResponse();
+        response.Tokens.AddRange((await _state.ListTokensAsync(context.CancellationToken)).Select(t => ProtoMapper.Token(t, Now)));
+        return response;
+    }
+
+    public override async Task<RevokeTokenResponse> RevokeToken(RevokeTokenRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        return new RevokeTokenResponse { Token = ProtoMapper.Token(await _state.RevokeTokenAsync(request.Id, context.CancellationToken), Now) };
+    }
+
+    public override async Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var response = new ListNodesResponse();
+        response.Nodes.AddRange((await _state.ListNodesAsync(context.CancellationToken)).Select(ProtoMapper.Node));
+        return response;
+    }
+
+    public override async Task<GetNodeResponse> GetNode(GetNodeRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var (node, peers) = await _state.GetNodeAsync(request.Name, context.CancellationToken);
+        var response = new GetNodeResponse { Node = ProtoMapper.Node(node) };
+        response.Peers.AddRange(peers);
+        return response;
+    }
+
+    public override async Task<RemoveNodeResponse> RemoveNode(RemoveNodeRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        return new RemoveNodeResponse { Node = ProtoMapper.Node(await _state.RemoveNodeAsync(request.Name, context.CancellationToken)) };
+    }
+
+    public override async Task<AddGrantResponse> AddGrant(AddGrantRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var grant = await _state.AddGrantAsync(request.From, request.To, (int)Math.Min(request.Port, int.MaxValue),
+            request.Protocol == Contracts.Node.Protocol.Unspecified ? "tcp" : ProtoMapper.Protocol(request.Protocol),
+            request.Duration?.ToTimeSpan(), request.Reason, context.CancellationToken);
+        return new AddGrantResponse { Grant = ProtoMapper.Grant(grant, _state.IsGrantActive(grant)) };
+    }
+
+    public override async Task<ListGrantsResponse> ListGrants(ListGrantsRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var response = new ListGrantsResponse();
+        response.Grants.AddRange((await _state.ListGrantsAsync(request.IncludeInactive, context.CancellationToken))
+            .Select(g => ProtoMapper.Grant(g, _state.IsGrantActive(g))));
+        return response;
+    }
+
+    public override async Task<RevokeGrantResponse> RevokeGrant(RevokeGrantRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var grant = await _state.RevokeGrantAsync(request.Id, context.CancellationToken);
+        return new RevokeGrantResponse { Grant = ProtoMapper.Grant(grant, false) };
+    }
+
+    public override async Task<RotateKeysResponse> RotateKeys(RotateKeysRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var response = new RotateKeysResponse();
+        response.Nodes.AddRange(await _state.RequestRotationAsync(request.Node, request.All, context.CancellationToken));
+        return response;
+    }
+
+    public override async Task<PolicyResponse> ApplyPolicy(PolicyRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        return ToResponse(await _state.ApplyPolicyAsync(request.Text, context.CancellationToken));
+    }
+
+    public override async Task<PolicyResponse> TestPolicy(PolicyRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        return ToResponse(await _state.TestPolicyAsync(request.Text, context.CancellationToken));
+    }
+
+    private static PolicyResponse ToResponse(PolicyResult result)
+    {
+        var response = new PolicyResponse { Ok = result.Ok, RuleCount = result.RuleCount, Sha256 = result.Sha256 };
+        response.Errors.AddRange(result.Errors.Select(e => new PolicyError { Line = e.Line, Message = e.Message }));
+        response.Tests.AddRange(result.Tests.Select(t => new PolicyTestResult { Line = t.Test.Line, Text = t.Test.Text, Passed = t.Passed, Detail = t.Detail }));
+        return response;
+    }
+
+    public override Task<ShowPolicyResponse> ShowPolicy(ShowPolicyRequest request, ServerCallContext context)
+    {
+        var p = _state.CurrentPolicy;
+        return Task.FromResult(p is null
+            ? new ShowPolicyResponse()
+            : new ShowPolicyResponse { Text = p.Text, Sha256 = p.Sha256, AppliedAt = ProtoMapper.Time(p.AppliedAt) });
+    }
+
+    public override async Task<CheckAccessResponse> CheckAccess(CheckAccessRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var decision = await _state.CheckAccessAsync(request.From, request.To, (int)Math.Min(request.Port, int.MaxValue),
+            request.Protocol == Contracts.Node.Protocol.Unspecified ? "tcp" : ProtoMapper.Protocol(request.Protocol),
+            request.At?.ToDateTimeOffset(), context.CancellationToken);
+        return new CheckAccessResponse
+        {
+            Allowed = decision.Allowed,
+            AllowedBy = decision.AllowedBy,
+            Until = decision.Until is { } u ? ProtoMapper.Time(u) : null,
+            Explanation = decision.Explanation,
+        };
+    }
+
+    public override async Task<ListAuditResponse> ListAudit(ListAuditRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var since = request.Since?.ToDateTimeOffset().ToUnixTimeMilliseconds() ?? 0;
+        var limit = request.Limit == 0 ? 1000 : (int)Math.Min(request.Limit, 100_000);
+        var response = new ListAuditResponse();
+        response.Events.AddRange((await _store.Audit.ListAsync(0, since, limit, context.CancellationToken)).Select(ProtoMapper.Audit));
+        return response;
+    }
+
+    public override async Task FollowAudit(FollowAuditRequest request, IServerStreamWriter<AuditEvent> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var ct = context.CancellationToken;
+
+        // Subscribe before replaying so nothing appended in between is missed; seq de-duplicates the overlap.
+        using var follower = _audit.Follow();
+        long lastSeq = 0;
+        if (request.Since is not null)
+        {
+            var since = request.Since.ToDateTimeOffset().ToUnixTimeMilliseconds();
+            while (true)
+            {
+                var batch = await _store.Audit.ListAsync(lastSeq, since, 1000, ct);
+                if (batch.Count == 0)
+                {
+                    break;
+                }
+
+                foreach (var r in batch)
+                {
+                    await responseStream.WriteAsync(ProtoMapper.Audit(r), ct);
+                    lastSeq = r.Seq;
+                }
+            }
+        }
+
+        await foreach (var r in follower.Reader.ReadAllAsync(ct))
+        {
+            if (r.Seq > lastSeq)
+            {
+                await responseStream.WriteAsync(ProtoMapper.Audit(r), ct);
+                lastSeq = r.Seq;
+            }
+        }
+    }
+
+    public override async Task<VerifyAuditResponse> VerifyAudit(VerifyAuditRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var v = await _audit.VerifyAsync(context.CancellationToken);
+        return new VerifyAuditResponse { Ok = v.Ok, Checked = (ulong)v.Checked, FirstBadSeq = (ulong)v.FirstBadSeq, Problem = v.Problem };
+    }
+}

@@ -1,0 +1,188 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using MeshPorts.Contracts.Node;
+using MeshPorts.Coordinator.Hosting;
+using MeshPorts.Coordinator.Options;
+using MeshPorts.Coordinator.State;
+using MeshPorts.Coordinator.Storage;
+using MeshPorts.Coordinator.Streaming;
+
+namespace MeshPorts.Coordinator.Services;
+
+/// <summary>The node-facing API: thin translation to <see cref="MeshState"/>.</summary>
+internal sealed class NodeControlService : NodeControl.NodeControlBase
+{
+    private readonly MeshState _state;
+    private readonly FeedHub _hub;
+    private readonly TimeProvider _time;
+    private readonly CoordinatorOptions _options;
+    private readonly CoordinatorMetrics _metrics;
+
+    public NodeControlService(MeshState state, FeedHub hub, TimeProvider time, CoordinatorOptions options, CoordinatorMetrics metrics)
+    {
+        _state = state;
+        _hub = hub;
+        _time = time;
+        _options = options;
+        _metrics = metrics;
+    }
+
+    public override async Task<EnrollResponse> Enroll(EnrollRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var input = new EnrollInput(
+            request.JoinSecret,
+            request.MachinePublicKey.ToByteArray(),
+            request.WireguardPublicKey.ToByteArray(),
+            request.RequestedName,
+            request.Services.Select(s => new ServiceRecord((int)s.Port, ProtoMapper.Protocol(s.Protocol), s.Name)).ToList(),
+            request.Endpoints.ToList(),
+            request.TimestampUnixMs,
+            request.Signature.ToByteArray(),
+            Source(context));
+        var result = await _state.EnrollAsync(input, context.CancellationToken);
+        var response = new EnrollResponse
+        {
+            NodeId = result.Node.Id,
+            Name = result.Node.Name,
+            OverlayIpv4 = result.OverlayIpv4,
+            OverlayIpv6 = result.OverlayIpv6,
+            OverlayPrefixIpv4 = result.Ipv4Prefix,
+            OverlayPrefixIpv6 = result.Ipv6Prefix,
+            KeyExpiresAt = ProtoMapper.Time(result.Node.KeyExpiresAt),
+            User = result.Node.User,
+            KeyLifetimeSeconds = (long)result.KeyLifetime.TotalSeconds,
+        };
+        response.Tags.AddRange(result.Node.Tags);
+        return response;
+    }
+
+    public override Task<ChallengeResponse> GetChallenge(ChallengeRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (nonce, expires, now) = _state.IssueChallenge(request.MachinePublicKey.ToByteArray());
+        return Task.FromResult(new ChallengeResponse
+        {
+            Nonce = ByteString.CopyFrom(nonce),
+            ServerTime = ProtoMapper.Time(now),
+            ExpiresAt = ProtoMapper.Time(expires),
+        });
+    }
+
+    public override async Task Watch(WatchRequest request, IServerStreamWriter<WatchEvent> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var node = await AuthenticateAsync(request.Auth, request, context);
+        var feed = _hub.Find(node.Id) ?? throw Removed();
+        var (reader, handle, snapshot) = feed.Subscribe(request.ResumeFromSerial);
+        if (snapshot)
+        {
+            _metrics.SnapshotSent();
+        }
+
+        _metrics.StreamOpened();
+        var ct = context.CancellationToken;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                using var heartbeat = new CancellationTokenSource(_options.HeartbeatInterval, _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, heartbeat.Token);
+                bool more;
+                try
+                {
+                    more = await reader.WaitToReadAsync(linked.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    await responseStream.WriteAsync(new WatchEvent
+                    {
+                        Serial = feed.Serial,
+                        Heartbeat = new Heartbeat { ServerTime = Timestamp.FromDateTimeOffset(_time.GetUtcNow()) },
+                    }, ct);
+                    continue;
+                }
+
+                if (!more)
+                {
+                    if (feed.Closed)
+                    {
+                        throw Removed();
+                    }
+
+                    throw new RpcException(new Status(StatusCode.Unavailable, "stream fell too far behind; reconnect and resume from your last serial"));
+                }
+
+                while (reader.TryRead(out var evt))
+                {
+                    await responseStream.WriteAsync(evt, ct);
+                }
+
+                _state.Touch(node.Id);
+            }
+        }
+        finally
+        {
+            feed.Unsubscribe(handle);
+            _metrics.StreamClosed();
+        }
+    }
+
+    public override async Task<AckResponse> Ack(AckRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var node = await AuthenticateAsync(request.Auth, request, context);
+        await _state.AckAsync(node, request.AppliedSerial, context.CancellationToken);
+        return new AckResponse();
+    }
+
+    public override async Task<RotateKeyResponse> RotateKey(RotateKeyRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var node = await AuthenticateAsync(request.Auth, request, context);
+        var (expires, serial) = await _state.RotateKeyAsync(node, request.NewWireguardPublicKey.ToByteArray(), context.CancellationToken);
+        return new RotateKeyResponse { KeyExpiresAt = ProtoMapper.Time(expires), Serial = serial };
+    }
+
+    public override async Task<DeniedFlowReportResponse> ReportDeniedFlows(DeniedFlowReport request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var node = await AuthenticateAsync(request.Auth, request, context);
+        var flows = request.Flows
+            .Select(f => new DeniedFlowInput(f.SourceAddress, f.DestinationAddress, (int)f.Port,
+                f.Protocol == Protocol.Udp ? Protocols.Udp : Protocols.Tcp, f.Count))
+            .ToList();
+        await _state.ReportDeniedFlowsAsync(node, flows, context.CancellationToken);
+        return new DeniedFlowReportResponse();
+    }
+
+    /// <summary>The signature covers the request with its auth field cleared (node.proto, NodeAuth).</summary>
+    public static byte[] BodyHash<T>(T request)
+        where T : IMessage<T>
+    {
+        var clone = request.Clone();
+        var field = clone.Descriptor.FindFieldByName("auth");
+        field?.Accessor.Clear(clone);
+        return SHA256.HashData(clone.ToByteArray());
+    }
+
+    private Task<NodeRecord> AuthenticateAsync<T>(NodeAuth? auth, T request, ServerCallContext context)
+        where T : IMessage<T>
+    {
+        var input = auth is null
+            ? null
+            : new NodeAuthInput(auth.MachinePublicKey.ToByteArray(), auth.Nonce.ToByteArray(), auth.TimestampUnixMs, auth.Signature.ToByteArray());
+        return _state.AuthenticateAsync(input, context.Method, BodyHash(request), context.CancellationToken);
+    }
+
+    private static RpcException Removed() =>
+        new(new Status(StatusCode.Unauthenticated, "this node was removed from the mesh; enroll again with a new join string"));
+
+    private static string Source(ServerCallContext context) =>
+        context.GetHttpContext().Connection.RemoteIpAddress?.ToString() ?? "unknown";
+}

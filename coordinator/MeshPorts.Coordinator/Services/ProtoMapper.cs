@@ -1,0 +1,148 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using MeshPorts.Contracts.Admin;
+using MeshPorts.Contracts.Node;
+using MeshPorts.Coordinator.State;
+using MeshPorts.Coordinator.Storage;
+
+namespace MeshPorts.Coordinator.Services;
+
+/// <summary>Converts State's plain records to wire messages; the only place both worlds meet.</summary>
+internal static class ProtoMapper
+{
+    public static Timestamp Time(long unixMs) => Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(unixMs));
+
+    /// <summary>long.MaxValue (never) is clamped to the largest timestamp protobuf can carry.</summary>
+    public static Timestamp TimeOrMax(long unixMs) =>
+        Time(Math.Min(unixMs, new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds()));
+
+    public static Protocol Protocol(string protocol) => protocol == Protocols.Udp ? Contracts.Node.Protocol.Udp : Contracts.Node.Protocol.Tcp;
+
+    public static string Protocol(Protocol protocol) => protocol switch
+    {
+        Contracts.Node.Protocol.Tcp => Protocols.Tcp,
+        Contracts.Node.Protocol.Udp => Protocols.Udp,
+        _ => throw new StateException(StateError.InvalidArgument, "protocol must be tcp or udp"),
+    };
+
+    public static SelfInfo Self(NodeView view)
+    {
+        var n = view.Self;
+        var self = new SelfInfo
+        {
+            NodeId = n.Id,
+            Name = n.Name,
+            User = n.User,
+            OverlayIpv4 = view.OverlayIpv4,
+            OverlayIpv6 = view.OverlayIpv6,
+            WireguardPublicKey = ByteString.CopyFrom(n.WireGuardKey),
+            KeyExpiresAt = Time(n.KeyExpiresAt),
+        };
+        self.Tags.AddRange(n.Tags);
+        return self;
+    }
+
+    public static Peer Peer(PeerView p)
+    {
+        var peer = new Peer
+        {
+            NodeId = p.NodeId,
+            Name = p.Name,
+            User = p.User,
+            WireguardPublicKey = ByteString.CopyFrom(p.WireGuardKey),
+            ValidUntil = TimeOrMax(p.ValidUntil),
+            PreviousWireguardPublicKey = p.PreviousWireGuardKey is null ? ByteString.Empty : ByteString.CopyFrom(p.PreviousWireGuardKey),
+        };
+        peer.Tags.AddRange(p.Tags);
+        peer.AllowedIps.AddRange(p.AllowedIps);
+        peer.Endpoints.AddRange(p.Endpoints);
+        return peer;
+    }
+
+    public static InboundRule Rule(InboundRuleView r)
+    {
+        var rule = new InboundRule
+        {
+            Id = r.Id,
+            SourceNodeId = r.SourceNodeId,
+            SourceName = r.SourceName,
+            Port = (uint)r.Port,
+            Protocol = Protocol(r.Protocol),
+            NotAfter = TimeOrMax(r.NotAfter),
+            AllowedBy = r.AllowedBy,
+        };
+        rule.SourceAddresses.AddRange(r.SourceAddresses);
+        return rule;
+    }
+
+    public static Token Token(TokenRecord t, long now)
+    {
+        var token = new Token
+        {
+            Id = t.Id,
+            Name = t.Name,
+            User = t.User,
+            UsesTotal = (uint)t.UsesTotal,
+            UsesLeft = (uint)t.UsesLeft,
+            CreatedAt = Time(t.CreatedAt),
+            ExpiresAt = Time(t.ExpiresAt),
+            Revoked = t.Revoked,
+        };
+        _ = now;
+        token.Tags.AddRange(t.Tags);
+        return token;
+    }
+
+    public static Node Node(NodeStatus s)
+    {
+        var n = s.Node;
+        var node = new Node
+        {
+            Id = n.Id,
+            Name = n.Name,
+            User = n.User,
+            OverlayIp = s.OverlayIpv4,
+            OverlayIpv6 = s.OverlayIpv6,
+            PublicKey = Convert.ToBase64String(n.WireGuardKey),
+            KeyExpiresAt = Time(n.KeyExpiresAt),
+            Online = s.Online,
+            LastSeen = s.LastSeen > 0 ? Time(s.LastSeen) : null,
+            AppliedSerial = n.AppliedSerial,
+            LatestSerial = s.LatestSerial,
+            EnrolledAt = Time(n.EnrolledAt),
+            MachinePublicKey = Convert.ToBase64String(n.MachineKey),
+        };
+        node.Tags.AddRange(n.Tags);
+        node.Endpoints.AddRange(n.Endpoints);
+        node.Exposed.AddRange(n.Services.Select(x => new ExposedService { Port = (uint)x.Port, Protocol = Protocol(x.Protocol), Name = x.Name }));
+        return node;
+    }
+
+    public static Grant Grant(GrantRecord g, bool active) => new()
+    {
+        Id = g.Id,
+        From = g.Subject,
+        To = g.Target,
+        Port = (uint)g.Port,
+        Protocol = Protocol(g.Protocol),
+        CreatedAt = Time(g.CreatedAt),
+        ExpiresAt = Time(g.ExpiresAt),
+        Reason = g.Reason,
+        Revoked = g.RevokedAt is not null,
+        RevokedAt = g.RevokedAt is { } r ? Time(r) : null,
+        Active = active,
+    };
+
+    public static AuditEvent Audit(AuditRecord r) => new()
+    {
+        Seq = (ulong)r.Seq,
+        Time = Time(r.Time),
+        Kind = r.Kind,
+        Actor = r.Actor,
+        Subject = r.Subject,
+        Outcome = r.Outcome,
+        DetailsJson = r.Details,
+        PrevHash = r.PrevHash,
+        Hash = r.Hash,
+    };
+}

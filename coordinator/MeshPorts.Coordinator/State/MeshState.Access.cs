@@ -1,0 +1,247 @@
+using System.Security.Cryptography;
+using System.Text;
+using MeshPorts.Coordinator.Cli;
+using MeshPorts.Coordinator.State.Policy;
+using MeshPorts.Coordinator.Storage;
+
+namespace MeshPorts.Coordinator.State;
+
+/// <summary>Grants, policy and access checks.</summary>
+internal sealed partial class MeshState
+{
+    public async Task<GrantRecord> AddGrantAsync(string from, string to, int port, string protocol, TimeSpan? duration, string reason, CancellationToken cancellationToken)
+    {
+        var subject = Subject.Parse(from);
+        var target = Subject.Parse(to);
+        if (target.Kind == SubjectKind.User)
+        {
+            throw new StateException(StateError.InvalidArgument, $"--to '{to}': a target is a node name or tag:NAME");
+        }
+
+        Protocols.CheckPort(port);
+        protocol = Protocols.Normalize(protocol);
+        if (duration is null || duration <= TimeSpan.Zero)
+        {
+            throw new StateException(StateError.InvalidArgument, "--for is required and must be positive, e.g. --for 1h");
+        }
+
+        if (duration > _options.MaxGrantDuration)
+        {
+            throw new StateException(StateError.InvalidArgument,
+                $"--for {DurationText.Format(duration.Value)} exceeds the cap of {DurationText.Format(_options.MaxGrantDuration)}; ask for at most that, or use a policy rule for standing access");
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await RequireKnownLockedAsync(subject, "--from", cancellationToken);
+            await RequireKnownLockedAsync(target, "--to", cancellationToken);
+            var now = Now;
+            var grant = new GrantRecord
+            {
+                Id = NewId("g_", 5),
+                Subject = subject.ToString(),
+                Target = target.ToString(),
+                Port = port,
+                Protocol = protocol,
+                CreatedAt = now,
+                ExpiresAt = now + (long)duration.Value.TotalMilliseconds,
+                Reason = reason.Trim(),
+            };
+            await _store.Grants.InsertAsync(grant, cancellationToken);
+            _grants.Add(grant);
+            _metrics.GrantAdded();
+            await _audit.AppendAsync("grant.added", "admin", grant.Id, "ok",
+                new { from = grant.Subject, to = grant.Target, port, protocol, expiresAt = grant.ExpiresAt, reason = grant.Reason }, cancellationToken);
+            await RecomputeLockedAsync(cancellationToken);
+            return grant;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Unknown subjects are refused: a typo in a grant would otherwise silently grant nothing.</summary>
+    private async Task RequireKnownLockedAsync(Subject s, string option, CancellationToken cancellationToken)
+    {
+        var known = s.Kind switch
+        {
+            SubjectKind.Node => _nodes.Values.Any(n => n.Name == s.Name),
+            _ => _nodes.Values.Any(s.Covers) || (await _store.Tokens.ListAsync(cancellationToken))
+                .Any(t => !t.Revoked && t.ExpiresAt > Now && (s.Kind == SubjectKind.User ? t.User == s.Name : t.Tags.Contains(s.Name))),
+        };
+        if (!known)
+        {
+            throw new StateException(StateError.InvalidArgument,
+                s.Kind == SubjectKind.Node
+                    ? $"{option} '{s}': no such node; see 'meshctl nodes list'"
+                    : $"{option} '{s}': no node or live token carries it; check the spelling");
+        }
+    }
+
+    public async Task<IReadOnlyList<GrantRecord>> ListGrantsAsync(bool includeInactive, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var now = Now;
+            return _grants.Where(g => includeInactive || AccessEvaluator.IsGrantActive(g, now)).ToList();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public bool IsGrantActive(GrantRecord grant) => AccessEvaluator.IsGrantActive(grant, Now);
+
+    public async Task<GrantRecord> RevokeGrantAsync(string id, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var index = _grants.FindIndex(g => g.Id == id);
+            if (index < 0)
+            {
+                throw new StateException(StateError.NotFound, $"no grant with id '{id}'; see 'meshctl grant list'");
+            }
+
+            if (_grants[index].RevokedAt is not null)
+            {
+                throw new StateException(StateError.FailedPrecondition, $"grant {id} was already revoked");
+            }
+
+            var now = Now;
+            await _store.Grants.RevokeAsync(id, now, cancellationToken);
+            _grants[index] = _grants[index] with { RevokedAt = now };
+            await _audit.AppendAsync("grant.revoked", "admin", id, "ok", null, cancellationToken);
+            await RecomputeLockedAsync(cancellationToken);
+            return _grants[index];
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Validates, runs the file's tests against its own rules, and only then makes it live.</summary>
+    public Task<PolicyResult> ApplyPolicyAsync(string text, CancellationToken cancellationToken) => RunPolicyAsync(text, apply: true, cancellationToken);
+
+    /// <summary>Runs the file's tests against the live rules and grants; changes nothing.</summary>
+    public Task<PolicyResult> TestPolicyAsync(string text, CancellationToken cancellationToken) => RunPolicyAsync(text, apply: false, cancellationToken);
+
+    private async Task<PolicyResult> RunPolicyAsync(string text, bool apply, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        var errors = new List<PolicyError>();
+        var doc = PolicyParser.Parse(text, errors);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var (line, s) in doc.Rules.SelectMany(r => new[] { (r.Line, r.From), (r.Line, r.To) })
+                         .Concat(doc.Tests.SelectMany(t => new[] { (t.Line, t.From), (t.Line, t.To) })))
+            {
+                if (s.Kind == SubjectKind.Node && FindByName(s.Name) is null)
+                {
+                    errors.Add(new PolicyError(line, $"unknown node '{s.Name}'; use an enrolled node name, user:NAME or tag:NAME"));
+                }
+            }
+
+            var outcomes = new List<PolicyTestOutcome>();
+            if (errors.Count == 0)
+            {
+                var rules = apply ? doc.Rules : _policy.Rules;
+                foreach (var t in doc.Tests)
+                {
+                    var decision = AccessEvaluator.Check(_nodes.Values, rules, _grants, t.From, t.To, t.Port, t.Protocol, t.At ?? Now);
+                    var passed = decision.Allowed == t.ExpectAllow;
+                    outcomes.Add(new PolicyTestOutcome(t, passed, decision.Allowed ? "allowed by " + decision.AllowedBy : "denied: " + decision.Explanation));
+                }
+            }
+
+            var ok = errors.Count == 0 && outcomes.All(o => o.Passed);
+            if (apply)
+            {
+                if (ok)
+                {
+                    var record = new PolicyRecord(text, sha, Now);
+                    await _store.Policies.SaveAsync(record, cancellationToken);
+                    _policy = doc;
+                    _policyRecord = record;
+                    await _audit.AppendAsync("policy.applied", "admin", sha, "ok", new { rules = doc.Rules.Count, tests = doc.Tests.Count }, cancellationToken);
+                    await RecomputeLockedAsync(cancellationToken);
+                }
+                else
+                {
+                    await _audit.AppendAsync("policy.rejected", "admin", sha, "failed",
+                        new { errors = errors.Count, failedTests = outcomes.Count(o => !o.Passed) }, cancellationToken);
+                }
+            }
+
+            return new PolicyResult(ok, errors, outcomes, doc.Rules.Count, sha);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public PolicyRecord? CurrentPolicy => _policyRecord;
+
+    public async Task<AccessDecision> CheckAccessAsync(string from, string to, int port, string protocol, DateTimeOffset? at, CancellationToken cancellationToken)
+    {
+        var subject = Subject.Parse(from);
+        var target = Subject.Parse(to);
+        Protocols.CheckPort(port);
+        protocol = Protocols.Normalize(protocol);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var s in new[] { subject, target })
+            {
+                if (s.Kind == SubjectKind.Node && FindByName(s.Name) is null)
+                {
+                    throw new StateException(StateError.InvalidArgument, $"'{s}': no such node; see 'meshctl nodes list'");
+                }
+            }
+
+            return AccessEvaluator.Check(_nodes.Values, _policy.Rules, _grants, subject, target, port, protocol, at?.ToUnixTimeMilliseconds() ?? Now);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Audits a node's denied-flow report and raises one alert per probing source per window.</summary>
+    public async Task ReportDeniedFlowsAsync(NodeRecord node, IReadOnlyList<DeniedFlowInput> flows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(flows);
+        if (flows.Count == 0)
+        {
+            return;
+        }
+
+        var now = Now;
+        await _audit.AppendAsync("flow.denied", "node:" + node.Name, node.Name, "denied",
+            new
+            {
+                flows = flows.Count,
+                packets = flows.Sum(f => f.Count),
+                sample = flows.Take(20).Select(f => FormattableString.Invariant($"{f.SourceAddress}->{f.Port}/{f.Protocol}")).ToArray(),
+            },
+            cancellationToken);
+        foreach (var f in flows)
+        {
+            var distinct = _flows.Record(f.SourceAddress, FormattableString.Invariant($"{node.Name}:{f.Port}/{f.Protocol}"), now);
+            if (distinct is not null)
+            {
+                await _audit.AppendAsync("flow.alert", "source:" + f.SourceAddress, f.SourceAddress, "alert",
+                    new { distinctTargets = distinct.Value, window = DurationText.Format(_options.ProbeAlertWindow), lastNode = node.Name }, cancellationToken);
+            }
+        }
+    }
+}

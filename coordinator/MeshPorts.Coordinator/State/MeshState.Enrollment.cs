@@ -1,0 +1,305 @@
+using System.Security.Cryptography;
+using System.Text;
+using MeshPorts.Coordinator.Auth;
+using MeshPorts.Coordinator.Cli;
+using MeshPorts.Coordinator.Storage;
+
+namespace MeshPorts.Coordinator.State;
+
+/// <summary>Join tokens, enrollment and per-call node authentication.</summary>
+internal sealed partial class MeshState
+{
+    public async Task<(TokenRecord Token, string JoinString)> CreateTokenAsync(string name, string user, IReadOnlyList<string> tags, TimeSpan? ttl, int uses, CancellationToken cancellationToken)
+    {
+        name = name.Trim();
+        user = user.Trim();
+        if (name.Length > 0 && !Subject.IsValidNodeName(name))
+        {
+            throw new StateException(StateError.InvalidArgument, $"--name '{name}': use 1-63 of [a-z0-9-] (it becomes the node's default name)");
+        }
+
+        if (user.Length > 0 && !Subject.IsValidLabel(user))
+        {
+            throw new StateException(StateError.InvalidArgument, $"--user '{user}': use 1-64 of [A-Za-z0-9-_.@]");
+        }
+
+        var cleanTags = tags.Select(t => t.StartsWith("tag:", StringComparison.Ordinal) ? t[4..] : t).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var tag in cleanTags)
+        {
+            if (!Subject.IsValidLabel(tag))
+            {
+                throw new StateException(StateError.InvalidArgument, $"--tag '{tag}': use 1-64 of [A-Za-z0-9-_.@]");
+            }
+        }
+
+        var lifetime = ttl ?? _options.DefaultTokenTtl;
+        if (lifetime <= TimeSpan.Zero)
+        {
+            throw new StateException(StateError.InvalidArgument, "--ttl must be positive, e.g. --ttl 1h");
+        }
+
+        uses = uses == 0 ? 1 : uses;
+        if (uses is < 1 or > 100_000)
+        {
+            throw new StateException(StateError.InvalidArgument, "--uses must be 1-100000");
+        }
+
+        var secret = Hosting.Base64Url.Encode(RandomNumberGenerator.GetBytes(32));
+        var now = Now;
+        var token = new TokenRecord
+        {
+            Id = NewId("tok_", 5),
+            SecretHash = SHA256.HashData(Encoding.UTF8.GetBytes(secret)),
+            Name = name,
+            User = user,
+            Tags = cleanTags,
+            UsesTotal = uses,
+            UsesLeft = uses,
+            CreatedAt = now,
+            ExpiresAt = now + (long)lifetime.TotalMilliseconds,
+        };
+        await _store.Tokens.InsertAsync(token, cancellationToken);
+        await _audit.AppendAsync("token.created", "admin", token.Id, "ok",
+            new { name, user, tags = cleanTags, uses, ttl = DurationText.Format(lifetime) }, cancellationToken);
+        return (token, JoinString.Encode(_publicUrl, _pin, secret));
+    }
+
+    public Task<IReadOnlyList<TokenRecord>> ListTokensAsync(CancellationToken cancellationToken) => _store.Tokens.ListAsync(cancellationToken);
+
+    public async Task<TokenRecord> RevokeTokenAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!await _store.Tokens.RevokeAsync(id, cancellationToken))
+        {
+            throw new StateException(StateError.NotFound, $"no token with id '{id}'; see 'meshctl token list'");
+        }
+
+        await _audit.AppendAsync("token.revoked", "admin", id, "ok", null, cancellationToken);
+        return (await _store.Tokens.ListAsync(cancellationToken)).First(t => t.Id == id);
+    }
+
+    public async Task<EnrollResult> EnrollAsync(EnrollInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var now = Now;
+        if (_enrollLimiter.IsBlocked(input.Source, now))
+        {
+            await _audit.AppendAsync("token.failed", "source:" + input.Source, "", "denied", new { reason = "rate limited" }, cancellationToken);
+            _metrics.EnrollFailed();
+            throw new StateException(StateError.ResourceExhausted, "too many failed enrollments from this address; wait a minute and retry with a valid join string");
+        }
+
+        if (input.MachineKey.Length != 32 || input.WireGuardKey.Length != 32)
+        {
+            await FailEnrollAsync(input, StateError.InvalidArgument, "machine and WireGuard public keys must be 32 bytes each", cancellationToken);
+        }
+
+        CheckSkewOrThrow(input.TimestampMs, now, out var skewError);
+        if (skewError is not null)
+        {
+            await FailEnrollAsync(input, StateError.FailedPrecondition, skewError, cancellationToken);
+        }
+
+        if (!NodeSignatures.Verify(input.MachineKey, NodeSignatures.EnrollBytes(input.MachineKey, input.WireGuardKey, input.TimestampMs, input.Secret), input.Signature))
+        {
+            await FailEnrollAsync(input, StateError.Unauthenticated, "the enrollment signature does not verify with the given machine key", cancellationToken);
+        }
+
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(input.Secret));
+        var token = await _store.Tokens.FindBySecretHashAsync(hash, cancellationToken);
+        if (token is null || !CryptographicOperations.FixedTimeEquals(token.SecretHash, hash))
+        {
+            await FailEnrollAsync(input, StateError.PermissionDenied, "the join token is not known to this coordinator; ask an admin for a new one ('meshctl token create')", cancellationToken);
+        }
+
+        foreach (var s in input.Services)
+        {
+            Protocols.CheckPort(s.Port);
+            Protocols.Normalize(s.Protocol);
+        }
+
+        foreach (var e in input.Endpoints)
+        {
+            if (e.Length == 0 || e.Any(char.IsWhiteSpace) || !e.Contains(':', StringComparison.Ordinal))
+            {
+                throw new StateException(StateError.InvalidArgument, $"endpoint '{e}' must be HOST:PORT");
+            }
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_nodes.Values.Any(n => n.MachineKey.AsSpan().SequenceEqual(input.MachineKey)))
+            {
+                throw new StateException(StateError.AlreadyExists, "this machine key is already enrolled; reuse the node's saved state instead of enrolling again");
+            }
+
+            var wanted = (input.RequestedName.Length > 0 ? input.RequestedName : token!.Name.Length > 0 ? token.Name : "node").Trim().ToLowerInvariant();
+            if (!Subject.IsValidNodeName(wanted))
+            {
+                await FailEnrollAsync(input, StateError.InvalidArgument, $"name '{wanted}': use 1-63 of [a-z0-9-], not starting or ending with '-'", cancellationToken);
+            }
+
+            var name = UniqueName(wanted);
+            var index = Enumerable.Range(1, OverlayAddressing.MaxIndex).First(i => _nodes.Values.All(n => n.AddressIndex != i));
+            var node = new NodeRecord
+            {
+                Id = NewId("n_", 8),
+                Name = name,
+                User = token!.User,
+                Tags = token.Tags,
+                MachineKey = input.MachineKey,
+                WireGuardKey = input.WireGuardKey,
+                KeyExpiresAt = now + (long)_options.KeyLifetime.TotalMilliseconds,
+                AddressIndex = index,
+                Services = input.Services.Select(s => s with { Protocol = Protocols.Normalize(s.Protocol) }).ToList(),
+                Endpoints = input.Endpoints,
+                EnrolledAt = now,
+                TokenId = token.Id,
+            };
+
+            EnrollOutcome outcome;
+            try
+            {
+                outcome = await _store.Nodes.EnrollAsync(token.Id, now, node, cancellationToken);
+            }
+            catch (EnrollConflictException)
+            {
+                outcome = EnrollOutcome.Conflict;
+            }
+
+            switch (outcome)
+            {
+                case EnrollOutcome.TokenUsedUp:
+                    await FailEnrollAsync(input, StateError.PermissionDenied, "the join token has already been used; ask an admin for a new one (or one with --uses N)", cancellationToken, token.Id);
+                    break;
+                case EnrollOutcome.TokenExpired:
+                    await FailEnrollAsync(input, StateError.FailedPrecondition, "the join token has expired; ask an admin for a new one ('meshctl token create --ttl ...')", cancellationToken, token.Id);
+                    break;
+                case EnrollOutcome.TokenRevoked:
+                    await FailEnrollAsync(input, StateError.PermissionDenied, "the join token was revoked; ask an admin for a new one", cancellationToken, token.Id);
+                    break;
+                case EnrollOutcome.TokenUnknown:
+                    await FailEnrollAsync(input, StateError.PermissionDenied, "the join token is not known to this coordinator", cancellationToken, token.Id);
+                    break;
+                case EnrollOutcome.Conflict:
+                    throw new StateException(StateError.AlreadyExists, "name, address or machine key taken concurrently; retry");
+                default:
+                    break;
+            }
+
+            _nodes[node.Id] = node;
+            var v4 = OverlayAddressing.Ipv4(index);
+            await _audit.AppendAsync("token.used", "node:" + name, token.Id, "ok", new { source = input.Source }, cancellationToken);
+            await _audit.AppendAsync("node.enrolled", "node:" + name, name, "ok",
+                new { id = node.Id, ipv4 = v4, user = node.User, tags = node.Tags, requested = input.RequestedName, publicKey = Convert.ToBase64String(node.WireGuardKey) },
+                cancellationToken);
+            await RecomputeLockedAsync(cancellationToken);
+            _metrics.Enrolled();
+            StateLog.Enrolled(_logger, name, v4);
+            return new EnrollResult(node, v4, _addressing.Ipv6(index), OverlayAddressing.Ipv4Prefix, _addressing.Ipv6Prefix, _options.KeyLifetime);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Duplicate names get -2, -3, ... so a fleet enrolled from one template token just works.</summary>
+    private string UniqueName(string wanted)
+    {
+        if (FindByName(wanted) is null)
+        {
+            return wanted;
+        }
+
+        for (var i = 2; ; i++)
+        {
+            var suffix = FormattableString.Invariant($"-{i}");
+            var candidate = (wanted.Length + suffix.Length > 63 ? wanted[..(63 - suffix.Length)] : wanted) + suffix;
+            if (FindByName(candidate) is null)
+            {
+                return candidate;
+            }
+        }
+    }
+
+    private async Task FailEnrollAsync(EnrollInput input, StateError error, string message, CancellationToken cancellationToken, string tokenId = "")
+    {
+        _enrollLimiter.RecordFailure(input.Source, Now);
+        _metrics.EnrollFailed();
+        StateLog.EnrollRefused(_logger, input.Source, message);
+        await _audit.AppendAsync("token.failed", "source:" + input.Source, tokenId, "denied", new { reason = message, requested = input.RequestedName }, cancellationToken);
+        throw new StateException(error, message);
+    }
+
+    private void CheckSkewOrThrow(long timestampMs, long now, out string? error)
+    {
+        var skew = TimeSpan.FromMilliseconds(Math.Abs(timestampMs - now));
+        error = skew > _options.MaxClockSkew
+            ? FormattableString.Invariant($"clock skew of {(long)skew.TotalSeconds}s between node and coordinator exceeds {(long)_options.MaxClockSkew.TotalSeconds}s; sync the node's clock (NTP) and retry")
+            : null;
+    }
+
+    public (byte[] Nonce, long ExpiresAt, long ServerTime) IssueChallenge(byte[] machineKey)
+    {
+        ArgumentNullException.ThrowIfNull(machineKey);
+        if (machineKey.Length != NodeSignatures.KeySize)
+        {
+            throw new StateException(StateError.InvalidArgument, "machine_public_key must be 32 bytes");
+        }
+
+        var (nonce, expires) = _challenges.Issue(machineKey);
+        return (nonce, expires, Now);
+    }
+
+    /// <summary>Verifies a signed call; returns the node it proves to be.</summary>
+    public async Task<NodeRecord> AuthenticateAsync(NodeAuthInput? auth, string method, byte[] bodyHash, CancellationToken cancellationToken)
+    {
+        if (auth is null)
+        {
+            throw new StateException(StateError.Unauthenticated, "missing auth: sign the call with the machine key (see NodeAuth in node.proto)");
+        }
+
+        NodeRecord? node;
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            node = _nodes.Values.FirstOrDefault(n => n.MachineKey.AsSpan().SequenceEqual(auth.MachineKey));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        if (node is null)
+        {
+            _metrics.AuthFailed();
+            throw new StateException(StateError.Unauthenticated, "unknown machine key: the node was removed or never enrolled; enroll again with a new join string");
+        }
+
+        CheckSkewOrThrow(auth.TimestampMs, Now, out var skewError);
+        if (skewError is not null)
+        {
+            _metrics.AuthFailed();
+            throw new StateException(StateError.FailedPrecondition, skewError);
+        }
+
+        if (!_challenges.TryConsume(auth.Nonce, auth.MachineKey))
+        {
+            _metrics.AuthFailed();
+            throw new StateException(StateError.Unauthenticated, "nonce unknown, expired or already used; call GetChallenge again");
+        }
+
+        if (!NodeSignatures.Verify(auth.MachineKey, NodeSignatures.AuthBytes(method, auth.Nonce, auth.TimestampMs, bodyHash), auth.Signature))
+        {
+            _metrics.AuthFailed();
+            throw new StateException(StateError.Unauthenticated, "signature does not verify with the enrolled machine key");
+        }
+
+        _lastSeen[node.Id] = Now;
+        return node;
+    }
+
+    /// <summary>Called on stream activity so lastSeen reflects a live connection.</summary>
+    public void Touch(string nodeId) => _lastSeen[nodeId] = Now;
+}

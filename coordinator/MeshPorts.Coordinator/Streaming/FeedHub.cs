@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using Google.Protobuf;
+using MeshPorts.Contracts.Node;
+using MeshPorts.Coordinator.Hosting;
+using MeshPorts.Coordinator.State;
+
+namespace MeshPorts.Coordinator.Streaming;
+
+/// <summary>All node feeds; State publishes into it, Watch streams read from it.</summary>
+internal sealed class FeedHub : INetmapPublisher
+{
+    private readonly ConcurrentDictionary<string, NodeFeed> _feeds = new(StringComparer.Ordinal);
+    private readonly int _capacity;
+    private readonly CoordinatorMetrics _metrics;
+
+    public FeedHub(int capacity, CoordinatorMetrics metrics)
+    {
+        _capacity = capacity;
+        _metrics = metrics;
+    }
+
+    public void Seed(string nodeId, ulong latestSerial) => _feeds[nodeId] = new NodeFeed(_capacity, latestSerial);
+
+    public IReadOnlyDictionary<string, ulong> Publish(IReadOnlyCollection<NodeView> views)
+    {
+        ArgumentNullException.ThrowIfNull(views);
+        var changed = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (var view in views)
+        {
+            var feed = _feeds.GetOrAdd(view.Self.Id, _ => new NodeFeed(_capacity, 0));
+            if (feed.Publish(view) is { } serial)
+            {
+                changed[view.Self.Id] = serial;
+                _metrics.DeltaSent();
+            }
+        }
+
+        return changed;
+    }
+
+    public NodeFeed? Find(string nodeId) => _feeds.TryGetValue(nodeId, out var feed) ? feed : null;
+
+    public void Disconnect(string nodeId)
+    {
+        if (_feeds.TryRemove(nodeId, out var feed))
+        {
+            feed.Close();
+        }
+    }
+
+    public void SendRotateNow(string nodeId, string reason) =>
+        Find(nodeId)?.SendControl(new WatchEvent { RotateNow = new RotateNow { Reason = reason } });
+
+    public void SendRotationReady(string nodeId, byte[] newKey) =>
+        Find(nodeId)?.SendControl(new WatchEvent { RotationReady = new RotationReady { NewWireguardPublicKey = ByteString.CopyFrom(newKey) } });
+
+    public bool IsOnline(string nodeId) => Find(nodeId)?.Online ?? false;
+
+    public ulong LatestSerial(string nodeId) => Find(nodeId)?.Serial ?? 0;
+}

@@ -1,0 +1,206 @@
+using System.Threading.Channels;
+using MeshPorts.Contracts.Node;
+using MeshPorts.Coordinator.Services;
+using MeshPorts.Coordinator.State;
+
+namespace MeshPorts.Coordinator.Streaming;
+
+/// <summary>
+/// One node's stream of changes: the last published state, a per-node serial, a bounded log of recent
+/// deltas for resuming, and the open subscriptions. Diffing wire messages (which compare by value)
+/// makes an unchanged peer cost nothing and a one-peer change one small delta.
+/// </summary>
+internal sealed class NodeFeed
+{
+    private readonly Lock _lock = new();
+    private readonly int _capacity;
+    private readonly LinkedList<WatchEvent> _log = new();
+    private readonly List<Channel<WatchEvent>> _subscribers = [];
+    private readonly List<WatchEvent> _undelivered = [];
+    private Dictionary<string, Peer> _peers = new(StringComparer.Ordinal);
+    private Dictionary<string, InboundRule> _rules = new(StringComparer.Ordinal);
+    private SelfInfo? _self;
+    private ulong _serial;
+    private bool _baseline;
+
+    public NodeFeed(int capacity, ulong serial)
+    {
+        _capacity = capacity;
+        _serial = serial;
+    }
+
+    public bool Closed { get; private set; }
+
+    public ulong Serial
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _serial;
+            }
+        }
+    }
+
+    public bool Online
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _subscribers.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>Applies a new view; returns the new serial if anything changed.</summary>
+    public ulong? Publish(NodeView view)
+    {
+        var self = ProtoMapper.Self(view);
+        var peers = view.Peers.Values.Select(ProtoMapper.Peer).ToDictionary(p => p.NodeId, StringComparer.Ordinal);
+        var rules = view.Rules.Values.Select(ProtoMapper.Rule).ToDictionary(r => r.Id, StringComparer.Ordinal);
+        lock (_lock)
+        {
+            var delta = new Delta();
+            if (!self.Equals(_self))
+            {
+                delta.Self = self;
+            }
+
+            delta.PeersUpserted.AddRange(peers.Values.Where(p => !_peers.TryGetValue(p.NodeId, out var old) || !old.Equals(p)));
+            delta.PeersRemoved.AddRange(_peers.Keys.Where(k => !peers.ContainsKey(k)));
+            delta.RulesAdded.AddRange(rules.Values.Where(r => !_rules.TryGetValue(r.Id, out var old) || !old.Equals(r)));
+            delta.RulesRemoved.AddRange(_rules.Keys.Where(k => !rules.ContainsKey(k)));
+            _self = self;
+            _peers = peers;
+            _rules = rules;
+            if (delta.Self is null && delta.PeersUpserted.Count == 0 && delta.PeersRemoved.Count == 0 && delta.RulesAdded.Count == 0 && delta.RulesRemoved.Count == 0)
+            {
+                return null;
+            }
+
+            _serial++;
+            var evt = new WatchEvent { Serial = _serial, Delta = delta };
+            if (!_baseline)
+            {
+                // The first publish after a (re)start diffs against nothing, so it is not a valid delta
+                // for a node that already holds state: leave it out of the log and let such a node get a snapshot.
+                _baseline = true;
+                _log.Clear();
+                return _serial;
+            }
+
+            _log.AddLast(evt);
+            while (_log.Count > _capacity)
+            {
+                _log.RemoveFirst();
+            }
+
+            Broadcast(evt);
+            return _serial;
+        }
+    }
+
+    /// <summary>
+    /// Opens a subscription. If the deltas after <paramref name="resumeFrom"/> are still in the log they
+    /// are replayed; otherwise the node gets a snapshot. Returns whether a snapshot was sent.
+    /// </summary>
+    public (ChannelReader<WatchEvent> Reader, Channel<WatchEvent> Handle, bool Snapshot) Subscribe(ulong resumeFrom)
+    {
+        var channel = Channel.CreateBounded<WatchEvent>(new BoundedChannelOptions(4096) { SingleReader = true });
+        lock (_lock)
+        {
+            if (Closed)
+            {
+                channel.Writer.TryComplete();
+                return (channel.Reader, channel, false);
+            }
+
+            var canResume = resumeFrom > 0 && resumeFrom <= _serial
+                && (resumeFrom == _serial || (_log.First is { } first && first.Value.Serial <= resumeFrom + 1));
+            if (canResume)
+            {
+                foreach (var evt in _log.Where(e => e.Serial > resumeFrom))
+                {
+                    channel.Writer.TryWrite(evt);
+                }
+            }
+            else
+            {
+                if (resumeFrom > _serial)
+                {
+                    // The node saw serials this coordinator lost (crash before persisting): jump past them
+                    // so serials stay strictly increasing for the node, and drop the now-stale log.
+                    _serial = resumeFrom + 1;
+                    _log.Clear();
+                }
+
+                var snapshot = new Snapshot { Self = _self };
+                snapshot.Peers.AddRange(_peers.Values);
+                snapshot.InboundRules.AddRange(_rules.Values);
+                channel.Writer.TryWrite(new WatchEvent { Serial = _serial, Snapshot = snapshot });
+            }
+
+            foreach (var evt in _undelivered)
+            {
+                evt.Serial = _serial;
+                channel.Writer.TryWrite(evt);
+            }
+
+            _undelivered.Clear();
+            _subscribers.Add(channel);
+            return (channel.Reader, channel, !canResume);
+        }
+    }
+
+    public void Unsubscribe(Channel<WatchEvent> handle)
+    {
+        lock (_lock)
+        {
+            _subscribers.Remove(handle);
+        }
+    }
+
+    /// <summary>Sends a non-state event (rotate-now, rotation-ready); kept for the next stream if none is open.</summary>
+    public void SendControl(WatchEvent evt)
+    {
+        lock (_lock)
+        {
+            evt.Serial = _serial;
+            if (_subscribers.Count == 0)
+            {
+                _undelivered.Add(evt);
+                return;
+            }
+
+            Broadcast(evt);
+        }
+    }
+
+    public void Close()
+    {
+        lock (_lock)
+        {
+            Closed = true;
+            foreach (var s in _subscribers)
+            {
+                s.Writer.TryComplete();
+            }
+
+            _subscribers.Clear();
+        }
+    }
+
+    private void Broadcast(WatchEvent evt)
+    {
+        foreach (var s in _subscribers.ToList())
+        {
+            if (!s.Writer.TryWrite(evt))
+            {
+                // A consumer this far behind cannot catch up by deltas; end its stream so it resumes.
+                s.Writer.TryComplete(new InvalidOperationException("stream fell too far behind; reconnect and resume"));
+                _subscribers.Remove(s);
+            }
+        }
+    }
+}
