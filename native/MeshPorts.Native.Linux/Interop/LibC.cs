@@ -11,6 +11,29 @@ internal static unsafe partial class LibC
 {
     private const string Library = "libc";
 
+    // glibc's ABI-stable name is libc.so.6 and musl's libc.musl-ARCH.so.1; plain "libc" probes
+    // libc.so, which is a linker script (or absent without the -dev package). Resolving it here
+    // makes the binding the same under the JIT and NativeAOT.
+    private static readonly string[] s_candidates =
+    [
+        "libc.so.6",
+        "libc.musl-x86_64.so.1",
+        "libc.musl-aarch64.so.1",
+        "libc.musl-armv7.so.1",
+    ];
+
+    static LibC()
+    {
+        try
+        {
+            NativeLibrary.SetDllImportResolver(typeof(LibC).Assembly, Resolve);
+        }
+        catch (InvalidOperationException)
+        {
+            // A resolver is already set for this assembly; it decides, and the runtime's probing remains.
+        }
+    }
+
     [LibraryImport(Library, EntryPoint = "open", SetLastError = true)]
     internal static partial int Open(byte* path, int flags);
 
@@ -64,4 +87,22 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Library, EntryPoint = "strerror")]
     internal static partial byte* StrError(int errno);
+
+    private static IntPtr Resolve(string name, System.Reflection.Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (name != Library)
+        {
+            return IntPtr.Zero;
+        }
+
+        foreach (var candidate in s_candidates)
+        {
+            if (NativeLibrary.TryLoad(candidate, out var handle))
+            {
+                return handle;
+            }
+        }
+
+        return IntPtr.Zero;
+    }
 }
