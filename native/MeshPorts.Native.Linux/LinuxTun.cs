@@ -343,7 +343,7 @@ public sealed unsafe class LinuxTun : IDisposable
 
             if (errno != Errno.EAGAIN)
             {
-                throw new NativeException(errno, $"read from TUN '{Name}'");
+                throw new NativeException(errno, $"read from TUN '{Name}'", errno == Errno.EBADFD ? "The interface was deleted from outside (ip link del)." : null);
             }
 
             if (FdWait.Wait(fd, SocketConstants.POLLIN, wake) == Readiness.WokenUp)

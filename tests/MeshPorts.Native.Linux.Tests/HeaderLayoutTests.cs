@@ -46,7 +46,7 @@ public sealed class HeaderLayoutTests
           V(MSG_DONTWAIT) V(O_RDWR) V(O_NONBLOCK) V(O_CLOEXEC) V(EFD_NONBLOCK) V(EFD_CLOEXEC)
           V(POLLIN) V(POLLOUT) V(POLLERR) V(POLLHUP) V(POLLNVAL)
           V(EPERM) V(ENOENT) V(EINTR) V(EIO) V(EBADF) V(EAGAIN) V(ENOMEM) V(EACCES) V(EBUSY) V(EEXIST) V(ENODEV) V(EINVAL)
-          V(EMSGSIZE) V(EAFNOSUPPORT) V(EADDRINUSE) V(EADDRNOTAVAIL) V(ENETDOWN) V(ENETUNREACH) V(ENOBUFS) V(ECONNREFUSED) V(EHOSTUNREACH)
+          V(EBADFD) V(EMSGSIZE) V(EAFNOSUPPORT) V(EADDRINUSE) V(EADDRNOTAVAIL) V(ENETDOWN) V(ENETUNREACH) V(ENOBUFS) V(ECONNREFUSED) V(EHOSTUNREACH)
           S(ifreq) O(ifreq, ifr_flags) O(ifreq, ifr_mtu)
           S(pollfd) O(pollfd, events) O(pollfd, revents)
           S(iovec) O(iovec, iov_len)
@@ -212,6 +212,7 @@ public sealed class HeaderLayoutTests
             ["EEXIST"] = Errno.EEXIST,
             ["ENODEV"] = Errno.ENODEV,
             ["EINVAL"] = Errno.EINVAL,
+            ["EBADFD"] = Errno.EBADFD,
             ["EMSGSIZE"] = Errno.EMSGSIZE,
             ["EAFNOSUPPORT"] = Errno.EAFNOSUPPORT,
             ["EADDRINUSE"] = Errno.EADDRINUSE,

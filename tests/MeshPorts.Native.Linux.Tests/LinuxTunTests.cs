@@ -270,6 +270,39 @@ public sealed class LinuxTunTests
     }
 
     [Fact]
+    public void Read_WhenTheInterfaceIsDeletedUnderneath_FailsWithANativeExceptionInsteadOfHanging()
+    {
+        using var tun = LinuxTun.Create(TestNetwork.InterfaceName(), options: new LinuxTunOptions { BringUp = false });
+        Exception? failure = null;
+        var reader = new Thread(() =>
+        {
+            try
+            {
+                tun.Read(new byte[2000]);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        }) { IsBackground = true };
+        reader.Start();
+        Thread.Sleep(200);
+
+        Shell.Run("ip", "link", "delete", tun.Name);
+        var ended = reader.Join(TimeSpan.FromSeconds(2));
+        if (!ended)
+        {
+            tun.Dispose();
+        }
+
+        Assert.True(ended, "Read kept blocking after the interface was deleted.");
+        var native = Assert.IsType<NativeException>(failure);
+        Assert.Contains(tun.Name, native.Message);
+        Assert.Equal(77, native.Errno); // EBADFD: the tun driver's "detached" answer
+        Assert.Contains("deleted", native.Message);
+    }
+
+    [Fact]
     public void Write_AfterDispose_ReturnsFalse()
     {
         var tun = LinuxTun.Create(TestNetwork.InterfaceName());

@@ -15,6 +15,7 @@ internal static class Errno
     internal const int EEXIST = 17;
     internal const int ENODEV = 19;
     internal const int EINVAL = 22;
+    internal const int EBADFD = 77;
     internal const int EMSGSIZE = 90;
     internal const int EAFNOSUPPORT = 97;
     internal const int EADDRINUSE = 98;
