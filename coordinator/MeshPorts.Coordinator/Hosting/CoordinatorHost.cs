@@ -80,7 +80,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         await store.InitializeAsync(cancellationToken);
 
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(new CoordinatorClock(time));
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(hub);
         builder.Services.AddSingleton(admin);

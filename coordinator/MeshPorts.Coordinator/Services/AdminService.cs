@@ -1,6 +1,7 @@
 using Grpc.Core;
 using MeshPorts.Contracts.Admin;
 using MeshPorts.Coordinator.Audit;
+using MeshPorts.Coordinator.Hosting;
 using MeshPorts.Coordinator.State;
 using MeshPorts.Coordinator.Storage;
 
@@ -14,12 +15,12 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
     private readonly IStore _store;
     private readonly TimeProvider _time;
 
-    public AdminService(MeshState state, AuditLog audit, IStore store, TimeProvider time)
+    public AdminService(MeshState state, AuditLog audit, IStore store, CoordinatorClock clock)
     {
         _state = state;
         _audit = audit;
         _store = store;
-        _time = time;
+        _time = clock.Time;
     }
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();

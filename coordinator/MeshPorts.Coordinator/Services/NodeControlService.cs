@@ -20,11 +20,11 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
     private readonly CoordinatorOptions _options;
     private readonly CoordinatorMetrics _metrics;
 
-    public NodeControlService(MeshState state, FeedHub hub, TimeProvider time, CoordinatorOptions options, CoordinatorMetrics metrics)
+    public NodeControlService(MeshState state, FeedHub hub, CoordinatorClock clock, CoordinatorOptions options, CoordinatorMetrics metrics)
     {
         _state = state;
         _hub = hub;
-        _time = time;
+        _time = clock.Time;
         _options = options;
         _metrics = metrics;
     }

@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using MeshPorts.Contracts.Admin;
+using MeshPorts.Contracts.Node;
+using MeshPorts.Coordinator.Hosting;
+using MeshPorts.Coordinator.Options;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MeshPorts.Coordinator.Tests.Support;
+
+/// <summary>
+/// A real coordinator in-process: SQLite in a temp dir, TLS on 127.0.0.1 with a free port, clients
+/// that trust only the pinned certificate, and a fake clock for expiry.
+/// </summary>
+internal sealed class TestCoordinator : IAsyncDisposable
+{
+    private TestCoordinator(CoordinatorHost host, string dataDir, FakeTimeProvider time, GrpcChannel channel, string adminToken)
+    {
+        Host = host;
+        DataDir = dataDir;
+        Time = time;
+        Channel = channel;
+        Admin = new Admin.AdminClient(channel.Intercept(m =>
+        {
+            m.Add("authorization", "Bearer " + adminToken);
+            return m;
+        }));
+        Node = new NodeControl.NodeControlClient(channel);
+    }
+
+    public CoordinatorHost Host { get; }
+
+    public string DataDir { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public Admin.AdminClient Admin { get; }
+
+    public NodeControl.NodeControlClient Node { get; }
+
+    public static async Task<TestCoordinator> StartAsync(Action<CoordinatorOptions>? configure = null, string? dataDir = null)
+    {
+        dataDir ??= Path.Combine(Path.GetTempPath(), "mp-coord-test-" + Guid.NewGuid().ToString("N"));
+        var port = FreePort();
+        var options = new CoordinatorOptions
+        {
+            DataDir = dataDir,
+            Listen = new IPEndPoint(IPAddress.Loopback, port),
+            PublicUrl = new Uri($"https://127.0.0.1:{port}"),
+        };
+        configure?.Invoke(options);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var host = await CoordinatorHost.StartAsync(options, time, TextWriter.Null, LogLevel.Warning, CancellationToken.None);
+        var channel = CreateChannel(host.PublicUrl, host.Pin);
+        var token = File.ReadAllLines(Path.Combine(dataDir, "meshctl.conf")).First(l => l.StartsWith("token = ")).Substring(8);
+        return new TestCoordinator(host, dataDir, time, channel, token);
+    }
+
+    public static GrpcChannel CreateChannel(Uri url, string pin) =>
+        GrpcChannel.ForAddress(url, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                SslOptions = new SslClientAuthenticationOptions
+                {
+                    RemoteCertificateValidationCallback = (_, cert, _, _) =>
+                        cert is not null && "sha256:" + Convert.ToHexStringLower(SHA256.HashData(
+                            new System.Security.Cryptography.X509Certificates.X509Certificate2(cert).PublicKey.ExportSubjectPublicKeyInfo())) == pin,
+                },
+            },
+        });
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Creates a token and returns the secret from its join string.</summary>
+    public async Task<(Token Token, string Join, string Secret)> CreateTokenAsync(string name = "", string user = "", string[]? tags = null, int uses = 1)
+    {
+        var request = new CreateTokenRequest { Name = name, User = user, Uses = (uint)uses };
+        request.Tags.AddRange(tags ?? []);
+        var response = await Admin.CreateTokenAsync(request);
+        Assert.True(State.JoinString.TryDecode(response.JoinString, out _, out _, out var secret, out var error), error);
+        return (response.Token, response.JoinString, secret);
+    }
+
+    public async Task<TestNode> EnrollAsync(string name, string user = "", string[]? tags = null)
+    {
+        var (_, _, secret) = await CreateTokenAsync(name, user, tags);
+        var node = new TestNode(this);
+        await node.EnrollAsync(secret, name);
+        return node;
+    }
+
+    public async Task<(bool Ok, RpcException? Error)> TryAsync(Func<Task> action)
+    {
+        try
+        {
+            await action();
+            return (true, null);
+        }
+        catch (RpcException ex)
+        {
+            return (false, ex);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await Host.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
