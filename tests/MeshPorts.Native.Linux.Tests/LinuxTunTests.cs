@@ -284,7 +284,8 @@ public sealed class LinuxTunTests
             {
                 failure = e;
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         reader.Start();
         Thread.Sleep(200);
 
