@@ -1,0 +1,40 @@
+namespace MeshPorts.Node.Filter;
+
+/// <summary>
+/// What a flow remembers as its admitter. A slot outlives rule-set replacements that keep its rule
+/// (same id, same traffic), so those flows are not disturbed; a slot whose rule disappears is revoked.
+/// </summary>
+internal sealed class RuleSlot
+{
+    private FilterRule _rule;
+    private long _notAfterTicks;
+    private volatile bool _revoked;
+
+    public RuleSlot(FilterRule rule)
+    {
+        _rule = rule;
+        _notAfterTicks = rule.NotAfterTicks;
+    }
+
+    public FilterRule Rule => Volatile.Read(ref _rule);
+
+    public long NotAfterTicks => Volatile.Read(ref _notAfterTicks);
+
+    public bool IsRevoked => _revoked;
+
+    /// <summary>Admits only before NotAfter ("now &lt; NotAfter") and while not revoked.</summary>
+    public bool IsActive(long nowTicks) => !_revoked && nowTicks < NotAfterTicks;
+
+    /// <summary>Why a flow admitted by this slot must be cut, or None while it is active.</summary>
+    public FilterReason EndReason(long nowTicks) =>
+        _revoked ? FilterReason.Revoked : nowTicks < NotAfterTicks ? FilterReason.None : FilterReason.Expired;
+
+    /// <summary>Takes the new version of the same rule (typically a new end).</summary>
+    public void Update(FilterRule rule)
+    {
+        Volatile.Write(ref _rule, rule);
+        Volatile.Write(ref _notAfterTicks, rule.NotAfterTicks);
+    }
+
+    public void Revoke() => _revoked = true;
+}
