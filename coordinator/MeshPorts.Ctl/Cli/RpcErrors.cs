@@ -10,10 +10,14 @@ internal static class RpcErrors
     {
         ArgumentNullException.ThrowIfNull(ex);
         var detail = string.IsNullOrWhiteSpace(ex.Status.Detail) ? ex.StatusCode.ToString() : ex.Status.Detail;
+        // A refused pin surfaces as Internal or Unavailable depending on where the handshake broke.
+        if (HasInner<AuthenticationException>(ex))
+        {
+            return "the coordinator's certificate does not match the pin in meshctl.conf; if the coordinator was reinstalled, copy its new DATA/meshctl.conf";
+        }
+
         return ex.StatusCode switch
         {
-            StatusCode.Unavailable when HasInner<AuthenticationException>(ex) =>
-                "the coordinator's certificate does not match the pin in meshctl.conf; if the coordinator was reinstalled, copy its new DATA/meshctl.conf",
             StatusCode.Unavailable =>
                 $"cannot reach the coordinator ({detail}); check that meshports-coordinator is running and the url in meshctl.conf",
             StatusCode.Unauthenticated =>

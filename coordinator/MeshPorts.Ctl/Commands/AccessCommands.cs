@@ -17,7 +17,7 @@ internal static class AccessCommands
         var answer = await ctx.Api().CheckAccessAsync(from, to, at, ctx.Cancellation).ConfigureAwait(false);
         if (ctx.Json)
         {
-            await Printer.WriteJsonAsync(ctx.Out, answer, CtlJsonContext.Default.AccessView).ConfigureAwait(false);
+            await Printer.WriteJsonAsync(ctx.Out, answer, c => c.AccessView).ConfigureAwait(false);
         }
         else if (answer.Allowed)
         {

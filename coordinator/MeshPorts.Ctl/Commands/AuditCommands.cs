@@ -41,7 +41,7 @@ internal static class AuditCommands
         var result = await ctx.Api().VerifyAuditAsync(ctx.Cancellation).ConfigureAwait(false);
         if (ctx.Json)
         {
-            await Printer.WriteJsonAsync(ctx.Out, result, CtlJsonContext.Default.AuditVerifyView).ConfigureAwait(false);
+            await Printer.WriteJsonAsync(ctx.Out, result, c => c.AuditVerifyView).ConfigureAwait(false);
         }
         else if (result.Ok)
         {

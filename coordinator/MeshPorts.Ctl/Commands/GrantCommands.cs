@@ -24,7 +24,7 @@ internal static class GrantCommands
         var grant = await ctx.Api().AddGrantAsync(from, to, duration, reason, ctx.Cancellation).ConfigureAwait(false);
         if (ctx.Json)
         {
-            await Printer.WriteJsonAsync(ctx.Out, grant, CtlJsonContext.Default.GrantView).ConfigureAwait(false);
+            await Printer.WriteJsonAsync(ctx.Out, grant, c => c.GrantView).ConfigureAwait(false);
         }
         else
         {
@@ -40,7 +40,7 @@ internal static class GrantCommands
         var grants = await ctx.Api().ListGrantsAsync(ctx.Cancellation).ConfigureAwait(false);
         if (ctx.Json)
         {
-            await Printer.WriteJsonAsync(ctx.Out, grants, CtlJsonContext.Default.IReadOnlyListGrantView).ConfigureAwait(false);
+            await Printer.WriteJsonAsync(ctx.Out, grants, c => c.IReadOnlyListGrantView).ConfigureAwait(false);
             return ExitCodes.Ok;
         }
 
@@ -61,7 +61,7 @@ internal static class GrantCommands
         var grant = await ctx.Api().RevokeGrantAsync(id, ctx.Cancellation).ConfigureAwait(false);
         if (ctx.Json)
         {
-            await Printer.WriteJsonAsync(ctx.Out, grant, CtlJsonContext.Default.GrantView).ConfigureAwait(false);
+            await Printer.WriteJsonAsync(ctx.Out, grant, c => c.GrantView).ConfigureAwait(false);
         }
         else
         {

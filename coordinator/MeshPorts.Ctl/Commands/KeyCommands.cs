@@ -27,7 +27,7 @@ internal static class KeyCommands
         var result = await ctx.Api().RotateKeysAsync(node, ctx.Cancellation).ConfigureAwait(false);
         if (ctx.Json)
         {
-            await Printer.WriteJsonAsync(ctx.Out, result, CtlJsonContext.Default.RotateView).ConfigureAwait(false);
+            await Printer.WriteJsonAsync(ctx.Out, result, c => c.RotateView).ConfigureAwait(false);
         }
         else
         {

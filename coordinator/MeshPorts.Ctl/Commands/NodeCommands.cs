@@ -14,7 +14,7 @@ internal static class NodeCommands
         var nodes = await ctx.Api().ListNodesAsync(ctx.Cancellation).ConfigureAwait(false);
         if (ctx.Json)
         {
-            await Printer.WriteJsonAsync(ctx.Out, nodes, CtlJsonContext.Default.IReadOnlyListNodeView).ConfigureAwait(false);
+            await Printer.WriteJsonAsync(ctx.Out, nodes, c => c.IReadOnlyListNodeView).ConfigureAwait(false);
             return ExitCodes.Ok;
         }
 
@@ -43,7 +43,7 @@ internal static class NodeCommands
         var node = await ctx.Api().RemoveNodeAsync(NodeName(ctx), ctx.Cancellation).ConfigureAwait(false);
         if (ctx.Json)
         {
-            await Printer.WriteJsonAsync(ctx.Out, node, CtlJsonContext.Default.NodeView).ConfigureAwait(false);
+            await Printer.WriteJsonAsync(ctx.Out, node, c => c.NodeView).ConfigureAwait(false);
         }
         else
         {
@@ -65,7 +65,7 @@ internal static class NodeCommands
     {
         if (ctx.Json)
         {
-            await Printer.WriteJsonAsync(ctx.Out, n, CtlJsonContext.Default.NodeView).ConfigureAwait(false);
+            await Printer.WriteJsonAsync(ctx.Out, n, c => c.NodeView).ConfigureAwait(false);
             return;
         }
 

@@ -20,7 +20,7 @@ internal static class PolicyCommands
         var policy = await ctx.Api().ShowPolicyAsync(ctx.Cancellation).ConfigureAwait(false);
         if (ctx.Json)
         {
-            await Printer.WriteJsonAsync(ctx.Out, policy, CtlJsonContext.Default.PolicyView).ConfigureAwait(false);
+            await Printer.WriteJsonAsync(ctx.Out, policy, c => c.PolicyView).ConfigureAwait(false);
         }
         else
         {
@@ -41,7 +41,7 @@ internal static class PolicyCommands
 
         if (ctx.Json)
         {
-            await Printer.WriteJsonAsync(ctx.Out, result, CtlJsonContext.Default.PolicyResultView).ConfigureAwait(false);
+            await Printer.WriteJsonAsync(ctx.Out, result, c => c.PolicyResultView).ConfigureAwait(false);
         }
         else
         {

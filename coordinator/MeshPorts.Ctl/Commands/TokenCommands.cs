@@ -31,9 +31,9 @@ internal static class TokenCommands
         {
             // "tag:db" is how tags are written elsewhere; accept it here too rather than store "tag:tag:db".
             var tag = raw.StartsWith("tag:", StringComparison.Ordinal) ? raw[4..] : raw;
-            if (!NameRules.IsLabel(tag))
+            if (!NameRules.IsTag(tag))
             {
-                throw new UsageException($"--tag '{raw}' is not a tag ({NameRules.LabelHint})");
+                throw new UsageException($"--tag '{raw}' is not a tag ({NameRules.TagHint})");
             }
 
             if (!tags.Contains(tag))
@@ -54,7 +54,7 @@ internal static class TokenCommands
         var token = await ctx.Api().CreateTokenAsync(name, user, tags, ttl, uses, ctx.Cancellation).ConfigureAwait(false);
         if (ctx.Json)
         {
-            await Printer.WriteJsonAsync(ctx.Out, token, CtlJsonContext.Default.TokenView).ConfigureAwait(false);
+            await Printer.WriteJsonAsync(ctx.Out, token, c => c.TokenView).ConfigureAwait(false);
         }
         else
         {
@@ -73,7 +73,7 @@ internal static class TokenCommands
         var tokens = await ctx.Api().ListTokensAsync(ctx.Cancellation).ConfigureAwait(false);
         if (ctx.Json)
         {
-            await Printer.WriteJsonAsync(ctx.Out, tokens, CtlJsonContext.Default.IReadOnlyListTokenView).ConfigureAwait(false);
+            await Printer.WriteJsonAsync(ctx.Out, tokens, c => c.IReadOnlyListTokenView).ConfigureAwait(false);
             return ExitCodes.Ok;
         }
 
@@ -94,7 +94,7 @@ internal static class TokenCommands
         var token = await ctx.Api().RevokeTokenAsync(id, ctx.Cancellation).ConfigureAwait(false);
         if (ctx.Json)
         {
-            await Printer.WriteJsonAsync(ctx.Out, token, CtlJsonContext.Default.TokenView).ConfigureAwait(false);
+            await Printer.WriteJsonAsync(ctx.Out, token, c => c.TokenView).ConfigureAwait(false);
         }
         else
         {

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using MeshPorts.Ctl.Parsing;
@@ -7,12 +8,24 @@ namespace MeshPorts.Ctl.Output;
 /// <summary>Shared formatting for the human and JSON outputs.</summary>
 internal static class Printer
 {
-    private static readonly CtlJsonContext s_compact = new(new JsonSerializerOptions(CtlJsonContext.Default.Options) { WriteIndented = false });
+    // Relaxed escaping keeps "->" and "+" readable; the output is a terminal or a pipe, never HTML.
+    private static readonly CtlJsonContext s_indented = new(new JsonSerializerOptions(CtlJsonContext.Default.Options)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 
-    public static Task WriteJsonAsync<T>(TextWriter output, T value, JsonTypeInfo<T> type)
+    private static readonly CtlJsonContext s_compact = new(new JsonSerializerOptions(CtlJsonContext.Default.Options)
+    {
+        WriteIndented = false,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    /// <summary>Pretty JSON; <paramref name="type"/> picks the shape from the generated context.</summary>
+    public static Task WriteJsonAsync<T>(TextWriter output, T value, Func<CtlJsonContext, JsonTypeInfo<T>> type)
     {
         ArgumentNullException.ThrowIfNull(output);
-        return output.WriteLineAsync(JsonSerializer.Serialize(value, type));
+        ArgumentNullException.ThrowIfNull(type);
+        return output.WriteLineAsync(JsonSerializer.Serialize(value, type(s_indented)));
     }
 
     /// <summary>One JSON object per line, for streams (<c>audit --follow --json</c>) that never end in a closing bracket.</summary>

@@ -30,8 +30,8 @@ internal readonly record struct Subject(SubjectKind Kind, string Name)
         {
             "user" when NameRules.IsUser(name) => new Subject(SubjectKind.User, name),
             "user" => throw Bad(option, text, $"a user name is {NameRules.UserHint}"),
-            "tag" when NameRules.IsLabel(name) => new Subject(SubjectKind.Tag, name),
-            "tag" => throw Bad(option, text, $"a tag is {NameRules.LabelHint}"),
+            "tag" when NameRules.IsTag(name) => new Subject(SubjectKind.Tag, name),
+            "tag" => throw Bad(option, text, $"a tag is {NameRules.TagHint}"),
             _ => throw Bad(option, text, $"'{prefix}:' is not a subject kind"),
         };
     }
