@@ -4,7 +4,7 @@ using MeshPorts.Contracts.Node;
 namespace MeshPorts.Coordinator.Tests.Support;
 
 /// <summary>Reads the next non-heartbeat Watch event with a timeout, so a missing event fails the test instead of hanging it.</summary>
-internal static class StreamReader
+internal static class WatchReader
 {
     public static async Task<WatchEvent> NextAsync(AsyncServerStreamingCall<WatchEvent> call, int timeoutMs = 10_000)
     {
