@@ -98,17 +98,15 @@ run_pair() {
     sleep 0.1
   done
 
-  local cpu0 bytes0 cpu1 bytes1 t
-  cpu0=$(($(cpu_ticks "$pida") + $(cpu_ticks "$pidb")))
+  local cpu_a0 cpu_b0 bytes0 cpu_a1 cpu_b1 bytes1 t
+  cpu_a0=$(cpu_ticks "$pida"); cpu_b0=$(cpu_ticks "$pidb")
   bytes0=$(ip netns exec "$nsa" wg show "$ifa" transfer | awk '{s += $2 + $3} END {print s + 0}')
   t=$((duration + 30))
   run timeout $t ip netns exec "$nsa" iperf3 -c $OB -p 5201 -t "$duration" -f m >"$log.tcp1" 2>&1 || { fail "iperf3 TCP 1 stream: $(tail -2 "$log.tcp1" | tr '\n' ' ')"; return 1; }
   run timeout $t ip netns exec "$nsa" iperf3 -c $OB -p 5201 -t "$duration" -f m -P 4 >"$log.tcp4" 2>&1 || { fail "iperf3 TCP 4 streams: $(tail -2 "$log.tcp4" | tr '\n' ' ')"; return 1; }
   run timeout $t ip netns exec "$nsa" iperf3 -c $OB -p 5201 -t "$duration" -f m -u -l 1400 -b "$udp_rate" >"$log.udp" 2>&1 || { fail "iperf3 UDP: $(tail -2 "$log.udp" | tr '\n' ' ')"; return 1; }
-  cpu1=$(($(cpu_ticks "$pida") + $(cpu_ticks "$pidb")))
+  cpu_a1=$(cpu_ticks "$pida"); cpu_b1=$(cpu_ticks "$pidb")
   bytes1=$(ip netns exec "$nsa" wg show "$ifa" transfer | awk '{s += $2 + $3} END {print s + 0}')
-  local rss_a rss_b
-  rss_a=$(peak_rss_kb "$pida"); rss_b=$(peak_rss_kb "$pidb")
 
   record "$pair" tcp1 "$(last_mbits "$log.tcp1")"
   record "$pair" tcp4 "$(last_mbits "$log.tcp4")"
@@ -116,10 +114,15 @@ run_pair() {
   record "$pair" loss "$(udp_loss "$log.udp")"
   record "$pair" p50 "$p50"
   record "$pair" p99 "$p99"
-  # Peak RSS of the bigger of the two daemons, in MB.
-  record "$pair" rss "$(awk -v a="$rss_a" -v b="$rss_b" 'BEGIN {print (a > b ? a : b) / 1024}')"
-  # CPU seconds of both daemons per GB that crossed the tunnel (A's rx+tx, ciphertext).
-  record "$pair" cpu "$(awk -v c=$((cpu1 - cpu0)) -v h="$clk_tck" -v b=$((bytes1 - bytes0)) 'BEGIN {print (b > 0 ? (c / h) / (b / 1e9) : 0)}')"
+  # Per side, so a mixed pair shows each implementation's own cost: peak RSS in MB, and CPU seconds
+  # per GB that crossed the tunnel (A's rx+tx of ciphertext) during the iperf3 runs.
+  record "$pair" rssa "$(awk -v k="$(peak_rss_kb "$pida")" 'BEGIN {print k / 1024}')"
+  record "$pair" rssb "$(awk -v k="$(peak_rss_kb "$pidb")" 'BEGIN {print k / 1024}')"
+  local side c
+  for side in a b; do
+    if [[ $side == a ]]; then c=$((cpu_a1 - cpu_a0)); else c=$((cpu_b1 - cpu_b0)); fi
+    record "$pair" "cpu$side" "$(awk -v c=$c -v h="$clk_tck" -v b=$((bytes1 - bytes0)) 'BEGIN {print (b > 0 ? (c / h) / (b / 1e9) : 0)}')"
+  done
   echo "  $pair: tcp1 $(last_mbits "$log.tcp1") tcp4 $(last_mbits "$log.tcp4") udp $(last_mbits "$log.udp") Mbit/s, loss $(udp_loss "$log.udp")%, rtt p50 $p50 p99 $p99 ms" >&2
 }
 
@@ -131,19 +134,19 @@ for ((r = 1; r <= rounds; r++)); do
   done
 done
 
-metrics=(tcp1 tcp4 udp loss p50 p99 rss cpu)
-headers=("TCP x1 Mbit/s" "TCP x4 Mbit/s" "UDP Mbit/s" "UDP loss %" "RTT p50 ms" "RTT p99 ms" "RSS MB" "CPU s/GB")
+metrics=(tcp1 tcp4 udp loss p50 p99 rssa rssb cpua cpub)
+headers=("TCP x1 Mbit/s" "TCP x4 Mbit/s" "UDP Mbit/s" "UDP loss %" "RTT p50 ms" "RTT p99 ms" "RSS A MB" "RSS B MB" "CPU A s/GB" "CPU B s/GB")
 mean() { awk -v s="${sum[$1,$2]:-0}" -v n="${count[$1,$2]:-0}" 'BEGIN {if (n > 0) printf "%.3g", s / n; else print "-"}'; }
 
 echo
 echo "data plane, ${duration}s per iperf3 run, UDP 1400 B at $udp_rate, $ping_count pings, $rounds round(s) (means)"
-printf '%-10s' pair; for h in "${headers[@]}"; do printf ' | %13s' "$h"; done; echo
+printf '%-9s' pair; for h in "${headers[@]}"; do printf '|%14s' "$h"; done; echo
 for p in "${pair_list[@]}"; do
-  printf '%-10s' "$p"
-  if [[ -z ${count[$p,tcp1]:-} ]]; then echo " | ERROR: ${errors[$p]:-no result}"; continue; fi
-  for m in "${metrics[@]}"; do printf ' | %13s' "$(mean "$p" $m)"; done
+  printf '%-9s' "$p"
+  if [[ -z ${count[$p,tcp1]:-} ]]; then echo "| ERROR: ${errors[$p]:-no result}"; continue; fi
+  for m in "${metrics[@]}"; do printf '|%14s' "$(mean "$p" $m)"; done
   echo
-  [[ -n ${errors[$p]:-} ]] && echo "           (also failed: ${errors[$p]})"
+  [[ -n ${errors[$p]:-} ]] && echo "         (also failed: ${errors[$p]})"
 done
 
 others=0
@@ -151,12 +154,12 @@ for p in "${pair_list[@]}"; do [[ $p != wggo-wggo && -n ${count[$p,tcp1]:-} ]] &
 if [[ -n ${count[wggo-wggo,tcp1]:-} ]] && ((others)); then
   echo
   echo "ratio against wggo-wggo (throughput: higher is better; loss, RTT, RSS, CPU: lower is better)"
-  printf '%-10s' pair; for h in "${headers[@]}"; do printf ' | %13s' "$h"; done; echo
+  printf '%-9s' pair; for h in "${headers[@]}"; do printf '|%14s' "$h"; done; echo
   for p in "${pair_list[@]}"; do
     [[ $p == wggo-wggo || -z ${count[$p,tcp1]:-} ]] && continue
-    printf '%-10s' "$p"
+    printf '%-9s' "$p"
     for m in "${metrics[@]}"; do
-      printf ' | %13s' "$(awk -v a="$(mean "$p" $m)" -v b="$(mean wggo-wggo $m)" 'BEGIN {if (b + 0 > 0) printf "%.2fx", a / b; else print "-"}')"
+      printf '|%14s' "$(awk -v a="$(mean "$p" $m)" -v b="$(mean wggo-wggo $m)" 'BEGIN {if (b + 0 > 0) printf "%.2fx", a / b; else print "-"}')"
     done
     echo
   done

@@ -69,15 +69,15 @@ internal sealed class NetNs : IAsyncDisposable
             }
             catch (Exception)
             {
-                // Whatever survives is killed by Delete through `ip netns pids`.
+                // Whatever survives is killed by DeleteAsync through `ip netns pids`.
             }
         }
 
-        await Delete(Name);
+        await DeleteAsync(Name);
     }
 
     /// <summary>Kills every process still inside the namespace, then deletes it.</summary>
-    public static async Task Delete(string name)
+    public static async Task DeleteAsync(string name)
     {
         try
         {

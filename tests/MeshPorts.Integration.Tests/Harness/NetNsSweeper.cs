@@ -24,7 +24,7 @@ internal static class NetNsSweeper
             var name = line.Split(' ', 2)[0];
             if (UniqueNames.OwnerPid(name) is { } pid && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
             {
-                await NetNs.Delete(name);
+                await NetNs.DeleteAsync(name);
             }
         }
 

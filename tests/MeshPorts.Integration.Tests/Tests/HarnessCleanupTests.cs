@@ -52,7 +52,7 @@ public sealed class HarnessCleanupTests
         }
         finally
         {
-            await NetNs.Delete(orphan);
+            await NetNs.DeleteAsync(orphan);
         }
     }
 
