@@ -48,13 +48,7 @@ internal sealed partial class PacketFilter
             return FilterVerdict.Drop(FilterReason.NotAllowed);
         }
 
-        var opens = ruleProtocol switch
-        {
-            FilterProtocol.Tcp => p.IsTcpOpen,
-            FilterProtocol.Udp => true,
-            _ => p.IcmpMessage == IcmpKind.EchoRequest,
-        };
-        if (!opens)
+        if (!OpensFlow(p))
         {
             return FilterVerdict.Drop(FilterReason.Unsolicited);
         }
@@ -86,6 +80,15 @@ internal sealed partial class PacketFilter
             : FilterVerdict.Drop(FilterReason.Unsolicited);
     }
 
+    /// <summary>The packets that may start an inbound flow: TCP SYN, any UDP datagram, an echo request.</summary>
+    private static bool OpensFlow(in ParsedPacket p) => p.RuleProtocol switch
+    {
+        FilterProtocol.Tcp => p.IsTcpOpen,
+        FilterProtocol.Udp => true,
+        FilterProtocol.Icmp => p.IcmpMessage == IcmpKind.EchoRequest,
+        _ => false,
+    };
+
     private FilterVerdict InboundExisting(Flow flow, in WgKey peer, in ParsedPacket p, long now, Span<byte> tunReset, Span<byte> peerReset, out bool reopen)
     {
         reopen = false;
@@ -98,6 +101,14 @@ internal sealed partial class PacketFilter
 
             if (flow.IsCut)
             {
+                // A new grant re-admits the same 4-tuple (a client that kept its UDP socket, say); without
+                // one the tombstone stays, so the local end's replies cannot reopen it as return traffic.
+                if (OpensFlow(p) && FindAdmitter(Volatile.Read(ref _rules), peer, p.IsIPv6, p.Protocol, p.DestinationPort, p.Source, now) is not null)
+                {
+                    reopen = true;
+                    return default;
+                }
+
                 flow.LastSeenTicks = now;
                 var length = WriteReplyReset(p, peerReset);
                 return length > 0 ? FilterVerdict.Cut(FilterReason.FlowCut, 0, length) : FilterVerdict.Drop(FilterReason.FlowCut);
