@@ -320,6 +320,37 @@ public class PacketFilterTests
     }
 
     [Fact]
+    public void CutPeer_CutsItsFlowsEitherWayRound_AndLeavesOtherPeersAlone()
+    {
+        var h = new FilterHarness();
+        h.Filter.ReplaceRules([Rule("r", Laptop, Db), Rule("ci", Ci, Db)]);
+        Handshake(h, Laptop, Remote4, Local4);
+        Assert.True(h.Out(Laptop, TestPackets.Udp(Local4, 5353, Remote4, 53, [1])).IsAllowed);
+        Assert.True(h.In(Ci, Tcp(Other4, 1, Local4, Db, 1, 0, Syn)).IsAllowed);
+
+        var cuts = h.Filter.CutPeer(Laptop);
+        Assert.Equal(2, cuts.Count);
+        Assert.All(cuts, c => Assert.Equal(Laptop, c.Peer));
+        var tcp = Assert.Single(cuts, c => c.ToTun is not null);
+        AssertResetToLocal(TcpSegment.Parse(tcp.ToTun), Remote4, Local4);
+        Assert.Equal(FilterReason.FlowCut, h.In(Laptop, TestPackets.Udp(Remote4, 53, Local4, 5353, [2])).Reason);
+        Assert.True(h.In(Ci, Tcp(Other4, 1, Local4, Db, 2, 0, Ack)).IsAllowed);
+    }
+
+    [Fact]
+    public void HasActiveRule_FollowsTheClockAndTheRuleSet()
+    {
+        var h = new FilterHarness();
+        var end = Start.AddSeconds(30);
+        Assert.False(h.Filter.HasActiveRule(Laptop));
+        h.Filter.ReplaceRules([Grant("g1", Laptop, Db, end)]);
+        Assert.True(h.Filter.HasActiveRule(Laptop));
+        Assert.False(h.Filter.HasActiveRule(Ci));
+        h.Time.SetUtcNow(end);
+        Assert.False(h.Filter.HasActiveRule(Laptop));
+    }
+
+    [Fact]
     public void EchoRequest_IsAdmittedOnlyFromPeersHoldingAnActiveRule()
     {
         var h = new FilterHarness();
