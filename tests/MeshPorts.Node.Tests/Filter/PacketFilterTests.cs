@@ -205,6 +205,33 @@ public class PacketFilterTests
     }
 
     [Fact]
+    public void Resets_FollowSequenceNumbersAcrossWraparound_AndIgnoreRetransmissions()
+    {
+        var h = new FilterHarness();
+        var end = Start.AddSeconds(30);
+        h.Filter.ReplaceRules([Grant("g1", Laptop, Db, end)]);
+        const uint RemoteIsn = 0xFFFF_FFF0;
+        const uint LocalIsn = 0x7FFF_FFFF;
+        Assert.True(h.In(Laptop, Tcp(Remote4, ClientPort, Local4, Db, RemoteIsn, 0, Syn)).IsAllowed);
+        Assert.True(h.Out(Laptop, Tcp(Local4, Db, Remote4, ClientPort, LocalIsn, RemoteIsn + 1, Syn | Ack)).IsAllowed);
+        Assert.True(h.In(Laptop, Tcp(Remote4, ClientPort, Local4, Db, RemoteIsn + 1, LocalIsn + 1, Ack, 100)).IsAllowed);
+
+        // A retransmission of the first segment must not move the tracked sequence back.
+        Assert.True(h.In(Laptop, Tcp(Remote4, ClientPort, Local4, Db, RemoteIsn + 1, LocalIsn + 1, Ack, 10)).IsAllowed);
+        Assert.True(h.Out(Laptop, Tcp(Local4, Db, Remote4, ClientPort, LocalIsn + 1, unchecked(RemoteIsn + 101), Ack, 1)).IsAllowed);
+
+        h.Time.SetUtcNow(end);
+        var cut = Assert.Single(h.Filter.Sweep());
+        var toLocal = TcpSegment.Parse(cut.ToTun);
+        Assert.Equal(unchecked(RemoteIsn + 101), toLocal.Sequence);
+        Assert.Equal(0x55u, toLocal.Sequence);
+        Assert.Equal(LocalIsn + 2, toLocal.Acknowledgment);
+        var toPeer = TcpSegment.Parse(cut.ToPeer);
+        Assert.Equal(LocalIsn + 2, toPeer.Sequence);
+        Assert.True(toLocal.TcpChecksumValid && toPeer.TcpChecksumValid);
+    }
+
+    [Fact]
     public void Sweep_CutsAnIdleFlowAtExpiry_WithoutAnyPacket()
     {
         var h = new FilterHarness();
