@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using MeshPorts.Node.Expose;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MeshPorts.Node.Tests.Expose;
 
@@ -82,6 +83,8 @@ public sealed class OverlayPortProxyTests
         var reply = await peer.ReceiveAsync(5);
 
         Assert.Equal("hello", Encoding.ASCII.GetString(reply));
+        // Bytes are counted once the send completes, which can be just after the peer has them.
+        await WaitUntilAsync(() => proxy.GetStatus()[0].BytesFromService == 5, Second, "the echoed bytes to be counted");
         var status = Assert.Single(proxy.GetStatus());
         Assert.Equal((echo.Port, "tcp", "echo", true), (status.Port, status.Protocol, status.Service, status.Listening));
         Assert.Equal((1L, 1L, 5L, 5L, 0L), (status.Connections, status.Active, status.BytesToService, status.BytesFromService, status.Failures));
@@ -175,6 +178,7 @@ public sealed class OverlayPortProxyTests
         }
 
         Assert.Equal(1, echo.Clients);
+        await WaitUntilAsync(() => proxy.GetStatus()[0].BytesFromService == 18, Second, "the replies to be counted");
         var status = Assert.Single(proxy.GetStatus());
         Assert.Equal((1L, 1L, 18L, 18L), (status.Connections, status.Active, status.BytesToService, status.BytesFromService));
     }
@@ -197,6 +201,51 @@ public sealed class OverlayPortProxyTests
     }
 
     [Fact]
+    public async Task Udp_IdleSession_IsClosed_AndTheSessionLimitDropsNewSources()
+    {
+        using var tun = OverlayTun.Create();
+        tun.AddNodeAddress();
+        using var echo = new LoopbackUdpEcho();
+        var time = new FakeTimeProvider();
+        var options = new ExposeOptions { MaxUdpSessionsPerPort = 1, UdpSessionIdle = TimeSpan.FromSeconds(30) };
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, ExposeProtocol.Udp)], options, timeProvider: time);
+        proxy.Start();
+
+        await UdpRoundTripAsync(tun, echo.Port, 40001);
+        tun.Write(OverlayPackets.Udp(tun.PeerAddress, 40002, tun.NodeAddress, echo.Port, [9]));
+        await WaitUntilAsync(() => proxy.GetStatus()[0].Failures == 1, Second, "the second source to be refused");
+        Assert.Equal(1, echo.Clients);
+
+        time.Advance(TimeSpan.FromSeconds(31));
+        await WaitUntilAsync(() => proxy.GetStatus()[0].Active == 0, Second, "the idle session to close");
+        await UdpRoundTripAsync(tun, echo.Port, 40002);
+
+        Assert.Equal(2, echo.Clients);
+        Assert.Equal(2, proxy.GetStatus()[0].Connections);
+    }
+
+    [Fact]
+    public async Task Tcp_OverTheConnectionLimit_IsReset()
+    {
+        using var tun = OverlayTun.Create();
+        tun.AddNodeAddress();
+        using var echo = new LoopbackTcpEcho();
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, ExposeProtocol.Tcp)], new ExposeOptions { MaxConnectionsPerPort = 1 });
+        proxy.Start();
+        var first = new TunTcpPeer(tun, echo.Port);
+        await first.ConnectAsync();
+        first.Send([7]);
+        await first.ReceiveAsync(1);
+
+        var second = new TunTcpPeer(tun, echo.Port);
+        await second.ConnectAsync();
+
+        await second.ExpectAsync(OverlayPackets.Rst, Second);
+        Assert.Equal(1, echo.Accepted);
+        Assert.Equal(1, proxy.GetStatus()[0].Failures);
+    }
+
+    [Fact]
     public async Task Start_WhenTheServiceListensOnAllAddresses_FailsNamingTheFix()
     {
         using var tun = OverlayTun.Create();
@@ -209,6 +258,14 @@ public sealed class OverlayPortProxyTests
         var error = Assert.Throws<InvalidOperationException>(proxy.Start);
 
         Assert.Contains("bind the service to 127.0.0.1", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task UdpRoundTripAsync(OverlayTun tun, ushort port, ushort sourcePort)
+    {
+        var payload = Encoding.ASCII.GetBytes($"from {sourcePort}");
+        tun.Write(OverlayPackets.Udp(tun.PeerAddress, sourcePort, tun.NodeAddress, port, payload));
+        var reply = await tun.ExpectAsync(17, s => s.SourcePort == port && s.DestinationPort == sourcePort, TimeSpan.FromSeconds(5), $"UDP reply to port {sourcePort}");
+        Assert.Equal(payload, reply.Payload);
     }
 
     private static ushort FreeLoopbackPort()
