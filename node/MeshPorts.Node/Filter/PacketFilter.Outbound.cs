@@ -86,6 +86,13 @@ internal sealed partial class PacketFilter
                 flow.Peer = peer;
             }
 
+            if (flow.IsCut && p.IsTcpOpen)
+            {
+                // A SYN from this node is a new connection it opens; listening services never send one.
+                reopen = true;
+                return default;
+            }
+
             if (flow.IsCut)
             {
                 flow.LastSeenTicks = now;

@@ -169,6 +169,10 @@ public class PacketFilterTests
         Assert.Equal(FilterReason.FlowCut, outbound.Reason);
         Assert.Equal(1101u, h.TunResetSegment().Sequence);
         Assert.Equal(1, h.Filter.Counters.CutFlows);
+
+        // This node opening a new connection on the same addresses is its own business.
+        Assert.Equal(FilterVerdict.Allowed, h.Out(Laptop, Tcp(local, Db, remote, ClientPort, 1, 0, Syn)));
+        Assert.True(h.In(Laptop, Tcp(remote, ClientPort, local, Db, 77, 2, Syn | Ack)).IsAllowed);
     }
 
     [Fact]
