@@ -12,18 +12,26 @@ internal sealed class TestNode : IDisposable
 {
     private static readonly SignatureAlgorithm Ed25519 = SignatureAlgorithm.Ed25519;
     private readonly Key _machineKey = Key.Create(Ed25519);
-    private readonly NodeControl.NodeControlClient _client;
-    private readonly TestCoordinator _coordinator;
+    private NodeControl.NodeControlClient _client;
+    private readonly TimeProvider _time;
 
     public TestNode(TestCoordinator coordinator)
+        : this(coordinator.Node, coordinator.Time)
     {
-        _coordinator = coordinator;
-        _client = coordinator.Node;
+    }
+
+    public TestNode(NodeControl.NodeControlClient client, TimeProvider time)
+    {
+        _time = time;
+        _client = client;
         MachinePublicKey = _machineKey.PublicKey.Export(KeyBlobFormat.RawPublicKey);
         WireGuardKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
     }
 
     public byte[] MachinePublicKey { get; }
+
+    /// <summary>Points the node at a new connection (e.g. after the coordinator restarted), keeping its identity.</summary>
+    public void UseClient(NodeControl.NodeControlClient client) => _client = client;
 
     public byte[] WireGuardKey { get; set; }
 
@@ -35,7 +43,7 @@ internal sealed class TestNode : IDisposable
 
     public EnrollRequest EnrollRequest(string secret, string name, long? timestampMs = null)
     {
-        var ts = timestampMs ?? _coordinator.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var ts = timestampMs ?? _time.GetUtcNow().ToUnixTimeMilliseconds();
         var request = new EnrollRequest
         {
             JoinSecret = secret,
@@ -61,7 +69,7 @@ internal sealed class TestNode : IDisposable
         where T : IMessage<T>
     {
         var challenge = await _client.GetChallengeAsync(new ChallengeRequest { MachinePublicKey = ByteString.CopyFrom(MachinePublicKey) });
-        var ts = timestampMs ?? _coordinator.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var ts = timestampMs ?? _time.GetUtcNow().ToUnixTimeMilliseconds();
         var body = NodeControlService.BodyHash(request);
         var signature = Ed25519.Sign(_machineKey, NodeSignatures.AuthBytes(method, challenge.Nonce.Span, ts, body));
         return new NodeAuth

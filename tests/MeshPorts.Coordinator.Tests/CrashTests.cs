@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using MeshPorts.Contracts.Admin;
+using MeshPorts.Contracts.Node;
+using MeshPorts.Coordinator.Tests.Support;
+using Microsoft.Data.Sqlite;
+
+namespace MeshPorts.Coordinator.Tests;
+
+/// <summary>Runs the real coordinator process, kills it with SIGKILL during writes, restarts it and checks the data.</summary>
+public sealed class CrashTests
+{
+    private static string CoordinatorDll()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = dir.Parent?.Name ?? "Debug";
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "MeshPorts.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        Assert.True(dir is not null, $"cannot find MeshPorts.sln above {AppContext.BaseDirectory}");
+        var dll = Path.Combine(dir!.FullName, "coordinator", "MeshPorts.Coordinator", "bin", configuration, "net10.0", "meshports-coordinator.dll");
+        Assert.True(File.Exists(dll), $"{dll} is missing; build coordinator/MeshPorts.Coordinator first");
+        return dll;
+    }
+
+    private static async Task<Process> StartAsync(string dataDir, int port)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { CoordinatorDll(), "--data", dataDir, "--listen", $"127.0.0.1:{port}", "--public-url", $"https://127.0.0.1:{port}" })
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(psi)!;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var line = await process.StandardOutput.ReadLineAsync(cts.Token);
+            if (line is null)
+            {
+                Assert.Fail("coordinator exited before listening: " + await process.StandardError.ReadToEndAsync());
+            }
+
+            if (line.StartsWith("listening on", StringComparison.Ordinal))
+            {
+                // Keep draining stdout so the child never blocks on a full pipe.
+                _ = process.StandardOutput.ReadToEndAsync();
+                _ = process.StandardError.ReadToEndAsync();
+                return process;
+            }
+        }
+    }
+
+    private static (GrpcChannel Channel, Admin.AdminClient Admin, NodeControl.NodeControlClient Node) Connect(string dataDir)
+    {
+        var conf = File.ReadAllLines(Path.Combine(dataDir, "meshctl.conf")).Where(l => l.Contains(" = ")).ToDictionary(l => l[..l.IndexOf(' ')], l => l[(l.IndexOf('=') + 2)..]);
+        var channel = TestCoordinator.CreateChannel(new Uri(conf["url"]), conf["pin"]);
+        var admin = new Admin.AdminClient(channel.Intercept(m =>
+        {
+            m.Add("authorization", "Bearer " + conf["token"]);
+            return m;
+        }));
+        return (channel, admin, new NodeControl.NodeControlClient(channel));
+    }
+
+    [Fact]
+    public async Task Kill9_DuringWrites_LeavesConsistentDataAndNodesResume()
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "mp-coord-crash-" + Guid.NewGuid().ToString("N"));
+        var port = TestCoordinator.FreePort();
+        var process = await StartAsync(dataDir, port);
+        try
+        {
+            var (channel, admin, nodeClient) = Connect(dataDir);
+            using var a = new TestNode(nodeClient, TimeProvider.System);
+            using var b = new TestNode(nodeClient, TimeProvider.System);
+            foreach (var (node, name) in new[] { (a, "a"), (b, "b") })
+            {
+                var join = (await admin.CreateTokenAsync(new CreateTokenRequest { Name = name })).JoinString;
+                Assert.True(State.JoinString.TryDecode(join, out _, out _, out var secret, out _));
+                await node.EnrollAsync(secret, "");
+            }
+
+            await admin.AddGrantAsync(new AddGrantRequest { From = "a", To = "b", Port = 22, Protocol = Protocol.Tcp, Duration = Duration.FromTimeSpan(TimeSpan.FromHours(1)) });
+            ulong serial;
+            using (var watch = await b.WatchAsync())
+            {
+                serial = (await WatchReader.NextAsync(watch)).Serial;
+            }
+
+            // Hammer the store from several writers, then SIGKILL mid-flight.
+            using var stop = new CancellationTokenSource();
+            var writers = Enumerable.Range(0, 4).Select(i => Task.Run(async () =>
+            {
+                var n = 0;
+                while (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await admin.CreateTokenAsync(new CreateTokenRequest { Name = $"w{i}-{n}" });
+                        await admin.AddGrantAsync(new AddGrantRequest { From = "a", To = "b", Port = (uint)(1000 + (i * 1000) + n), Protocol = Protocol.Tcp, Duration = Duration.FromTimeSpan(TimeSpan.FromMinutes(30)) });
+                        n++;
+                    }
+                    catch (RpcException)
+                    {
+                        return n;
+                    }
+                }
+
+                return n;
+            })).ToList();
+            await Task.Delay(1500);
+            process.Kill();
+            await process.WaitForExitAsync();
+            stop.Cancel();
+            var written = (await Task.WhenAll(writers)).Sum();
+            Assert.True(written > 0, "no writes happened before the kill; the test proves nothing");
+            channel.Dispose();
+
+            process = await StartAsync(dataDir, port);
+            (channel, admin, nodeClient) = Connect(dataDir);
+            using (channel)
+            {
+                await using (var connection = new SqliteConnection("Data Source=" + Path.Combine(dataDir, "coordinator.db")))
+                {
+                    await connection.OpenAsync();
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = "PRAGMA integrity_check;";
+                    Assert.Equal("ok", (string?)await command.ExecuteScalarAsync());
+                }
+
+                var verify = await admin.VerifyAuditAsync(new VerifyAuditRequest());
+                Assert.True(verify.Ok, verify.Problem);
+
+                var nodes = (await admin.ListNodesAsync(new ListNodesRequest())).Nodes;
+                Assert.Equal(["a", "b"], nodes.Select(n => n.Name).Order());
+                var tokens = (await admin.ListTokensAsync(new ListTokensRequest())).Tokens;
+                Assert.Equal(2, tokens.Count(t => t.UsesLeft < t.UsesTotal));
+
+                // A row is written before its audit event, so at most the one in flight may lack its event.
+                var grants = (await admin.ListGrantsAsync(new ListGrantsRequest { IncludeInactive = true })).Grants.Count;
+                var audited = (await admin.ListAuditAsync(new ListAuditRequest { Limit = 100_000 })).Events.Count(e => e.Kind == "grant.added");
+                Assert.InRange(grants - audited, 0, 1);
+
+                // The node resumes from the serial it had: it gets a state newer than that, never an older one.
+                b.UseClient(nodeClient);
+                using var resumed = await b.WatchAsync(serial);
+                var first = await WatchReader.NextAsync(resumed);
+                Assert.True(first.Serial > serial, $"resumed serial {first.Serial} is not after {serial}");
+                Assert.Equal(WatchEvent.EventOneofCase.Snapshot, first.EventCase);
+                Assert.Equal("a", Assert.Single(first.Snapshot.Peers).Name);
+            }
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+                await process.WaitForExitAsync();
+            }
+
+            process.Dispose();
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+}
