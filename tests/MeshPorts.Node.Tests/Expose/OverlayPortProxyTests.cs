@@ -97,6 +97,23 @@ public sealed class OverlayPortProxyTests
     }
 
     [Fact]
+    public async Task Tcp_OverIpv6_StartedBeforeTheAddressExists_EchoesThroughTheTun()
+    {
+        using var tun = OverlayTun.Create();
+        using var echo = new LoopbackTcpEcho();
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress, tun.NodeAddress6], [new ExposeSpec(echo.Port, ExposeProtocol.Tcp)]);
+        proxy.Start();
+        tun.AddNodeAddress6();
+        var peer = new TunTcpPeer(tun, echo.Port, tun.NodeAddress6);
+
+        await peer.ConnectAsync();
+        peer.Send(Encoding.ASCII.GetBytes("hello6"));
+
+        Assert.Equal("hello6", Encoding.ASCII.GetString(await peer.ReceiveAsync(6)));
+        Assert.Equal(1, echo.Accepted);
+    }
+
+    [Fact]
     public async Task Tcp_PeerFin_IsPassedOnAsHalfClose_AndTheServiceCloseComesBackAsFin()
     {
         using var tun = OverlayTun.Create();

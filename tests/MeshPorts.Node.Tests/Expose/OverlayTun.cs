@@ -22,6 +22,13 @@ internal sealed class OverlayTun : IDisposable
         var network = new byte[] { 100, 127, bytes[0], (byte)(bytes[1] & 0xFC) };
         NodeAddress = new IPAddress([network[0], network[1], network[2], (byte)(network[3] + 1)]);
         PeerAddress = new IPAddress([network[0], network[1], network[2], (byte)(network[3] + 2)]);
+        var prefix6 = new byte[16];
+        prefix6[0] = 0xfd;
+        bytes.AsSpan(2, 7).CopyTo(prefix6.AsSpan(1));
+        prefix6[15] = 1;
+        NodeAddress6 = new IPAddress(prefix6);
+        prefix6[15] = 2;
+        PeerAddress6 = new IPAddress(prefix6);
         _reader = new Thread(ReadLoop) { IsBackground = true, Name = "mpex tun reader" };
         _reader.Start();
     }
@@ -32,6 +39,11 @@ internal sealed class OverlayTun : IDisposable
 
     public IPAddress PeerAddress { get; }
 
+    /// <summary>A random ULA /64 for IPv6: the node is ::1, the peer ::2.</summary>
+    public IPAddress NodeAddress6 { get; }
+
+    public IPAddress PeerAddress6 { get; }
+
     public static OverlayTun Create()
     {
         Assert.True(Environment.IsPrivilegedProcess, "The overlay proxy tests need root to create a TUN device and bind to it; CI runs them as root.");
@@ -41,6 +53,8 @@ internal sealed class OverlayTun : IDisposable
 
     /// <summary>Gives the node its overlay address (the kernel adds the /30 route through the TUN).</summary>
     public void AddNodeAddress() => Rtnetlink.AddAddress(Rtnetlink.GetInterfaceIndex(Name), NodeAddress, 30);
+
+    public void AddNodeAddress6() => Rtnetlink.AddAddress(Rtnetlink.GetInterfaceIndex(Name), NodeAddress6, 64);
 
     /// <summary>Injects a packet as if it had come out of the tunnel from a peer.</summary>
     public void Write(byte[] packet) => Assert.True(_tun.Write(packet), "The kernel refused a packet written into the TUN.");

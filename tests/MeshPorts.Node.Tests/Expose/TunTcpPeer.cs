@@ -13,6 +13,7 @@ internal sealed class TunTcpPeer
     private readonly OverlayTun _tun;
     private readonly ushort _port;
     private readonly IPAddress _destination;
+    private readonly IPAddress _source;
     private readonly ushort _localPort = (ushort)Random.Shared.Next(20000, 60000);
     private uint _seq = (uint)Random.Shared.Next();
     private uint _ack;
@@ -23,12 +24,13 @@ internal sealed class TunTcpPeer
         _tun = tun;
         _port = port;
         _destination = destination ?? tun.NodeAddress;
+        _source = _destination.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? tun.PeerAddress6 : tun.PeerAddress;
     }
 
     /// <summary>Sends a SYN and returns the node's answer (SYN-ACK if something listens there, RST if not).</summary>
     public async Task<Segment> SendSynAsync()
     {
-        _tun.Write(OverlayPackets.Tcp(_tun.PeerAddress, _localPort, _destination, _port, _seq, 0, OverlayPackets.Syn));
+        _tun.Write(OverlayPackets.Tcp(_source, _localPort, _destination, _port, _seq, 0, OverlayPackets.Syn));
         return await _tun.ExpectAsync(6, IsForUs, Timeout, $"answer to a SYN for {_destination}:{_port}");
     }
 
@@ -44,7 +46,7 @@ internal sealed class TunTcpPeer
 
     public void Send(byte[] data)
     {
-        _tun.Write(OverlayPackets.Tcp(_tun.PeerAddress, _localPort, _destination, _port, _seq, _ack, OverlayPackets.Psh | OverlayPackets.Ack, data));
+        _tun.Write(OverlayPackets.Tcp(_source, _localPort, _destination, _port, _seq, _ack, OverlayPackets.Psh | OverlayPackets.Ack, data));
         _seq += (uint)data.Length;
     }
 
@@ -81,8 +83,8 @@ internal sealed class TunTcpPeer
     }
 
     private void SendFlags(byte flags) =>
-        _tun.Write(OverlayPackets.Tcp(_tun.PeerAddress, _localPort, _destination, _port, _seq, _ack, flags));
+        _tun.Write(OverlayPackets.Tcp(_source, _localPort, _destination, _port, _seq, _ack, flags));
 
     private bool IsForUs(Segment s) =>
-        s.Source.Equals(_destination) && s.SourcePort == _port && s.Destination.Equals(_tun.PeerAddress) && s.DestinationPort == _localPort;
+        s.Source.Equals(_destination) && s.SourcePort == _port && s.Destination.Equals(_source) && s.DestinationPort == _localPort;
 }
