@@ -23,22 +23,20 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
         _time = clock.Time;
     }
 
-    private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
-
     public override async Task<CreateTokenResponse> CreateToken(CreateTokenRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var (token, join) = await _state.CreateTokenAsync(request.Name, request.User, request.Tags.ToList(),
             request.Ttl?.ToTimeSpan(), (int)Math.Min(request.Uses, int.MaxValue), context.CancellationToken);
-        return new CreateTokenResponse { Token = ProtoMapper.Token(token, Now), JoinString = join };
+        return new CreateTokenResponse { Token = ProtoMapper.Token(token), JoinString = join };
     }
 
     public override async Task<ListTokensResponse> ListTokens(ListTokensRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var response = new ListTokensResponse();
-        response.Tokens.AddRange((await _state.ListTokensAsync(context.CancellationToken)).Select(t => ProtoMapper.Token(t, Now)));
+        response.Tokens.AddRange((await _state.ListTokensAsync(context.CancellationToken)).Select(t => ProtoMapper.Token(t)));
         return response;
     }
 
@@ -46,7 +44,7 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        return new RevokeTokenResponse { Token = ProtoMapper.Token(await _state.RevokeTokenAsync(request.Id, context.CancellationToken), Now) };
+        return new RevokeTokenResponse { Token = ProtoMapper.Token(await _state.RevokeTokenAsync(request.Id, context.CancellationToken)) };
     }
 
     public override async Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context)

@@ -75,7 +75,7 @@ internal static class ProtoMapper
         return rule;
     }
 
-    public static Token Token(TokenRecord t, long now)
+    public static Token Token(TokenRecord t)
     {
         var token = new Token
         {
@@ -88,7 +88,6 @@ internal static class ProtoMapper
             ExpiresAt = Time(t.ExpiresAt),
             Revoked = t.Revoked,
         };
-        _ = now;
         token.Tags.AddRange(t.Tags);
         return token;
     }
