@@ -12,6 +12,15 @@ namespace MeshPorts.Node.Expose;
 /// </summary>
 internal sealed class TcpRelay
 {
+    // linux/tcp.h: getsockopt(IPPROTO_TCP, TCP_INFO); tcpi_state is the first byte of struct tcp_info.
+    private const int IpProtoTcp = 6;
+    private const int TcpInfo = 11;
+
+    // include/net/tcp_states.h
+    private const byte TcpStateClose = 7;
+
+    private static readonly TimeSpan HalfCloseCheck = TimeSpan.FromMilliseconds(200);
+
     private static readonly IPAddress[] LocalTargets = [IPAddress.Loopback, IPAddress.IPv6Loopback];
 
     private readonly Socket _overlay;
@@ -60,8 +69,13 @@ internal sealed class TcpRelay
             var local = await ConnectLocalAsync(cancellationToken).ConfigureAwait(false);
             if (local is null)
             {
-                _counters.Failed();
-                ExposeLog.ServiceUnreachable(_logger, _spec.ToString(), _remote);
+                // A connect cut short by StopAsync is not the service's fault.
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    _counters.Failed();
+                    ExposeLog.ServiceUnreachable(_logger, _spec.ToString(), _remote);
+                }
+
                 Abort();
                 return;
             }
@@ -86,6 +100,11 @@ internal sealed class TcpRelay
                 Abort();
                 await Task.WhenAll(toService, fromService).ConfigureAwait(false);
                 return;
+            }
+
+            if (first == toService)
+            {
+                await WatchHalfClosedOverlayAsync(fromService, cancellationToken).ConfigureAwait(false);
             }
 
             if (!await (first == toService ? fromService : toService).ConfigureAwait(false))
@@ -134,6 +153,41 @@ internal sealed class TcpRelay
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// After the peer's FIN the kernel answers every recv with 0, so an RST that the packet filter
+    /// injects later would go unnoticed until the service writes. Until the service finishes, look at
+    /// the overlay socket's TCP state and reset the service side as soon as the kernel has closed it.
+    /// </summary>
+    private async Task WatchHalfClosedOverlayAsync(Task fromService, CancellationToken cancellationToken)
+    {
+        var state = new byte[1];
+        while (!fromService.IsCompleted)
+        {
+            using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var delay = Task.Delay(HalfCloseCheck, _time, tick.Token);
+            await Task.WhenAny(fromService, delay).ConfigureAwait(false);
+            await tick.CancelAsync().ConfigureAwait(false);
+            if (fromService.IsCompleted || cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            try
+            {
+                if (_overlay.GetRawSocketOption(IpProtoTcp, TcpInfo, state) >= 1 && state[0] == TcpStateClose)
+                {
+                    Abort();
+                    return;
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                Abort();
+                return;
+            }
+        }
     }
 
     /// <summary>Copies one direction; true when it ended with a FIN that was passed on, false on any error.</summary>

@@ -10,10 +10,13 @@ internal sealed class LoopbackTcpEcho : IDisposable
     private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     private readonly Channel<string> _ended = Channel.CreateUnbounded<string>();
     private readonly CancellationTokenSource _stop = new();
+    private readonly bool _closeOnFin;
     private int _accepted;
 
-    public LoopbackTcpEcho()
+    /// <param name="closeOnFin">False keeps a connection open after the client's FIN, as a service still answering a half-closed request would.</param>
+    public LoopbackTcpEcho(bool closeOnFin = true)
     {
+        _closeOnFin = closeOnFin;
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen();
         Port = (ushort)((IPEndPoint)_listener.LocalEndPoint!).Port;
@@ -21,6 +24,9 @@ internal sealed class LoopbackTcpEcho : IDisposable
     }
 
     public ushort Port { get; }
+
+    /// <summary>The most recently accepted connection, still owned by the service.</summary>
+    public Socket? LastConnection { get; private set; }
 
     /// <summary>Connections the service has accepted so far.</summary>
     public int Accepted => Volatile.Read(ref _accepted);
@@ -62,13 +68,14 @@ internal sealed class LoopbackTcpEcho : IDisposable
             }
 
             Interlocked.Increment(ref _accepted);
+            LastConnection = connection;
             _ = EchoAsync(connection);
         }
     }
 
     private async Task EchoAsync(Socket connection)
     {
-        using var _ = connection;
+        using var _ = _closeOnFin ? connection : null;
         var buffer = new byte[4096];
         try
         {

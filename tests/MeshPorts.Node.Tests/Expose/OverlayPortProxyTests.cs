@@ -134,6 +134,30 @@ public sealed class OverlayPortProxyTests
     }
 
     [Fact]
+    public async Task Tcp_ResetAfterThePeersFin_StillResetsTheServiceSideWithinOneSecond()
+    {
+        using var tun = OverlayTun.Create();
+        tun.AddNodeAddress();
+        using var echo = new LoopbackTcpEcho(closeOnFin: false);
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, ExposeProtocol.Tcp)]);
+        proxy.Start();
+        var peer = new TunTcpPeer(tun, echo.Port);
+        await peer.ConnectAsync();
+        peer.Send([1]);
+        await peer.ReceiveAsync(1);
+        peer.SendFin();
+        Assert.Equal("fin", await echo.NextEndAsync(Second));
+        var service = echo.LastConnection!;
+        Assert.NotEqual(TcpClose, TcpState(service));
+
+        peer.SendReset();
+
+        await WaitUntilAsync(() => TcpState(service) == TcpClose, Second, "the service's half-closed connection to be reset");
+        await WaitUntilAsync(() => proxy.GetStatus()[0].Active == 0, Second, "the relay to be gone");
+        service.Dispose();
+    }
+
+    [Fact]
     public async Task Tcp_WhenTheLocalServiceIsDown_TheOverlayConnectionIsResetPromptly()
     {
         using var tun = OverlayTun.Create();
@@ -283,6 +307,16 @@ public sealed class OverlayPortProxyTests
         tun.Write(OverlayPackets.Udp(tun.PeerAddress, sourcePort, tun.NodeAddress, port, payload));
         var reply = await tun.ExpectAsync(17, s => s.SourcePort == port && s.DestinationPort == sourcePort, TimeSpan.FromSeconds(5), $"UDP reply to port {sourcePort}");
         Assert.Equal(payload, reply.Payload);
+    }
+
+    // include/net/tcp_states.h; tcpi_state is the first byte of TCP_INFO (linux/tcp.h).
+    private const byte TcpClose = 7;
+
+    private static byte TcpState(Socket socket)
+    {
+        var info = new byte[1];
+        socket.GetRawSocketOption(6, 11, info);
+        return info[0];
     }
 
     private static ushort FreeLoopbackPort()
