@@ -61,7 +61,10 @@ internal sealed class OverlayPortProxy : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
     }
 
-    /// <summary>Binds every listener and starts relaying. Either all listeners start, or none stays open.</summary>
+    /// <summary>
+    /// Binds every listener and starts relaying. Either all listeners start, or none stays open and
+    /// Start may be called again. The overlay addresses need not be configured yet (FREEBIND).
+    /// </summary>
     /// <exception cref="InvalidOperationException">Started twice, or a port could not be bound; the message says what to change.</exception>
     public void Start()
     {
@@ -91,6 +94,9 @@ internal sealed class OverlayPortProxy : IAsyncDisposable
                 stop().GetAwaiter().GetResult();
             }
 
+            // Nothing is left open, so the caller may fix the cause and call Start again.
+            _stopping.Dispose();
+            _stopping = null;
             throw;
         }
 

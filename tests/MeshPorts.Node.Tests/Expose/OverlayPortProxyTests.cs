@@ -299,6 +299,12 @@ public sealed class OverlayPortProxyTests
         var error = Assert.Throws<InvalidOperationException>(proxy.Start);
 
         Assert.Contains("bind the service to 127.0.0.1", error.Message, StringComparison.Ordinal);
+        Assert.False(proxy.GetStatus()[0].Listening);
+
+        // Once the service stops listening everywhere, the same proxy starts.
+        wildcard.Dispose();
+        proxy.Start();
+        Assert.True(proxy.GetStatus()[0].Listening);
     }
 
     private static async Task UdpRoundTripAsync(OverlayTun tun, ushort port, ushort sourcePort)
