@@ -39,6 +39,11 @@ internal static class NodeCli
                     throw new UsageException("'wg' runs on Linux; on Windows use the WireGuardNT service");
                 }
 
+                if (WgCommand.IsBackgroundChild)
+                {
+                    WgCommand.DetachFromCaller();
+                }
+
                 return await WgCommand.RunAsync(args[1..], CreateLoggerFactory()).ConfigureAwait(false);
             }
 

@@ -33,13 +33,85 @@ internal static class WgCommand
             return await StartInBackgroundAsync(name).ConfigureAwait(false);
         }
 
-        if (Environment.GetEnvironmentVariable(ChildMarker) == "1")
+        return await RunForegroundAsync(name, loggers).ConfigureAwait(false);
+    }
+
+    /// <summary>True in the background process that <c>wg IFNAME</c> without <c>-f</c> starts.</summary>
+    public static bool IsBackgroundChild => Environment.GetEnvironmentVariable(ChildMarker) == "1";
+
+    /// <summary>
+    /// Cuts the background process loose from its caller: a new session, and none of the caller's
+    /// descriptors. Must run before anything touches <see cref="Console"/>, which dup()s the standard
+    /// streams on first use.
+    /// </summary>
+    public static void DetachFromCaller()
+    {
+        // Leave the caller's session so a closing terminal or wg-quick's shell does not take us down.
+        _ = Tmds.Linux.LibC.setsid();
+        CloseInheritedDescriptors();
+        if (!VerboseLogging())
         {
-            // Leave the caller's session so a closing terminal or wg-quick's shell does not take us down.
-            _ = Tmds.Linux.LibC.setsid();
+            // Like wireguard-go: without verbose logging a daemon writes nowhere, so it holds none of
+            // the caller's pipes (a `$(...)` or a CI harness would wait for them forever).
+            DetachStandardStreams();
+        }
+    }
+
+    private static bool VerboseLogging() =>
+        NodeCli.ParseLogLevel(Environment.GetEnvironmentVariable("LOG_LEVEL")) <= LogLevel.Debug;
+
+    // Points the standard streams, and the runtime's own duplicates of them (it dup()s 0-2 at start
+    // up, before any of our code runs), at /dev/null, so no descriptor of ours keeps the caller's
+    // pipe or terminal. dup2 over the duplicates keeps their numbers valid for the runtime.
+    private static unsafe void DetachStandardStreams()
+    {
+        var callers = new HashSet<string>(StringComparer.Ordinal);
+        for (var std = 0; std <= 2; std++)
+        {
+            if (LinkTarget(std) is { } target)
+            {
+                callers.Add(target);
+            }
         }
 
-        return await RunForegroundAsync(name, loggers).ConfigureAwait(false);
+        var targets = new List<int> { 0, 1, 2 };
+        foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            if (int.TryParse(Path.GetFileName(entry), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var fd) &&
+                fd > 2 && LinkTarget(fd) is { } target && callers.Contains(target))
+            {
+                targets.Add(fd);
+            }
+        }
+
+        ReadOnlySpan<byte> path = "/dev/null\0"u8;
+        fixed (byte* p = path)
+        {
+            var devnull = Tmds.Linux.LibC.open(p, Tmds.Linux.LibC.O_RDWR | Tmds.Linux.LibC.O_CLOEXEC);
+            if (devnull < 0)
+            {
+                return;
+            }
+
+            foreach (var fd in targets)
+            {
+                _ = Tmds.Linux.LibC.dup2(devnull, fd);
+            }
+
+            _ = Tmds.Linux.LibC.close(devnull);
+        }
+    }
+
+    private static string? LinkTarget(int fd)
+    {
+        try
+        {
+            return new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     internal static (string Name, bool Foreground) Parse(string[] args)
@@ -153,6 +225,30 @@ internal static class WgCommand
         catch (SocketException)
         {
             return false;
+        }
+    }
+
+    // The daemon must not keep the caller's pipes open (a `$(...)` or a test harness would wait for
+    // them forever). Everything the runtime opens is close-on-exec, so a descriptor without that flag
+    // was inherited from whoever started us: close it, as Go's wireguard-go does when it forks.
+    private static void CloseInheritedDescriptors()
+    {
+        var descriptors = new List<int>();
+        foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            if (int.TryParse(Path.GetFileName(entry), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var fd) && fd > 2)
+            {
+                descriptors.Add(fd);
+            }
+        }
+
+        foreach (var fd in descriptors)
+        {
+            var flags = Tmds.Linux.LibC.fcntl(fd, Tmds.Linux.LibC.F_GETFD, 0);
+            if (flags >= 0 && (flags & Tmds.Linux.LibC.FD_CLOEXEC) == 0)
+            {
+                _ = Tmds.Linux.LibC.close(fd);
+            }
         }
     }
 
