@@ -34,19 +34,17 @@ if ((${#projects[@]} == 0)); then
 fi
 passed=0 failed=0 skipped=0 status=0
 log=$(mktemp)
+# dotnet test's closing block: "Total tests: 44" then "     Passed: 44", "     Failed: 1", "    Skipped: 2".
+count() { sed -n '/^Total tests: /,$p' "$log" | grep -E "^ +$1: [0-9]+ *$" | tail -1 | grep -oE '[0-9]+' || echo 0; }
 for p in "${projects[@]}"; do
   echo "=== $p"
   args=(test "$p" -c Release --no-build --logger "console;verbosity=normal")
   [[ -n $filter ]] && args+=(--filter "$filter")
   if ! dotnet "${args[@]}" 2>&1 | tee "$log"; then status=1; fi
-  # "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, Duration: ..." (or "Failed!  - ...")
-  line=$(grep -E '^(Passed|Failed)! +- Failed: ' "$log" | tail -1 || true)
-  if [[ -z $line ]]; then
+  if ! grep -qE '^Total tests: [0-9]+' "$log"; then
     echo "test.sh: $p produced no test summary (build or host failure)"; status=1; failed=$((failed + 1)); continue
   fi
-  f=$(sed -E 's/.*Failed: +([0-9]+),.*/\1/' <<<"$line")
-  ps=$(sed -E 's/.*Passed: +([0-9]+),.*/\1/' <<<"$line")
-  s=$(sed -E 's/.*Skipped: +([0-9]+),.*/\1/' <<<"$line")
+  ps=$(count Passed) f=$(count Failed) s=$(count Skipped)
   passed=$((passed + ps)) failed=$((failed + f)) skipped=$((skipped + s))
 done
 rm -f "$log"
