@@ -100,13 +100,13 @@ run_pair() {
 
   local cpu_a0 cpu_b0 bytes0 cpu_a1 cpu_b1 bytes1 t
   cpu_a0=$(cpu_ticks "$pida"); cpu_b0=$(cpu_ticks "$pidb")
-  bytes0=$(ip netns exec "$nsa" wg show "$ifa" transfer | awk '{s += $2 + $3} END {print s + 0}')
+  bytes0=$(ip netns exec "$nsa" wg show "$ifa" transfer | awk '{s += $2 + $3} END {printf "%.0f\n", s}')
   t=$((duration + 30))
   run timeout $t ip netns exec "$nsa" iperf3 -c $OB -p 5201 -t "$duration" -f m >"$log.tcp1" 2>&1 || { fail "iperf3 TCP 1 stream: $(tail -2 "$log.tcp1" | tr '\n' ' ')"; return 1; }
   run timeout $t ip netns exec "$nsa" iperf3 -c $OB -p 5201 -t "$duration" -f m -P 4 >"$log.tcp4" 2>&1 || { fail "iperf3 TCP 4 streams: $(tail -2 "$log.tcp4" | tr '\n' ' ')"; return 1; }
   run timeout $t ip netns exec "$nsa" iperf3 -c $OB -p 5201 -t "$duration" -f m -u -l 1400 -b "$udp_rate" >"$log.udp" 2>&1 || { fail "iperf3 UDP: $(tail -2 "$log.udp" | tr '\n' ' ')"; return 1; }
   cpu_a1=$(cpu_ticks "$pida"); cpu_b1=$(cpu_ticks "$pidb")
-  bytes1=$(ip netns exec "$nsa" wg show "$ifa" transfer | awk '{s += $2 + $3} END {print s + 0}')
+  bytes1=$(ip netns exec "$nsa" wg show "$ifa" transfer | awk '{s += $2 + $3} END {printf "%.0f\n", s}')
 
   record "$pair" tcp1 "$(last_mbits "$log.tcp1")"
   record "$pair" tcp4 "$(last_mbits "$log.tcp4")"
