@@ -124,7 +124,11 @@ public sealed class AccessTests
         Assert.Equal(grant.ExpiresAt, allowed.Until);
         var later = await c.Admin.CheckAccessAsync(new CheckAccessRequest
         {
-            From = "a", To = "b", Port = 22, Protocol = Protocol.Tcp, At = Timestamp.FromDateTimeOffset(c.Time.GetUtcNow().AddHours(3)),
+            From = "a",
+            To = "b",
+            Port = 22,
+            Protocol = Protocol.Tcp,
+            At = Timestamp.FromDateTimeOffset(c.Time.GetUtcNow().AddHours(3)),
         });
         Assert.False(later.Allowed);
     }

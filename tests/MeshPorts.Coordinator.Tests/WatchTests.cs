@@ -10,7 +10,11 @@ public sealed class WatchTests
 {
     private static AddGrantRequest Grant(string from, string to, uint port, TimeSpan duration) => new()
     {
-        From = from, To = to, Port = port, Protocol = Protocol.Tcp, Duration = Duration.FromTimeSpan(duration),
+        From = from,
+        To = to,
+        Port = port,
+        Protocol = Protocol.Tcp,
+        Duration = Duration.FromTimeSpan(duration),
     };
 
     [Fact]

@@ -85,8 +85,11 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         builder.Services.AddSingleton(hub);
         builder.Services.AddSingleton(admin);
         builder.Services.AddSingleton<IStore>(store);
-        builder.Services.AddSingleton(sp => new AuditLog(store.Audit, time, sp.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Audit"),
-            Path.Combine(options.DataDir, "audit.jsonl")) { OnAppended = metrics.AuditEvent });
+        builder.Services.AddSingleton(sp =>
+        {
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Audit");
+            return new AuditLog(store.Audit, time, logger, Path.Combine(options.DataDir, "audit.jsonl")) { OnAppended = metrics.AuditEvent };
+        });
         builder.Services.AddSingleton(sp => new MeshState(store, sp.GetRequiredService<AuditLog>(), hub, time, options, metrics,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.State"), url, tls.Pin));
         builder.Services.AddGrpc(g =>
