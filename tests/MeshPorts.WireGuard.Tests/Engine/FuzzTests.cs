@@ -108,55 +108,55 @@ public class FuzzTests(ITestOutputHelper output)
         switch (random.Next(6))
         {
             case 0:
-            {
-                // Flip 1..3 bits anywhere.
-                var copy = sample.ToArray();
-                var flips = random.Next(1, 4);
-                for (var i = 0; i < flips; i++)
                 {
-                    copy[random.Next(copy.Length)] ^= (byte)(1 << random.Next(8));
-                }
+                    // Flip 1..3 bits anywhere.
+                    var copy = sample.ToArray();
+                    var flips = random.Next(1, 4);
+                    for (var i = 0; i < flips; i++)
+                    {
+                        copy[random.Next(copy.Length)] ^= (byte)(1 << random.Next(8));
+                    }
 
-                return copy;
-            }
+                    return copy;
+                }
 
             case 1:
                 return sample[..random.Next(sample.Length)];
             case 2:
-            {
-                var extra = new byte[random.Next(1, 64)];
-                random.NextBytes(extra);
-                return [.. sample, .. extra];
-            }
-
-            case 3:
-            {
-                // Forge the receiver index (or the sender index of an initiation).
-                var copy = sample.ToArray();
-                var offset = copy[0] == 2 ? 8 : 4;
-                BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(offset), (uint)random.Next());
-                return copy;
-            }
-
-            case 4:
-            {
-                // Overwrite a random slice with random bytes.
-                var copy = sample.ToArray();
-                var start = random.Next(copy.Length);
-                random.NextBytes(copy.AsSpan(start, random.Next(1, copy.Length - start + 1)));
-                if (copy.AsSpan().SequenceEqual(sample))
                 {
-                    copy[0] ^= 0x80;
+                    var extra = new byte[random.Next(1, 64)];
+                    random.NextBytes(extra);
+                    return [.. sample, .. extra];
                 }
 
-                return copy;
-            }
+            case 3:
+                {
+                    // Forge the receiver index (or the sender index of an initiation).
+                    var copy = sample.ToArray();
+                    var offset = copy[0] == 2 ? 8 : 4;
+                    BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(offset), (uint)random.Next());
+                    return copy;
+                }
+
+            case 4:
+                {
+                    // Overwrite a random slice with random bytes.
+                    var copy = sample.ToArray();
+                    var start = random.Next(copy.Length);
+                    random.NextBytes(copy.AsSpan(start, random.Next(1, copy.Length - start + 1)));
+                    if (copy.AsSpan().SequenceEqual(sample))
+                    {
+                        copy[0] ^= 0x80;
+                    }
+
+                    return copy;
+                }
 
             default:
-            {
-                // Exact replay: must be refused (stale timestamp, replayed counter, spent cookie, finished handshake).
-                return sample.ToArray();
-            }
+                {
+                    // Exact replay: must be refused (stale timestamp, replayed counter, spent cookie, finished handshake).
+                    return sample.ToArray();
+                }
         }
     }
 }
