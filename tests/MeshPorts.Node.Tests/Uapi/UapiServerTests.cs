@@ -170,15 +170,21 @@ public sealed class UapiServerTests : IAsyncLifetime
         // A client that opened a connection and went silent must not block the others.
         using var idle = new UapiTestClient(SocketPath);
         idle.Send("set=1\n");
-        var tasks = Enumerable.Range(0, 8).Select(i => Task.Run(() =>
-        {
-            using var client = new UapiTestClient(SocketPath);
-            for (var j = 0; j < 20; j++)
+        // The clients block on their sockets, so they get threads of their own: on the thread pool they
+        // would starve the async server under test of the threads it needs on a 2-core machine.
+        var tasks = Enumerable.Range(0, 8).Select(i => Task.Factory.StartNew(
+            () =>
             {
-                Assert.Equal("listen_port=1\nerrno=0\n\n", client.Exchange("get=1\n\n"));
-                Assert.Equal("errno=0\n\n", client.Exchange($"set=1\nfwmark={i}\n\n"));
-            }
-        }));
+                using var client = new UapiTestClient(SocketPath);
+                for (var j = 0; j < 20; j++)
+                {
+                    Assert.Equal("listen_port=1\nerrno=0\n\n", client.Exchange("get=1\n\n"));
+                    Assert.Equal("errno=0\n\n", client.Exchange($"set=1\nfwmark={i}\n\n"));
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default));
         await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(160, _device.Applied.Count);
     }
