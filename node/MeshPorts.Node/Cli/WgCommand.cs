@@ -75,10 +75,9 @@ internal static class WgCommand
         }
 
         var targets = new List<int> { 0, 1, 2 };
-        foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        foreach (var fd in OpenDescriptorsAboveStandard())
         {
-            if (int.TryParse(Path.GetFileName(entry), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var fd) &&
-                fd > 2 && LinkTarget(fd) is { } target && callers.Contains(target))
+            if (LinkTarget(fd) is { } target && callers.Contains(target))
             {
                 targets.Add(fd);
             }
@@ -100,6 +99,21 @@ internal static class WgCommand
 
             _ = Tmds.Linux.LibC.close(devnull);
         }
+    }
+
+    // A snapshot, so callers may close or dup2 over descriptors while walking it.
+    private static List<int> OpenDescriptorsAboveStandard()
+    {
+        var descriptors = new List<int>();
+        foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            if (int.TryParse(Path.GetFileName(entry), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var fd) && fd > 2)
+            {
+                descriptors.Add(fd);
+            }
+        }
+
+        return descriptors;
     }
 
     private static string? LinkTarget(int fd)
@@ -233,16 +247,7 @@ internal static class WgCommand
     // was inherited from whoever started us: close it, as Go's wireguard-go does when it forks.
     private static void CloseInheritedDescriptors()
     {
-        var descriptors = new List<int>();
-        foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
-        {
-            if (int.TryParse(Path.GetFileName(entry), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var fd) && fd > 2)
-            {
-                descriptors.Add(fd);
-            }
-        }
-
-        foreach (var fd in descriptors)
+        foreach (var fd in OpenDescriptorsAboveStandard())
         {
             var flags = Tmds.Linux.LibC.fcntl(fd, Tmds.Linux.LibC.F_GETFD, 0);
             if (flags >= 0 && (flags & Tmds.Linux.LibC.FD_CLOEXEC) == 0)
