@@ -22,9 +22,6 @@ internal static class WgCommand
     // Set on the background child so it does not fork again.
     private const string ChildMarker = "MESHPORTS_WG_CHILD";
 
-    // IFNAMSIZ (16, <linux/if.h>) includes the terminating NUL.
-    private const int MaxInterfaceNameLength = 15;
-
     public static async Task<int> RunAsync(string[] args, ILoggerFactory loggers)
     {
         var (name, foreground) = Parse(args);
@@ -162,29 +159,8 @@ internal static class WgCommand
             throw new UsageException($"missing interface name. {Usage}");
         }
 
-        ValidateInterfaceName(name);
+        InterfaceNames.Validate(name);
         return (name, foreground);
-    }
-
-    internal static void ValidateInterfaceName(string name)
-    {
-        if (name.Length is 0 or > MaxInterfaceNameLength)
-        {
-            throw new UsageException($"interface name '{name}' must be 1 to {MaxInterfaceNameLength} characters (the kernel's IFNAMSIZ)");
-        }
-
-        foreach (var c in name)
-        {
-            if (c is '/' or ':' or '%' || char.IsWhiteSpace(c) || c < 0x21 || c > 0x7e)
-            {
-                throw new UsageException($"interface name '{name}' may not contain '{c}'; use letters, digits, '-', '_' or '.'");
-            }
-        }
-
-        if (name is "." or "..")
-        {
-            throw new UsageException($"interface name '{name}' is reserved; pick another, e.g. wg0");
-        }
     }
 
     private static async Task<int> RunForegroundAsync(string name, ILoggerFactory loggers)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using MeshPorts.Node.Filter;
 using MeshPorts.Node.Io;
 using MeshPorts.Node.Packets;
 using MeshPorts.WireGuard;
@@ -23,6 +24,7 @@ internal sealed partial class Device
         var lengths = new int[batch];
         var sources = new PeerEndpoint[batch];
         var plaintext = ArrayPool<byte>.Shared.Rent(slot);
+        var resets = new FilterResets();
         try
         {
             while (!_stopping.IsCancellationRequested)
@@ -35,7 +37,7 @@ internal sealed partial class Device
 
                 for (var i = 0; i < count; i++)
                 {
-                    ReceiveDatagram(datagrams.AsSpan(i * slot, lengths[i]), sources[i], plaintext);
+                    ReceiveDatagram(datagrams.AsSpan(i * slot, lengths[i]), sources[i], plaintext, resets);
                 }
             }
         }
@@ -46,7 +48,7 @@ internal sealed partial class Device
         }
     }
 
-    private void ReceiveDatagram(ReadOnlySpan<byte> datagram, in PeerEndpoint source, Span<byte> plaintext)
+    private void ReceiveDatagram(ReadOnlySpan<byte> datagram, in PeerEndpoint source, Span<byte> plaintext, FilterResets resets)
     {
         if (!datagram.IsEmpty && datagram[0] == HandshakeInitiationType)
         {
@@ -74,6 +76,17 @@ internal sealed partial class Device
         {
             _counters.Drop(DeviceDrop.SourceNotAllowed);
             return;
+        }
+
+        if (_filter is { } filter)
+        {
+            var verdict = filter.Inbound(IdentityOf(result.Peer), packet, resets.ToTun, resets.ToPeer);
+            if (!verdict.IsAllowed)
+            {
+                _counters.Drop(DeviceDrop.FilteredInbound);
+                EmitResets(result.Peer, verdict, resets, resets.Datagram);
+                return;
+            }
         }
 
         if (!_tun.Write(packet))

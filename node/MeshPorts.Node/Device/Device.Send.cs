@@ -1,4 +1,5 @@
 using System.Buffers;
+using MeshPorts.Node.Filter;
 using MeshPorts.Node.Packets;
 using MeshPorts.WireGuard;
 
@@ -14,6 +15,7 @@ internal sealed partial class Device
         var packets = ArrayPool<byte>.Shared.Rent(slot * batch);
         var lengths = new int[batch];
         var datagram = ArrayPool<byte>.Shared.Rent(slot + WireGuardEngine.MessageOverhead + 16);
+        var resets = new FilterResets();
         try
         {
             while (!_stopping.IsCancellationRequested)
@@ -37,7 +39,7 @@ internal sealed partial class Device
 
                 for (var i = 0; i < count; i++)
                 {
-                    SendPacket(packets.AsSpan(i * slot, lengths[i]), datagram);
+                    SendPacket(packets.AsSpan(i * slot, lengths[i]), datagram, resets);
                 }
             }
         }
@@ -48,7 +50,7 @@ internal sealed partial class Device
         }
     }
 
-    private void SendPacket(ReadOnlySpan<byte> packet, Span<byte> datagram)
+    private void SendPacket(ReadOnlySpan<byte> packet, Span<byte> datagram, FilterResets resets)
     {
         var destination = IpPacket.Destination(packet);
         if (destination.IsEmpty)
@@ -62,6 +64,17 @@ internal sealed partial class Device
         {
             _counters.Drop(DeviceDrop.NoRoute);
             return;
+        }
+
+        if (_filter is { } filter)
+        {
+            var verdict = filter.Outbound(IdentityOf(peer), packet, resets.ToTun, resets.ToPeer);
+            if (!verdict.IsAllowed)
+            {
+                _counters.Drop(DeviceDrop.FilteredOutbound);
+                EmitResets(peer, verdict, resets, datagram);
+                return;
+            }
         }
 
         var result = _engine.ProcessOutbound(peer, packet, datagram, this);

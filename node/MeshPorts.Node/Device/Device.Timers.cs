@@ -9,6 +9,8 @@ internal sealed partial class Device
         while (!token.WaitHandle.WaitOne(_options.TickInterval))
         {
             _engine.Tick(this);
+            SweepFilter();
+            ExpireMeshPeers();
             if (_engine.UnderLoad && Time.GetTimestamp() > Volatile.Read(ref _underLoadUntil))
             {
                 _engine.UnderLoad = false;

@@ -1,3 +1,4 @@
+using MeshPorts.Node.Filter;
 using MeshPorts.Node.Io;
 using MeshPorts.Node.Routing;
 using MeshPorts.WireGuard;
@@ -34,7 +35,8 @@ internal sealed partial class Device : IEngineOutput, IDisposable
     private bool _started;
     private bool _disposed;
 
-    public Device(ITunDevice tun, IUdpTransportFactory udpFactory, TimeProvider time, ILogger logger, DeviceOptions? options = null)
+    /// <param name="filter">The stateful packet filter for mesh mode (<c>up</c>); null for bare WireGuard.</param>
+    public Device(ITunDevice tun, IUdpTransportFactory udpFactory, TimeProvider time, ILogger logger, DeviceOptions? options = null, PacketFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(tun);
         ArgumentNullException.ThrowIfNull(udpFactory);
@@ -46,6 +48,7 @@ internal sealed partial class Device : IEngineOutput, IDisposable
         _udpFactory = udpFactory;
         _logger = logger;
         _engine = new WireGuardEngine(time);
+        _filter = filter;
         Time = time;
     }
 

@@ -20,4 +20,10 @@ internal enum DeviceDrop
 
     /// <summary>The UDP socket refused a datagram.</summary>
     UdpSendFailed,
+
+    /// <summary>The packet filter refused an outbound packet (a cut flow, or no state for a reply).</summary>
+    FilteredOutbound,
+
+    /// <summary>The packet filter refused an inbound packet: no rule or grant admits it, or its flow was cut.</summary>
+    FilteredInbound,
 }

@@ -30,4 +30,19 @@ internal static partial class DeviceLog
 
     [LoggerMessage(9, LogLevel.Information, "Interface {Name} went away ({Reason}); shutting down")]
     public static partial void TunGone(ILogger logger, string name, string reason);
+
+    [LoggerMessage(10, LogLevel.Information, "Peer {Name} joined ({Peer})")]
+    public static partial void MeshPeerAdded(ILogger logger, string name, string peer);
+
+    [LoggerMessage(11, LogLevel.Information, "Peer {Name} now uses key {Peer}; open sessions kept")]
+    public static partial void MeshPeerRekeyed(ILogger logger, string name, string peer);
+
+    [LoggerMessage(12, LogLevel.Information, "Peer {Name} removed ({Why}); {Flows} open flows cut")]
+    public static partial void MeshPeerRemoved(ILogger logger, string name, string why, int flows);
+
+    [LoggerMessage(13, LogLevel.Information, "Own WireGuard key switched to {Key}; sessions kept, new handshakes started")]
+    public static partial void OwnKeyRotated(ILogger logger, string key);
+
+    [LoggerMessage(14, LogLevel.Information, "Rules replaced: {Rules} in force, {Flows} open flows cut")]
+    public static partial void RulesReplaced(ILogger logger, int rules, int flows);
 }

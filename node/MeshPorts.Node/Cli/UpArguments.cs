@@ -1,0 +1,170 @@
+using MeshPorts.Node.Daemon;
+using MeshPorts.Node.Expose;
+
+namespace MeshPorts.Node.Cli;
+
+/// <summary>Parses the arguments of <c>up</c>, <c>status</c> and <c>down</c>; every error names the fix.</summary>
+internal static class UpArguments
+{
+    public const string UpUsage = """
+        Usage: meshports-node up --join JOIN [--name NAME] [--expose PORT/PROTO[=SERVICE]]...
+                                 [--ifname mp0] [--state DIR] [--listen-port 51820] [--endpoint HOST:PORT]...
+
+          --join JOIN           the join string from `meshctl token create` (first start only; later
+                                starts reuse the identity in --state). --join-file FILE reads it from a
+                                file instead, which keeps it out of `ps`
+          --name NAME           the node name to ask for (default: the token's name)
+          --expose 5432/tcp     make local port 5432 (even one bound to 127.0.0.1) reachable at this
+                                node's overlay address, to granted identities only; repeatable
+          --ifname mp0          the interface to create
+          --state DIR           identity and keys (default /var/lib/meshports/IFNAME; 0700, keys 0600)
+          --listen-port 51820   the WireGuard UDP port
+          --endpoint HOST:PORT  where peers reach this node (default: this host's addresses); repeatable
+          --rotation-wait 30s   how long a key rotation waits for peers to learn the new key
+
+        Stays in the foreground; SIGTERM or `meshports-node down` bring the interface down cleanly.
+        """;
+
+    public static UpOptions ParseUp(IReadOnlyList<string> args)
+    {
+        string? join = null, joinFile = null, name = null, state = null, ifname = null;
+        ushort port = UpOptions.DefaultListenPort;
+        var rotationWait = TimeSpan.FromSeconds(30);
+        var expose = new List<ExposeSpec>();
+        var endpoints = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            switch (arg)
+            {
+                case "--join":
+                    join = Value(args, ref i);
+                    break;
+                case "--join-file":
+                    joinFile = Value(args, ref i);
+                    break;
+                case "--name":
+                    name = Value(args, ref i);
+                    break;
+                case "--expose":
+                    var text = Value(args, ref i);
+                    if (!ExposeSpec.TryParse(text, out var spec, out var error))
+                    {
+                        throw new UsageException($"--expose {text}: {error}");
+                    }
+
+                    if (expose.Any(e => e.Port == spec.Port && e.Protocol == spec.Protocol))
+                    {
+                        throw new UsageException($"--expose {spec.Port}/{spec.ProtocolName} is given twice; expose each port/protocol once");
+                    }
+
+                    expose.Add(spec);
+                    break;
+                case "--ifname":
+                    ifname = Value(args, ref i);
+                    InterfaceNames.Validate(ifname);
+                    break;
+                case "--state":
+                    state = Value(args, ref i);
+                    break;
+                case "--listen-port":
+                    var portText = Value(args, ref i);
+                    if (!ushort.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port == 0)
+                    {
+                        throw new UsageException($"--listen-port '{portText}' is not a port; give 1-65535, e.g. --listen-port 51820");
+                    }
+
+                    break;
+                case "--endpoint":
+                    var endpoint = Value(args, ref i);
+                    if (!HostPort.IsValid(endpoint))
+                    {
+                        throw new UsageException($"--endpoint '{endpoint}' is not HOST:PORT; write e.g. --endpoint 192.0.2.10:51820 or [2001:db8::1]:51820");
+                    }
+
+                    endpoints.Add(endpoint);
+                    break;
+                case "--rotation-wait":
+                    var wait = Value(args, ref i);
+                    if (!DurationText.TryParse(wait, out rotationWait) || rotationWait <= TimeSpan.Zero || rotationWait > TimeSpan.FromMinutes(10))
+                    {
+                        throw new UsageException($"--rotation-wait '{wait}' is not a duration up to 10m; write e.g. 30s");
+                    }
+
+                    break;
+                case "-h" or "--help":
+                    throw new HelpRequestedException(UpUsage);
+                default:
+                    throw new UsageException($"unknown option '{arg}' for up; run 'meshports-node up --help'");
+            }
+        }
+
+        if (join is not null && joinFile is not null)
+        {
+            throw new UsageException("give --join or --join-file, not both");
+        }
+
+        if (joinFile is not null)
+        {
+            try
+            {
+                join = File.ReadAllText(joinFile).Trim();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"cannot read --join-file {joinFile}: {ex.Message}");
+            }
+        }
+
+        ifname ??= UpOptions.DefaultInterface;
+        return new UpOptions
+        {
+            Join = string.IsNullOrWhiteSpace(join) ? null : join.Trim(),
+            Name = name,
+            Expose = expose,
+            InterfaceName = ifname,
+            StateDirectory = state ?? UpOptions.DefaultStateDirectory(ifname),
+            ListenPort = port,
+            Endpoints = endpoints,
+            RotationWait = rotationWait,
+        };
+    }
+
+    /// <summary>Parses <c>status</c>/<c>down</c>: [--ifname mp0] and, for status, [--json].</summary>
+    public static (string InterfaceName, bool Json) ParseLocal(string command, IReadOnlyList<string> args)
+    {
+        var ifname = UpOptions.DefaultInterface;
+        var json = false;
+        for (var i = 0; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--ifname":
+                    ifname = Value(args, ref i);
+                    InterfaceNames.Validate(ifname);
+                    break;
+                case "--json" when command == "status":
+                    json = true;
+                    break;
+                case "-h" or "--help":
+                    throw new HelpRequestedException(command == "status"
+                        ? "Usage: meshports-node status [--ifname mp0] [--json]"
+                        : "Usage: meshports-node down [--ifname mp0]");
+                default:
+                    throw new UsageException($"unknown option '{args[i]}' for {command}; run 'meshports-node {command} --help'");
+            }
+        }
+
+        return (ifname, json);
+    }
+
+    private static string Value(IReadOnlyList<string> args, ref int i)
+    {
+        if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+        {
+            throw new UsageException($"{args[i]} needs a value; run 'meshports-node up --help'");
+        }
+
+        return args[++i];
+    }
+}

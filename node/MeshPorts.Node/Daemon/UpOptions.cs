@@ -1,0 +1,31 @@
+using MeshPorts.Node.Expose;
+
+namespace MeshPorts.Node.Daemon;
+
+/// <summary>What <c>meshports-node up</c> was asked to do (see <see cref="Cli.UpCommand"/> for the parsing).</summary>
+internal sealed record UpOptions
+{
+    public const string DefaultInterface = "mp0";
+    public const ushort DefaultListenPort = 51820;
+
+    /// <summary>The join string; null when the state dir already holds an identity.</summary>
+    public string? Join { get; init; }
+
+    public string? Name { get; init; }
+
+    public IReadOnlyList<ExposeSpec> Expose { get; init; } = [];
+
+    public string InterfaceName { get; init; } = DefaultInterface;
+
+    public string StateDirectory { get; init; } = DefaultStateDirectory(DefaultInterface);
+
+    public ushort ListenPort { get; init; } = DefaultListenPort;
+
+    /// <summary>Underlay HOST:PORT where peers reach this node; empty = the host's own addresses.</summary>
+    public IReadOnlyList<string> Endpoints { get; init; } = [];
+
+    /// <summary>How long a key rotation waits for every peer to have the new key before switching anyway.</summary>
+    public TimeSpan RotationWait { get; init; } = TimeSpan.FromSeconds(30);
+
+    public static string DefaultStateDirectory(string interfaceName) => Path.Combine("/var/lib/meshports", interfaceName);
+}

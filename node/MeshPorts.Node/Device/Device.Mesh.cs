@@ -1,0 +1,274 @@
+using MeshPorts.Node.Routing;
+using MeshPorts.WireGuard;
+using MeshPorts.WireGuard.Keys;
+
+namespace MeshPorts.Node.Device;
+
+/// <summary>
+/// Mesh mode: the coordinator's view of peers and rules applied as a whole, and the node's own clock
+/// removing peers whose time is up whether or not the coordinator is reachable.
+/// </summary>
+internal sealed partial class Device
+{
+    private readonly Dictionary<string, Peer> _meshPeers = new(StringComparer.Ordinal);
+    private readonly Dictionary<WgKey, Peer> _meshPeersByIdentity = [];
+    private long _nextPeerExpiryTicks = long.MaxValue;
+
+    /// <summary>Sets the interface's key and UDP port before <see cref="Start"/>.</summary>
+    public void Configure(WgKey privateKey, ushort listenPort)
+    {
+        lock (_configLock)
+        {
+            if (_started)
+            {
+                throw new InvalidOperationException("Configure the device before starting it.");
+            }
+
+            _engine.SetPrivateKey(privateKey);
+            _listenPort = listenPort;
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="config"/> the device's whole mesh state in one step under the configuration
+    /// lock: peers are added, re-keyed in place (sessions survive a peer's key rotation), given their
+    /// addresses and endpoints; the filter's rules are replaced (flows whose rule went are cut and reset);
+    /// peers no longer listed, or already past their end, are cut and removed.
+    /// </summary>
+    public MeshApplyResult ApplyMesh(DeviceMeshConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        lock (_configLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var now = Time.GetUtcNow();
+            var wanted = new Dictionary<string, MeshPeerConfig>(StringComparer.Ordinal);
+            foreach (var peer in config.Peers)
+            {
+                // Fail closed: a peer whose time is already up is never (re)installed.
+                if (peer.ValidUntil > now)
+                {
+                    wanted[peer.NodeId] = peer;
+                }
+            }
+
+            int added = 0, rekeyed = 0, removed = 0, cut = 0;
+            foreach (var (nodeId, peer) in _meshPeers.ToList())
+            {
+                if (!wanted.ContainsKey(nodeId))
+                {
+                    cut += RemoveMeshPeerLocked(peer, "no longer allowed");
+                    removed++;
+                }
+            }
+
+            foreach (var want in wanted.Values)
+            {
+                var (peer, change) = UpsertMeshPeerLocked(want);
+                added += change == PeerChange.Added ? 1 : 0;
+                rekeyed += change == PeerChange.Rekeyed ? 1 : 0;
+                ApplyRoutesLocked(peer, want.AllowedIps);
+                ApplyEndpointsLocked(peer, want);
+            }
+
+            if (_filter is { } filter)
+            {
+                var cuts = filter.ReplaceRules(config.Rules);
+                foreach (var c in cuts)
+                {
+                    EmitCut(c, FindByIdentity(c.Peer), _configScratch);
+                }
+
+                cut += cuts.Count;
+                DeviceLog.RulesReplaced(_logger, config.Rules.Count, cuts.Count);
+            }
+
+            RecomputeNextExpiryLocked();
+            return new MeshApplyResult(added, rekeyed, removed, cut);
+        }
+    }
+
+    /// <summary>
+    /// Switches this interface to a new private key without dropping traffic: established sessions keep
+    /// running and new handshakes are started at once (see <see cref="WireGuardEngine.RotatePrivateKey"/>).
+    /// </summary>
+    public void RotatePrivateKey(WgKey privateKey)
+    {
+        lock (_configLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _engine.RotatePrivateKey(privateKey);
+            DeviceLog.OwnKeyRotated(_logger, privateKey.PublicFromPrivate().ToBase64());
+        }
+    }
+
+    /// <summary>The live mesh peers with their handshake and byte counts.</summary>
+    public IReadOnlyList<MeshPeerStatus> MeshPeers()
+    {
+        lock (_configLock)
+        {
+            var list = new List<MeshPeerStatus>(_meshPeers.Count);
+            foreach (var peer in _meshPeers.Values)
+            {
+                var state = (MeshPeerState)peer.DeviceState!;
+                list.Add(new MeshPeerStatus(
+                    state.NodeId,
+                    state.Name,
+                    peer.PublicKey,
+                    [.. _routes.EnumerateFor(peer)],
+                    peer.Endpoint,
+                    peer.LastHandshake,
+                    state.ValidUntil,
+                    peer.RxBytes,
+                    peer.TxBytes));
+            }
+
+            return list;
+        }
+    }
+
+    // Timer thread: a peer whose ValidUntil passed goes now, on this node's clock (fail closed).
+    private void ExpireMeshPeers()
+    {
+        if (Time.GetUtcNow().UtcTicks < Volatile.Read(ref _nextPeerExpiryTicks))
+        {
+            return;
+        }
+
+        lock (_configLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            var now = Time.GetUtcNow();
+            foreach (var peer in _meshPeers.Values.ToList())
+            {
+                if (((MeshPeerState)peer.DeviceState!).ValidUntil <= now)
+                {
+                    RemoveMeshPeerLocked(peer, "its time is up");
+                }
+            }
+
+            RecomputeNextExpiryLocked();
+        }
+    }
+
+    private enum PeerChange
+    {
+        None,
+        Added,
+        Rekeyed,
+    }
+
+    // Called with _configLock held.
+    private (Peer Peer, PeerChange Change) UpsertMeshPeerLocked(MeshPeerConfig want)
+    {
+        if (_meshPeers.TryGetValue(want.NodeId, out var peer))
+        {
+            var state = (MeshPeerState)peer.DeviceState!;
+            state.Name = want.Name;
+            state.ValidUntil = want.ValidUntil;
+            if (peer.PublicKey == want.PublicKey)
+            {
+                return (peer, PeerChange.None);
+            }
+
+            if (_engine.ReplacePeerKey(peer.PublicKey, want.PublicKey))
+            {
+                DeviceLog.MeshPeerRekeyed(_logger, want.Name, want.PublicKey.ToBase64());
+                return (peer, PeerChange.Rekeyed);
+            }
+        }
+
+        if (_engine.PublicKey == want.PublicKey)
+        {
+            throw new InvalidOperationException($"The coordinator lists peer {want.Name} with this node's own key.");
+        }
+
+        // A key configured under another name (a node re-enrolled with the same key) belongs to this one now.
+        if (_engine.TryGetPeer(want.PublicKey, out var stale))
+        {
+            if (stale.DeviceState is MeshPeerState)
+            {
+                RemoveMeshPeerLocked(stale, $"its key moved to {want.Name}");
+            }
+            else
+            {
+                _routes.RemoveAll(stale);
+                _engine.RemovePeer(want.PublicKey);
+            }
+        }
+
+        var fresh = _engine.AddPeer(want.PublicKey);
+        var meshState = new MeshPeerState(want.NodeId) { Name = want.Name, ValidUntil = want.ValidUntil };
+        fresh.DeviceState = meshState;
+        _meshPeers[want.NodeId] = fresh;
+        _meshPeersByIdentity[meshState.Identity] = fresh;
+        DeviceLog.MeshPeerAdded(_logger, want.Name, want.PublicKey.ToBase64());
+        return (fresh, PeerChange.Added);
+    }
+
+    // Called with _configLock held. Leaves the trie alone when nothing changed (the common case).
+    private void ApplyRoutesLocked(Peer peer, IReadOnlyList<IpPrefix> allowedIps)
+    {
+        var current = _routes.EnumerateFor(peer).ToHashSet();
+        if (current.SetEquals(allowedIps))
+        {
+            return;
+        }
+
+        _routes.RemoveAll(peer);
+        foreach (var prefix in allowedIps)
+        {
+            _routes.Insert(prefix, peer);
+        }
+    }
+
+    // Called with _configLock held.
+    private static void ApplyEndpointsLocked(Peer peer, MeshPeerConfig want)
+    {
+        var state = (MeshPeerState)peer.DeviceState!;
+        if (state.Endpoints.SequenceEqual(want.Endpoints))
+        {
+            return;
+        }
+
+        state.Endpoints = want.Endpoints;
+        if (want.Endpoints.Count > 0 && !want.Endpoints.Contains(peer.Endpoint))
+        {
+            peer.Endpoint = want.Endpoints[0];
+        }
+    }
+
+    // Called with _configLock held: cut the peer's flows (resets go out while it can still encrypt), then remove it.
+    private int RemoveMeshPeerLocked(Peer peer, string why)
+    {
+        var state = (MeshPeerState)peer.DeviceState!;
+        var cuts = _filter?.CutPeer(state.Identity) ?? [];
+        foreach (var cut in cuts)
+        {
+            EmitCut(cut, peer, _configScratch);
+        }
+
+        _routes.RemoveAll(peer);
+        _engine.RemovePeer(peer.PublicKey);
+        _meshPeers.Remove(state.NodeId);
+        _meshPeersByIdentity.Remove(state.Identity);
+        DeviceLog.MeshPeerRemoved(_logger, state.Name, why, cuts.Count);
+        return cuts.Count;
+    }
+
+    // Called with _configLock held.
+    private void RecomputeNextExpiryLocked()
+    {
+        var next = long.MaxValue;
+        foreach (var peer in _meshPeers.Values)
+        {
+            next = Math.Min(next, ((MeshPeerState)peer.DeviceState!).ValidUntil.UtcTicks);
+        }
+
+        Volatile.Write(ref _nextPeerExpiryTicks, next);
+    }
+}

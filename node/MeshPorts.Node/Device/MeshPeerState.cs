@@ -1,0 +1,25 @@
+using MeshPorts.WireGuard.Keys;
+using MeshPorts.WireGuard.Net;
+
+namespace MeshPorts.Node.Device;
+
+/// <summary>What the device keeps about a mesh peer, hung on the engine's peer (<c>Peer.DeviceState</c>).</summary>
+internal sealed class MeshPeerState
+{
+    public MeshPeerState(string nodeId)
+    {
+        NodeId = nodeId;
+        Identity = MeshIdentity.ForNode(nodeId);
+    }
+
+    public string NodeId { get; }
+
+    public WgKey Identity { get; }
+
+    public string Name { get; set; } = "";
+
+    public DateTimeOffset ValidUntil { get; set; }
+
+    /// <summary>The candidates last applied; the endpoint is only reset when these change, so roaming sticks.</summary>
+    public IReadOnlyList<PeerEndpoint> Endpoints { get; set; } = [];
+}
