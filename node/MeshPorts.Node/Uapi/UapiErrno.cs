@@ -9,6 +9,9 @@ internal static class UapiErrno
 {
     public const int Ok = 0;
 
+    /// <summary>EPERM: the interface is managed by the coordinator (<c>up</c>), so <c>set</c> is refused.</summary>
+    public const int PermissionDenied = 1;
+
     /// <summary>EIO: reading the request or writing the reply failed.</summary>
     public const int IO = 5;
 

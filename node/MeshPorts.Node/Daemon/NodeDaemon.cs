@@ -1,0 +1,186 @@
+using System.Net;
+using System.Runtime.Versioning;
+using System.Text.Json;
+using MeshPorts.Node.Daemon.Status;
+using MeshPorts.Node.Expose;
+using MeshPorts.Node.Filter;
+using MeshPorts.Node.Io;
+using MeshPorts.Node.Uapi;
+using Microsoft.Extensions.Logging;
+
+namespace MeshPorts.Node.Daemon;
+
+/// <summary>
+/// The running <c>up</c>: the TUN with its overlay addresses, the device with its filter, the port
+/// proxy, the UAPI and control sockets, and the agent following the coordinator. <see cref="RunAsync"/>
+/// returns when told to stop (SIGTERM, <c>down</c>), when the interface is deleted, or when the agent
+/// cannot go on; every path tears everything down, so nothing is left behind.
+/// </summary>
+[SupportedOSPlatform("linux")]
+internal sealed class NodeDaemon : IDisposable
+{
+    private readonly UpOptions _options;
+    private readonly NodeIdentity _identity;
+    private readonly ICoordinatorLink _link;
+    private readonly INodeKeyStore _keys;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly string _controlDirectory;
+    private readonly CancellationTokenSource _stop = new();
+    private string _stopReason = "stopped";
+
+    public NodeDaemon(UpOptions options, NodeIdentity identity, ICoordinatorLink link, INodeKeyStore keys, ILoggerFactory loggers, TimeProvider time, string controlDirectory = ControlServer.DefaultDirectory)
+    {
+        _options = options;
+        _identity = identity;
+        _link = link;
+        _keys = keys;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger("meshports.up");
+        _time = time;
+        _controlDirectory = controlDirectory;
+    }
+
+    public void Dispose() => _stop.Dispose();
+
+    /// <summary>Asks the daemon to go down (SIGTERM, <c>meshports-node down</c>).</summary>
+    public void Stop(string why)
+    {
+        _stopReason = why;
+        _stop.Cancel();
+    }
+
+    /// <summary>Runs until stopped; the exit code for the process.</summary>
+    public async Task<int> RunAsync()
+    {
+        var ifname = _options.InterfaceName;
+        var filter = new PacketFilter(_time);
+        ITunDevice tun = LinuxTunDevice.Create(ifname);
+        using var device = new Device.Device(tun, new LinuxUdpTransportFactory(), _time, _loggers.CreateLogger<Device.Device>(), filter: filter);
+        device.Configure(_identity.PrivateKey, _options.ListenPort);
+        LinkSetup.Apply(ifname, _identity.OverlayIpv4, _identity.OverlayIpv6, _identity.OverlayPrefixes);
+        device.Start();
+
+        using var agent = new MeshAgent(
+            device,
+            _link,
+            _keys,
+            _identity.PrivateKey,
+            _identity.NextPrivateKey,
+            _identity.KeyExpiresAt,
+            _identity.KeyLifetime,
+            new AgentOptions { RotationWait = _options.RotationWait },
+            _time,
+            _loggers.CreateLogger<MeshAgent>());
+
+        await using var uapi = new UapiServer(UapiServer.DefaultSocketPath(ifname), new ReadOnlyUapiDevice(device), _loggers.CreateLogger<UapiServer>());
+        uapi.Start();
+
+        var addresses = new List<IPAddress> { _identity.OverlayIpv4 };
+        if (_identity.OverlayIpv6 is not null)
+        {
+            addresses.Add(_identity.OverlayIpv6);
+        }
+
+        await using var proxy = _options.Expose.Count > 0
+            ? new OverlayPortProxy(ifname, addresses, _options.Expose, logger: _loggers.CreateLogger<OverlayPortProxy>(), timeProvider: _time)
+            : null;
+        proxy?.Start();
+        foreach (var spec in _options.Expose)
+        {
+            DaemonLog.Exposing(_logger, spec.ToString());
+        }
+
+        await using var control = new ControlServer(
+            ControlServer.PathFor(ifname, _controlDirectory),
+            () => JsonSerializer.Serialize(BuildStatus(device, agent, proxy), StatusJsonContext.Default.NodeStatusDocument),
+            () => Stop("meshports-node down"),
+            _logger);
+        control.Start();
+
+        DaemonLog.Up(_logger, ifname, _identity.Name, _identity.OverlayIpv4.ToString(), _identity.OverlayIpv6?.ToString() ?? "", agent.PublicKey.ToBase64(), device.ListenPort);
+
+        var exit = 0;
+        var agentRun = agent.RunAsync(_stop.Token);
+        var finished = await Task.WhenAny(agentRun, device.Closed, WaitForStopAsync()).ConfigureAwait(false);
+        if (finished == device.Closed)
+        {
+            _stopReason = $"{ifname} was deleted";
+        }
+        else if (finished == agentRun && agentRun.Exception?.InnerException is AgentFatalException fatal)
+        {
+            DaemonLog.Fatal(_logger, fatal.Message);
+            _stopReason = "the coordinator refused this node";
+            exit = 1;
+        }
+
+        DaemonLog.Stopping(_logger, _stopReason);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await agentRun.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or AgentFatalException)
+        {
+            // Reported above.
+        }
+
+        return exit;
+    }
+
+    private async Task WaitForStopAsync()
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, _stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
+    }
+
+    private NodeStatusDocument BuildStatus(Device.Device device, MeshAgent agent, OverlayPortProxy? proxy)
+    {
+        var status = agent.Status();
+        var filter = device.Filter!;
+        var peers = device.MeshPeers()
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => new PeerStatusDocument(
+                p.Name,
+                p.AllowedIps.Where(a => a.IsIPv4).Select(a => a.Address.ToString()).FirstOrDefault() ?? "",
+                [.. p.AllowedIps.Select(a => a.ToString())],
+                p.PublicKey.ToBase64(),
+                p.Endpoint.IsSet ? p.Endpoint.ToString() : null,
+                p.LatestHandshake,
+                p.ValidUntil,
+                p.RxBytes,
+                p.TxBytes))
+            .ToList();
+        var exposed = proxy?.GetStatus()
+            .Select(e => new ExposedStatusDocument(e.Port, e.Protocol, e.Service, e.Listening, e.Connections, e.Active, e.Failures))
+            .ToList() ?? [];
+        return new NodeStatusDocument
+        {
+            Name = _identity.Name,
+            Interface = _options.InterfaceName,
+            OverlayIp = _identity.OverlayIpv4.ToString(),
+            OverlayIpv6 = _identity.OverlayIpv6?.ToString(),
+            PublicKey = agent.PublicKey.ToBase64(),
+            KeyExpiresAt = status.KeyExpiresAt,
+            ListenPort = device.ListenPort,
+            Coordinator = new CoordinatorStatusDocument(
+                _identity.CoordinatorUrl.ToString(),
+                status.Connected,
+                status.Serial,
+                status.LastContact,
+                status.LastError,
+                status.Rotations),
+            Exposed = exposed,
+            Peers = peers,
+            Filter = new FilterStatusDocument(filter.Rules.Count, filter.FlowCount, filter.Counters.Allowed, filter.Counters.TotalDenied, filter.Counters.CutFlows),
+        };
+    }
+
+}
