@@ -1,9 +1,8 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
+using MeshPorts.Contracts.Auth;
 using MeshPorts.Contracts.Node;
 using NSec.Cryptography;
 
@@ -41,12 +40,7 @@ internal sealed class SimNode : IDisposable
         // A random 32-byte value stands in for the Curve25519 key: the coordinator only relays it.
         var wgPublic = RandomNumberGenerator.GetBytes(32);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var signed = Concat(
-            "meshports-enroll-v1\0"u8,
-            _machinePublic,
-            wgPublic,
-            BigEndian(now),
-            SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+        var signed = NodeSignatures.EnrollBytes(_machinePublic, wgPublic, now, secret);
         var request = new EnrollRequest
         {
             JoinSecret = secret,
@@ -73,13 +67,7 @@ internal sealed class SimNode : IDisposable
         var nonce = challenge.Nonce.ToByteArray();
 
         // node.proto: the signature binds the method, nonce, time and the request body serialized without auth.
-        var signed = Concat(
-            "meshports-auth-v1\0"u8,
-            Encoding.UTF8.GetBytes(WatchMethod),
-            "\0"u8,
-            nonce,
-            BigEndian(now),
-            SHA256.HashData(request.ToByteArray()));
+        var signed = NodeSignatures.AuthBytes(WatchMethod, nonce, now, SHA256.HashData(request.ToByteArray()));
         request.Auth = new NodeAuth
         {
             MachinePublicKey = ByteString.CopyFrom(_machinePublic),
@@ -105,37 +93,6 @@ internal sealed class SimNode : IDisposable
     }
 
     public void Dispose() => _machine.Dispose();
-
-    private static byte[] BigEndian(long value)
-    {
-        var bytes = new byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(bytes, value);
-        return bytes;
-    }
-
-    private static byte[] Concat(params ReadOnlySpan<byte[]> parts)
-    {
-        var total = 0;
-        foreach (var p in parts)
-        {
-            total += p.Length;
-        }
-
-        var result = new byte[total];
-        var offset = 0;
-        foreach (var p in parts)
-        {
-            p.CopyTo(result, offset);
-            offset += p.Length;
-        }
-
-        return result;
-    }
-
-    private static byte[] Concat(ReadOnlySpan<byte> a, byte[] b, byte[] c, byte[] d, byte[] e) => Concat([a.ToArray(), b, c, d, e]);
-
-    private static byte[] Concat(ReadOnlySpan<byte> a, byte[] b, ReadOnlySpan<byte> c, byte[] d, byte[] e, byte[] f) =>
-        Concat([a.ToArray(), b, c.ToArray(), d, e, f]);
 
     private async Task ReadAsync(AsyncServerStreamingCall<WatchEvent> call, CancellationToken cancellation)
     {

@@ -1,43 +1,21 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
-using System.Text;
 using NSec.Cryptography;
+using Shared = MeshPorts.Contracts.Auth.NodeSignatures;
 
 namespace MeshPorts.Coordinator.Auth;
 
 /// <summary>
-/// The exact bytes a node signs with its Ed25519 machine key (node.proto documents the same layout).
-/// Domain-separation prefixes keep an enrollment signature from ever passing as a call signature.
+/// The coordinator's side of node signatures: the signed bytes come from Contracts (the node builds the same
+/// ones there); verifying them is the coordinator's alone.
 /// </summary>
 internal static class NodeSignatures
 {
-    public const int KeySize = 32;
+    public const int KeySize = Shared.KeySize;
 
-    private static readonly byte[] EnrollContext = Encoding.ASCII.GetBytes("meshports-enroll-v1\0");
-    private static readonly byte[] AuthContext = Encoding.ASCII.GetBytes("meshports-auth-v1\0");
+    public static byte[] EnrollBytes(ReadOnlySpan<byte> machineKey, ReadOnlySpan<byte> wireGuardKey, long timestampMs, string joinSecret) =>
+        Shared.EnrollBytes(machineKey, wireGuardKey, timestampMs, joinSecret);
 
-    public static byte[] EnrollBytes(ReadOnlySpan<byte> machineKey, ReadOnlySpan<byte> wireGuardKey, long timestampMs, string joinSecret)
-    {
-        using var ms = new MemoryStream();
-        ms.Write(EnrollContext);
-        ms.Write(machineKey);
-        ms.Write(wireGuardKey);
-        WriteInt64(ms, timestampMs);
-        ms.Write(SHA256.HashData(Encoding.UTF8.GetBytes(joinSecret)));
-        return ms.ToArray();
-    }
-
-    public static byte[] AuthBytes(string method, ReadOnlySpan<byte> nonce, long timestampMs, ReadOnlySpan<byte> bodyHash)
-    {
-        using var ms = new MemoryStream();
-        ms.Write(AuthContext);
-        ms.Write(Encoding.UTF8.GetBytes(method));
-        ms.WriteByte(0);
-        ms.Write(nonce);
-        WriteInt64(ms, timestampMs);
-        ms.Write(bodyHash);
-        return ms.ToArray();
-    }
+    public static byte[] AuthBytes(string method, ReadOnlySpan<byte> nonce, long timestampMs, ReadOnlySpan<byte> bodyHash) =>
+        Shared.AuthBytes(method, nonce, timestampMs, bodyHash);
 
     public static bool Verify(ReadOnlySpan<byte> machineKey, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
     {
@@ -49,12 +27,5 @@ internal static class NodeSignatures
 
         return PublicKey.TryImport(algorithm, machineKey, KeyBlobFormat.RawPublicKey, out var key) && key is not null
             && algorithm.Verify(key, data, signature);
-    }
-
-    private static void WriteInt64(Stream stream, long value)
-    {
-        Span<byte> buffer = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(buffer, value);
-        stream.Write(buffer);
     }
 }

@@ -1,6 +1,6 @@
-using System.Net.Security;
 using Grpc.Core;
 using Grpc.Net.Client;
+using MeshPorts.Contracts.Transport;
 using MeshPorts.Ctl.Config;
 
 namespace MeshPorts.Ctl.Transport;
@@ -27,19 +27,6 @@ internal static class ChannelFactory
         });
     }
 
-    /// <summary>The HTTP handler alone, shared by the load tool and tested against a real TLS server.</summary>
-    public static SocketsHttpHandler CreateHandler(CertificatePin pin)
-    {
-        return new SocketsHttpHandler
-        {
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            EnableMultipleHttp2Connections = true,
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                // The certificate is self-signed and the URL may name an IP, so chain and name errors are
-                // expected; the pin alone decides. A different certificate, however valid, is refused.
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => pin.Matches(certificate),
-            },
-        };
-    }
+    /// <summary>The HTTP handler alone (the shared pinned one), used by the load tool and tested against a real TLS server.</summary>
+    public static SocketsHttpHandler CreateHandler(CertificatePin pin) => PinnedHttpHandler.Create(pin);
 }

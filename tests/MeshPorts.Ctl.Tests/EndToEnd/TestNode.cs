@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Grpc.Net.Client;
 using MeshPorts.Contracts.Node;
+using MeshPorts.Contracts.Transport;
 using MeshPorts.Ctl.Transport;
 using NSec.Cryptography;
 using Xunit;

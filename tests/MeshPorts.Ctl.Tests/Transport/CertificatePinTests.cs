@@ -1,6 +1,7 @@
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using MeshPorts.Contracts.Transport;
 using MeshPorts.Ctl.Transport;
 using Xunit;
 

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace MeshPorts.Ctl.Transport;
+namespace MeshPorts.Contracts.Transport;
 
 /// <summary>32 inline bytes, so a hash lives inside its struct instead of on the heap.</summary>
 [InlineArray(32)]

@@ -1,15 +1,15 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace MeshPorts.Ctl.Transport;
+namespace MeshPorts.Contracts.Transport;
 
 /// <summary>
 /// The SHA-256 of the coordinator certificate's DER SubjectPublicKeyInfo (node.proto's pin format,
-/// "sha256:&lt;64 hex&gt;"), the only thing meshctl trusts: the certificate is self-signed, so no CA or host
+/// "sha256:&lt;64 hex&gt;"), the only thing meshctl and the node trust: the certificate is self-signed, so no CA or host
 /// name check could vouch for it. Pinning the key rather than the whole certificate lets the coordinator
 /// renew the certificate without re-issuing every join string.
 /// </summary>
-internal readonly struct CertificatePin
+public readonly struct CertificatePin : IEquatable<CertificatePin>
 {
     public const int Size = 32;
 
@@ -83,6 +83,17 @@ internal readonly struct CertificatePin
         CryptographicOperations.FixedTimeEquals(_hash, other._hash);
 
     public bool Matches(X509Certificate? certificate) => certificate is not null && Matches(Of(certificate));
+
+    public bool Equals(CertificatePin other) => Matches(other);
+
+    public override bool Equals(object? obj) => obj is CertificatePin other && Matches(other);
+
+    /// <summary>A pin is public (it is printed and shared), so hashing its bytes leaks nothing.</summary>
+    public override int GetHashCode() => BitConverter.ToInt32(_hash);
+
+    public static bool operator ==(CertificatePin left, CertificatePin right) => left.Matches(right);
+
+    public static bool operator !=(CertificatePin left, CertificatePin right) => !left.Matches(right);
 
     public override string ToString() => "sha256:" + Convert.ToHexStringLower(_hash);
 }
