@@ -12,9 +12,12 @@ internal static class NodeCli
           wg IFNAME [-f|--foreground]   bare userspace WireGuard, a drop-in for `wireguard-go IFNAME`:
                                         creates TUN IFNAME and serves the UAPI on
                                         /var/run/wireguard/IFNAME.sock for `wg` and `wg-quick`
-          up --join JOIN ...            join a MeshPorts mesh (not in this build yet)
+          up --join JOIN [--name NAME] [--expose PORT/PROTO[=SERVICE]]... [--ifname mp0]
+             [--state DIR] [--listen-port 51820] [--endpoint HOST:PORT]...
+                                        join the mesh and stay in the foreground; `up --help` for more
           status [--ifname mp0] [--json]
-          down [--ifname mp0]
+                                        what a running `up` knows: addresses, key, coordinator, peers
+          down [--ifname mp0]           bring a running `up` down cleanly
           --version                     print the version
 
         Environment:
@@ -47,13 +50,24 @@ internal static class NodeCli
                 return await WgCommand.RunAsync(args[1..], CreateLoggerFactory()).ConfigureAwait(false);
             }
 
+            if (args[0] is "up" or "status" or "down" && !OperatingSystem.IsLinux())
+            {
+                throw new UsageException($"'{args[0]}' runs on Linux in this build");
+            }
+
             return args[0] switch
             {
                 "--version" or "version" => PrintVersion(),
-                "up" or "status" or "down" => throw new UsageException(
-                    $"'{args[0]}' needs the coordinator integration, which this build does not include yet; use 'meshports-node wg IFNAME' with `wg` for now"),
+                "up" when OperatingSystem.IsLinux() => await UpCommand.RunAsync(args[1..], CreateLoggerFactory()).ConfigureAwait(false),
+                "status" when OperatingSystem.IsLinux() => await LocalCommands.StatusAsync(args[1..]).ConfigureAwait(false),
+                "down" when OperatingSystem.IsLinux() => await LocalCommands.DownAsync(args[1..]).ConfigureAwait(false),
                 _ => throw new UsageException($"unknown command '{args[0]}'; run 'meshports-node --help' for the list"),
             };
+        }
+        catch (HelpRequestedException help)
+        {
+            await Console.Out.WriteLineAsync(help.Message).ConfigureAwait(false);
+            return ExitCodes.Ok;
         }
         catch (UsageException ex)
         {

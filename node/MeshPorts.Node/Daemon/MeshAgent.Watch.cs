@@ -39,6 +39,11 @@ internal sealed partial class MeshAgent
                 reason = ex.Message;
             }
 
+            if (cancellation.IsCancellationRequested)
+            {
+                return;
+            }
+
             SetDisconnected(reason);
             var delay = Jittered(backoff);
             AgentLog.Disconnected(_logger, reason, delay);

@@ -54,6 +54,16 @@ internal sealed class NodeDaemon : IDisposable
     /// <summary>Runs until stopped; the exit code for the process.</summary>
     public async Task<int> RunAsync()
     {
+        var exit = await RunUntilStoppedAsync().ConfigureAwait(false);
+
+        // Every component was disposed on the way out of RunUntilStoppedAsync; the interface, and with
+        // it the addresses and routes, went with the TUN's descriptor.
+        DaemonLog.Down(_logger, _options.InterfaceName);
+        return exit;
+    }
+
+    private async Task<int> RunUntilStoppedAsync()
+    {
         var ifname = _options.InterfaceName;
         var filter = new PacketFilter(_time);
         ITunDevice tun = LinuxTunDevice.Create(ifname);
