@@ -1,72 +1,109 @@
 #!/usr/bin/env bash
-# The MeshPorts demo, on a fresh Debian machine as root. Everything stays on this machine: two
-# network namespaces joined by a veth pair stand in for two hosts.
+# The MeshPorts demo: identity-bound, time-limited access to an internal port, enforced on the node.
+# On a fresh Debian machine as root. Everything stays on this machine: network namespaces stand in
+# for the hosts db, laptop and ci, and for the LAN between them (where the coordinator runs).
 #
-# What it shows today: `meshports-node wg`, our userspace WireGuard, talking to Debian's stock
-# wireguard-go, both configured with the stock `wg` tool: handshake, ping both ways, an iperf3
-# transfer, `wg show` on both ends. (The coordinator-driven demo with grants lands with `up`.)
+#   1. build; start a coordinator (SQLite in a temporary directory)
+#   2. db, laptop and ci join with join tokens; db runs a service bound to 127.0.0.1:5432 and
+#      exposes it on the overlay only (--expose 5432/tcp)
+#   3. nobody gets in before a grant; a 30 s grant lets laptop in; ci, other ports and the underlay
+#      stay refused
+#   4. every node's key is rotated while a 20/s ping runs: no packet lost
+#   5. the grant's end cuts laptop's open connection, on the node, within the second
+#   6. the audit trail is printed and its hash chain verified; everything is cleaned up
 #
 # Usage: scripts/demo.sh [--no-build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
+MESH_ROOT=$(pwd)
 # shellcheck source=lib/deps.sh
 source scripts/lib/deps.sh
+# shellcheck source=lib/mesh.sh
+source scripts/lib/mesh.sh
 meshports_install_deps
 [[ ${1:-} == --no-build ]] || scripts/build.sh >/dev/null
-node=${MESHPORTS_NODE:-$root/artifacts/bin/meshports-node}
-[[ -x $node ]] || { echo "demo: $node is missing; run scripts/build.sh" >&2; exit 1; }
-
-id=$$
-a=mpdemo-a-$id b=mpdemo-b-$id
-ifa=mpdemoa$((id % 10000)) ifb=mpdemob$((id % 10000))
-work=$(mktemp -d)
-cleanup() {
-  ip netns pids "$a" 2>/dev/null | xargs -r kill 2>/dev/null || true
-  ip netns pids "$b" 2>/dev/null | xargs -r kill 2>/dev/null || true
-  sleep 0.3
-  ip netns del "$a" 2>/dev/null || true
-  ip netns del "$b" 2>/dev/null || true
-  rm -f "/var/run/wireguard/$ifa.sock" "/var/run/wireguard/$ifb.sock"
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap mesh_cleanup EXIT
+echo_tool="$MESH_ROOT/scripts/tools/tcp_echo.py"
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+ok() { printf '   \033[32mok\033[0m  %s\n' "$*"; }
+fail() { printf '   \033[31mFAILED\033[0m  %s\n' "$*"; exit 1; }
+in_ns() { local role=$1; shift; ip netns exec "${MESH_NS[$role]}" "$@"; }
+# probe ROLE HOST PORT: can ROLE open a TCP connection to HOST:PORT and get an echo? (2 s)
+probe() { in_ns "$1" python3 "$echo_tool" probe "$2" "$3" 1; }
 
-say "two hosts: $a (meshports-node wg) and $b (wireguard-go), joined by a veth pair"
-ip netns add "$a"; ip netns add "$b"
-ip link add veth-a-$id netns "$a" type veth peer name veth-b-$id netns "$b"
-ip -n "$a" addr add 198.18.0.1/30 dev veth-a-$id; ip -n "$a" link set veth-a-$id up; ip -n "$a" link set lo up
-ip -n "$b" addr add 198.18.0.2/30 dev veth-b-$id; ip -n "$b" link set veth-b-$id up; ip -n "$b" link set lo up
+say "a coordinator on the LAN, with its data in a temporary directory"
+mesh_init demo 10.77.0
+mesh_coordinator_start
+grep -m1 'pin' "$MESH_WORK/coordinator.log" | sed 's/^/   /'
 
-wg genkey >"$work/a.key"; wg pubkey <"$work/a.key" >"$work/a.pub"
-wg genkey >"$work/b.key"; wg pubkey <"$work/b.key" >"$work/b.pub"
-chmod 600 "$work"/*.key
+say "three hosts join: db (exposes 5432/tcp), laptop (user alice) and ci (tag ci)"
+for role in db laptop ci; do mesh_host "$role" >/dev/null; done
+db_join=$(mesh_ctl token create --name db --tag prod --ttl 10m)
+laptop_join=$(mesh_ctl token create --name laptop --user alice --ttl 10m)
+ci_join=$(mesh_ctl token create --name ci --tag ci --ttl 10m)
+in_ns db python3 "$echo_tool" serve 127.0.0.1 5432 &
+MESH_PIDS+=($!)
+mesh_node_up db "$db_join" --expose 5432/tcp=postgres
+mesh_node_up laptop "$laptop_join"
+mesh_node_up ci "$ci_join"
+mesh_ctl nodes list | sed 's/^/   /'
+db_ip=$(mesh_ctl nodes show db --json | sed -n 's/.*"overlayIp": *"\([^"]*\)".*/\1/p' | head -1)
+echo "   db's service listens on 127.0.0.1:5432 only; its overlay address is $db_ip"
 
-say "start both daemons"
-ip netns exec "$a" "$node" wg "$ifa"
-ip netns exec "$b" env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 wireguard-go "$ifb" 2>/dev/null
+say "before any grant: deny by default"
+probe laptop "$db_ip" 5432 && fail "laptop reached db:5432 without a grant" || ok "laptop -> db:5432 refused (no grant)"
 
-say "configure them with the stock wg tool"
-ip netns exec "$a" wg set "$ifa" private-key "$work/a.key" listen-port 51820 \
-  peer "$(cat "$work/b.pub")" allowed-ips 100.96.0.2/32,fd7a:6d70::2/128 endpoint 198.18.0.2:51821
-ip netns exec "$b" wg set "$ifb" private-key "$work/b.key" listen-port 51821 \
-  peer "$(cat "$work/a.pub")" allowed-ips 100.96.0.1/32,fd7a:6d70::1/128 endpoint 198.18.0.1:51820
-ip -n "$a" addr add 100.96.0.1/24 dev "$ifa"; ip -n "$a" addr add fd7a:6d70::1/64 dev "$ifa" nodad; ip -n "$a" link set "$ifa" up
-ip -n "$b" addr add 100.96.0.2/24 dev "$ifb"; ip -n "$b" addr add fd7a:6d70::2/64 dev "$ifb" nodad; ip -n "$b" link set "$ifb" up
+say "grant laptop 30 seconds of db:5432/tcp"
+mesh_ctl grant add --from laptop --to db:5432/tcp --for 30s --reason "demo: debug a slow query" | sed 's/^/   /'
+granted_until=$(mesh_ctl grant list --json | sed -n 's/.*"expiresAt": *"\([^"]*\)".*/\1/p' | tail -1)
+for i in $(seq 50); do probe laptop "$db_ip" 5432 && break; sleep 0.1; done
+probe laptop "$db_ip" 5432 && ok "laptop -> $db_ip:5432 (overlay) works" || fail "laptop cannot reach db:5432 under its grant"
 
-say "ping across the tunnel, both ways, IPv4 and IPv6"
-ip netns exec "$a" ping -c 3 -i 0.2 -W 2 100.96.0.2
-ip netns exec "$b" ping -c 3 -i 0.2 -W 2 100.96.0.1
-ip netns exec "$a" ping -6 -c 3 -i 0.2 -W 2 fd7a:6d70::2
+say "laptop opens a connection and keeps it busy (it stays open until the grant ends)"
+in_ns laptop python3 "$echo_tool" hold "$db_ip" 5432 120 >"$MESH_WORK/hold.out" 2>&1 &
+hold_pid=$!
+MESH_PIDS+=($hold_pid)
+for i in $(seq 50); do grep -q connected "$MESH_WORK/hold.out" && break; sleep 0.1; done
+grep -q connected "$MESH_WORK/hold.out" && ok "connection open" || fail "laptop's connection did not open: $(cat "$MESH_WORK/hold.out")"
 
-say "iperf3: 5 s of TCP from wireguard-go to meshports-node"
-ip netns exec "$a" iperf3 -s -1 -D -B 100.96.0.1
-sleep 0.5
-ip netns exec "$b" iperf3 -c 100.96.0.1 -t 5 -f m | tail -4
+say "everyone else stays out"
+probe ci "$db_ip" 5432 && fail "ci reached db:5432 without a grant" || ok "ci -> $db_ip:5432 refused (no grant for ci)"
+probe laptop "${MESH_ADDR[db]}" 5432 && fail "the service is reachable on the underlay" || ok "laptop -> ${MESH_ADDR[db]}:5432 (underlay) refused: nothing listens there"
+probe laptop "$db_ip" 22 && fail "laptop reached db:22" || ok "laptop -> $db_ip:22 refused (the grant is for 5432 only)"
 
-say "wg show on the meshports side"
-ip netns exec "$a" wg show "$ifa"
-say "wg show on the wireguard-go side"
-ip netns exec "$b" wg show "$ifb"
-say "done; cleaning up"
+say "rotate every node's WireGuard key while laptop pings db 20 times a second"
+in_ns laptop ping -i 0.05 -c 100 -W 1 "$db_ip" >"$MESH_WORK/ping.out" 2>&1 &
+ping_pid=$!
+sleep 1
+mesh_ctl keys rotate --all | sed 's/^/   /'
+wait "$ping_pid" || true
+loss=$(sed -n 's/.*, \([0-9.]*\)% packet loss.*/\1/p' "$MESH_WORK/ping.out")
+tail -2 "$MESH_WORK/ping.out" | sed 's/^/   /'
+for i in $(seq 100); do
+  rotated=$("$MESH_NODE" status --ifname "${MESH_IF[db]}" --json | sed -n 's/.*"keyRotations": *\([0-9]*\).*/\1/p')
+  [[ ${rotated:-0} -ge 1 ]] && break
+  sleep 0.2
+done
+[[ ${rotated:-0} -ge 1 ]] && ok "db switched to its new key (rotations: $rotated)" || fail "db did not rotate its key"
+[[ $loss == 0 ]] && ok "no ping lost across the rotation" || fail "$loss% of pings lost across the rotation"
+kill -0 "$hold_pid" 2>/dev/null && ok "laptop's open connection survived the rotation" || fail "the rotation broke laptop's connection: $(cat "$MESH_WORK/hold.out")"
+
+say "the grant ends at $granted_until: the open connection is cut on the node"
+wait "$hold_pid" || true
+ended=$(grep ended "$MESH_WORK/hold.out" || true)
+echo "   laptop's client: $ended"
+end_epoch=$(date -d "$granted_until" +%s.%N)
+cut_epoch=$(sed -n 's/.* at \([0-9.]*\) .*/\1/p' <<<"$ended")
+[[ $ended == *reset* || $ended == *eof* ]] || fail "the connection was not cut: $ended"
+delay=$(awk -v a="$cut_epoch" -v b="$end_epoch" 'BEGIN { printf "%.3f", a - b }')
+ok "connection reset ${delay} s after the grant's end"
+probe laptop "$db_ip" 5432 && fail "laptop still reaches db after the grant" || ok "laptop -> db:5432 refused again"
+"$MESH_NODE" status --ifname "${MESH_IF[db]}" | sed 's/^/   /'
+
+say "the audit trail"
+mesh_ctl audit | tail -15 | sed 's/^/   /'
+mesh_ctl audit verify | sed 's/^/   /'
+
+say "done; bringing the nodes down and cleaning up"
+for role in db laptop ci; do mesh_node_stop "$role"; done
+ok "all nodes down"

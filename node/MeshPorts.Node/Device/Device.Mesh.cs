@@ -180,6 +180,9 @@ internal sealed partial class Device
                 DeviceLog.MeshPeerRekeyed(_logger, want.Name, want.PublicKey.ToBase64());
                 return (peer, PeerChange.Rekeyed);
             }
+
+            // The engine could not move the sessions over (the new key is already taken): start afresh.
+            RemoveMeshPeerLocked(peer, "its key changed");
         }
 
         if (_engine.PublicKey == want.PublicKey)
