@@ -30,4 +30,11 @@ public enum DropReason
 
     /// <summary>A handshake response that does not match our in-flight initiation.</summary>
     UnexpectedResponse,
+
+    /// <summary>
+    /// An initiation naming a peer's previous static key after <see cref="WireGuardEngine.ReplacePeerKey"/>:
+    /// the peer has not switched yet (it retries, and its old session keeps carrying data) or someone
+    /// holds the old key. Unauthenticated like <see cref="UnknownPeer"/>: the static key field proves nothing.
+    /// </summary>
+    RetiredPeerKey,
 }

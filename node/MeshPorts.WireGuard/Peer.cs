@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MeshPorts.WireGuard.Cookies;
 using MeshPorts.WireGuard.Keys;
 using MeshPorts.WireGuard.Net;
@@ -14,6 +15,9 @@ public sealed class Peer
 {
     internal const long Never = long.MaxValue;
 
+    // WgKey is a 32-byte inline struct, so a plain field could be read torn while ReplacePeerKey writes
+    // it; publishing an immutable box through a volatile reference makes every read see one whole key.
+    private volatile StrongBox<WgKey> _publicKey;
     private PeerEndpoint _endpoint;
     private ushort _persistentKeepaliveInterval;
     private DateTimeOffset? _lastHandshake;
@@ -26,12 +30,13 @@ public sealed class Peer
     internal Peer(WireGuardEngine engine, WgKey publicKey)
     {
         Engine = engine;
-        PublicKey = publicKey;
+        _publicKey = new StrongBox<WgKey>(publicKey);
         Cookies = new CookieGenerator(publicKey.AsSpan());
         publicKey.CopyTo(Handshake.RemoteStaticForResponse);
     }
 
-    public WgKey PublicKey { get; }
+    /// <summary>The peer's static public key; changes only through <see cref="WireGuardEngine.ReplacePeerKey"/>.</summary>
+    public WgKey PublicKey => _publicKey.Value;
 
     public WgKey? PresharedKey
     {
@@ -169,6 +174,9 @@ public sealed class Peer
 
     internal long PersistentKeepaliveAt { get; set; } = Never;
 
+    /// <summary>After <see cref="WireGuardEngine.RotatePrivateKey"/>: prove the new static key with a fresh handshake.</summary>
+    internal long RotationHandshakeAt { get; set; } = Never;
+
     internal bool NeedAnotherKeepalive { get; set; }
 
     internal bool SentLastMinuteHandshake { get; set; }
@@ -186,6 +194,17 @@ public sealed class Peer
     }
 
     internal ushort PersistentKeepaliveLocked => _persistentKeepaliveInterval;
+
+    /// <summary>
+    /// Re-keys this peer in place: the key every later handshake uses (the responder's se DH and the
+    /// mac1/cookie keys derive from it). The engine holds the config lock and <see cref="SyncRoot"/>.
+    /// </summary>
+    internal void ReplacePublicKeyLocked(WgKey publicKey)
+    {
+        _publicKey = new StrongBox<WgKey>(publicKey);
+        publicKey.CopyTo(Handshake.RemoteStaticForResponse);
+        Cookies.Rekey(publicKey.AsSpan());
+    }
 
     internal void SetLastHandshake(DateTimeOffset when) => _lastHandshake = when;
 

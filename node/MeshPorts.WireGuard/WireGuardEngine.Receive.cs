@@ -105,9 +105,10 @@ public sealed partial class WireGuardEngine
                 return Drop(DropReason.DecryptFailed, null);
             }
 
-            if (!TryGetPeer(WgKey.FromBytes(remoteStatic), out var peer))
+            var remoteKey = WgKey.FromBytes(remoteStatic);
+            if (!TryGetPeer(remoteKey, out var peer))
             {
-                return Drop(DropReason.UnknownPeer, null);
+                return Drop(IsRetiredPeerKey(remoteKey) ? DropReason.RetiredPeerKey : DropReason.UnknownPeer, null);
             }
 
             lock (peer.SyncRoot)
@@ -115,6 +116,12 @@ public sealed partial class WireGuardEngine
                 if (peer.Removed || !ReferenceEquals(_identity, identity))
                 {
                     return Drop(DropReason.UnknownPeer, peer);
+                }
+
+                // ReplacePeerKey may have run between the lookup and the lock.
+                if (peer.PublicKey != remoteKey)
+                {
+                    return Drop(DropReason.RetiredPeerKey, peer);
                 }
 
                 var outcome = NoiseProtocol.FinishInitiation(peer.Handshake, message, ck, h, now);

@@ -67,6 +67,13 @@ public sealed partial class WireGuardEngine
             SendInitiationLocked(peer, isRetry: false, now, output);
         }
 
+        if (peer.RotationHandshakeAt <= now)
+        {
+            // Our static key changed: a handshake under it replaces the old session once it completes.
+            peer.RotationHandshakeAt = Peer.Never;
+            SendInitiationLocked(peer, isRetry: false, now, output);
+        }
+
         if (peer.ZeroKeyMaterialAt <= now)
         {
             // Whitepaper section 6.3: nothing may outlive 3 x REJECT_AFTER_TIME without a new handshake.

@@ -23,6 +23,10 @@ public sealed partial class WireGuardEngine
     private readonly TimeProvider _time;
     private readonly Lock _configLock = new();
     private readonly Dictionary<WgKey, Peer> _peers = [];
+
+    // Keys a live peer had before ReplacePeerKey, only so a late initiation under one is counted as
+    // RetiredPeerKey rather than UnknownPeer. Guarded by _configLock; one entry per peer at most.
+    private readonly Dictionary<WgKey, Peer> _retiredPeerKeys = [];
     private readonly CookieChecker _cookieChecker = new();
     private readonly HandshakeRateLimiter _rateLimiter = new();
     private readonly Random _jitter;
@@ -77,46 +81,7 @@ public sealed partial class WireGuardEngine
     {
         lock (_configLock)
         {
-            var old = _identity;
-            StaticIdentity? identity = null;
-            if (privateKey is { } key && !key.IsZero)
-            {
-                identity = new StaticIdentity(key, key.PublicFromPrivate());
-            }
-
-            if (old is null ? identity is null : identity is not null && old.PrivateKey == identity.PrivateKey)
-            {
-                return;
-            }
-
-            _identity = identity;
-            WireGuardEngineLog.PrivateKeyChanged(_logger, identity is not null, _peers.Count);
-            if (identity is null)
-            {
-                _cookieChecker.Clear();
-            }
-            else
-            {
-                _cookieChecker.Initialize(identity.PublicKey.AsSpan());
-            }
-
-            foreach (var peer in _peers.Values.ToList())
-            {
-                if (identity is not null && peer.PublicKey == identity.PublicKey)
-                {
-                    RemovePeerLocked(peer);
-                    continue;
-                }
-
-                lock (peer.SyncRoot)
-                {
-                    ZeroSessionsLocked(peer);
-                    ComputeStaticStaticLocked(peer, identity);
-
-                    // The old sessions are gone; let the next packet start a handshake at once.
-                    peer.LastSentHandshake = long.MinValue / 2;
-                }
-            }
+            SetPrivateKeyLocked(privateKey);
         }
     }
 
@@ -144,6 +109,7 @@ public sealed partial class WireGuardEngine
             }
 
             _peers.Add(publicKey, peer);
+            _retiredPeerKeys.Remove(publicKey);
             return peer;
         }
     }
@@ -207,9 +173,55 @@ public sealed partial class WireGuardEngine
         }
     }
 
+    private void SetPrivateKeyLocked(WgKey? privateKey)
+    {
+        var old = _identity;
+        StaticIdentity? identity = null;
+        if (privateKey is { } key && !key.IsZero)
+        {
+            identity = new StaticIdentity(key, key.PublicFromPrivate());
+        }
+
+        if (old is null ? identity is null : identity is not null && old.PrivateKey == identity.PrivateKey)
+        {
+            return;
+        }
+
+        _identity = identity;
+        WireGuardEngineLog.PrivateKeyChanged(_logger, identity is not null, _peers.Count);
+        if (identity is null)
+        {
+            _cookieChecker.Clear();
+        }
+        else
+        {
+            _cookieChecker.Initialize(identity.PublicKey.AsSpan());
+        }
+
+        foreach (var peer in _peers.Values.ToList())
+        {
+            if (identity is not null && peer.PublicKey == identity.PublicKey)
+            {
+                RemovePeerLocked(peer);
+                continue;
+            }
+
+            lock (peer.SyncRoot)
+            {
+                ZeroSessionsLocked(peer);
+                ComputeStaticStaticLocked(peer, identity);
+
+                // The old sessions are gone; let the next packet start a handshake at once.
+                peer.LastSentHandshake = long.MinValue / 2;
+                peer.RotationHandshakeAt = Peer.Never;
+            }
+        }
+    }
+
     private void RemovePeerLocked(Peer peer)
     {
         _peers.Remove(peer.PublicKey);
+        ForgetRetiredKeysLocked(peer);
         lock (peer.SyncRoot)
         {
             peer.Removed = true;
@@ -222,6 +234,7 @@ public sealed partial class WireGuardEngine
             peer.NewHandshakeAt = Peer.Never;
             peer.ZeroKeyMaterialAt = Peer.Never;
             peer.PersistentKeepaliveAt = Peer.Never;
+            peer.RotationHandshakeAt = Peer.Never;
         }
     }
 

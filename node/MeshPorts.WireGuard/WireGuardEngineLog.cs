@@ -24,6 +24,12 @@ internal static partial class WireGuardEngineLog
     [LoggerMessage(6, LogLevel.Information, "Interface private key {Action}; sessions with {PeerCount} peers reset")]
     public static partial void PrivateKeyChangedCore(ILogger logger, string action, int peerCount);
 
+    [LoggerMessage(7, LogLevel.Information, "Peer {Peer} has a new public key; its sessions are kept until a handshake under the new key replaces them")]
+    public static partial void PeerKeyReplaced(ILogger logger, Peer peer);
+
+    [LoggerMessage(8, LogLevel.Information, "Interface private key rotated; sessions with {PeerCount} peers kept, {Rehandshakes} new handshakes scheduled")]
+    public static partial void PrivateKeyRotated(ILogger logger, int peerCount, int rehandshakes);
+
     public static void PrivateKeyChanged(ILogger logger, bool set, int peerCount) =>
         PrivateKeyChangedCore(logger, set ? "set" : "cleared", peerCount);
 }

@@ -20,10 +20,17 @@ internal sealed class CookieGenerator
     private bool _hasCookie;
     private bool _hasLastMac1;
 
-    public CookieGenerator(ReadOnlySpan<byte> peerPublicKey)
+    public CookieGenerator(ReadOnlySpan<byte> peerPublicKey) => Rekey(peerPublicKey);
+
+    /// <summary>
+    /// Derives the keys for a peer whose public key changed. A cookie or a pending reply belongs to the
+    /// exchange under the old key, so both are forgotten; the peer hands out a new cookie if it needs one.
+    /// </summary>
+    public void Rekey(ReadOnlySpan<byte> peerPublicKey)
     {
         Mac.DeriveLabelKey(_mac1Key, Encoding.ASCII.GetBytes(Constants.LabelMac1), peerPublicKey);
         Mac.DeriveLabelKey(_cookieKey, Encoding.ASCII.GetBytes(Constants.LabelCookie), peerPublicKey);
+        Clear();
     }
 
     public bool HasFreshCookie(long now) => _hasCookie && now - _cookieSetAt < Constants.CookieRefreshTime;
