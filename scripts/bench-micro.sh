@@ -41,11 +41,13 @@ fi
 rm -f "$log"
 
 # The joined GitHub-markdown report, cut to the columns that matter.
+# shellcheck disable=SC2012 # BenchmarkDotNet names its reports; newest first is what ls -t gives
 report=$(ls -t "$out"/results/*-report-github.md 2>/dev/null | head -1)
 [[ -n $report ]] || { echo "bench-micro.sh: no report in $out/results" >&2; exit 1; }
 echo
 awk -F'|' '
   /^\|/ {
+    gsub(/\*\*/, "")
     if (!cols) {
       for (i = 2; i < NF; i++) { h = $i; gsub(/^ +| +$/, "", h); if (h ~ /^(Type|Method|Size|UnderLoad|Mean|Op\/s|Allocated)$/) keep[++cols] = i }
     }
