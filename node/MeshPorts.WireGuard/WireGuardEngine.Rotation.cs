@@ -52,6 +52,8 @@ public sealed partial class WireGuardEngine
             _retiredPeerKeys[oldKey] = peer;
             lock (peer.SyncRoot)
             {
+                // The newest initiation timestamp is kept on purpose: the same node's clock keeps
+                // counting, so a replay of anything it sent before stays a replay.
                 peer.ReplacePublicKeyLocked(newKey);
 
                 // An initiation in flight was sealed to the old key; the retransmit timer stays armed,
