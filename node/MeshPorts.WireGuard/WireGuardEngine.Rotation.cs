@@ -52,6 +52,8 @@ public sealed partial class WireGuardEngine
             _retiredPeerKeys[oldKey] = peer;
             lock (peer.SyncRoot)
             {
+                // The newest initiation timestamp is kept on purpose: the same node's clock keeps
+                // counting, so a replay of anything it sent before stays a replay.
                 peer.ReplacePublicKeyLocked(newKey);
 
                 // An initiation in flight was sealed to the old key; the retransmit timer stays armed,
@@ -68,7 +70,8 @@ public sealed partial class WireGuardEngine
     /// <summary>
     /// Switches our static key without dropping any session, then re-handshakes (at the next
     /// <see cref="Tick"/>) with every peer that has a session, so the new key is proven while data
-    /// keeps flowing on the old session. Sequencing: call it on node A once the coordinator reports
+    /// keeps flowing on the old session (an unconfirmed responder session or an initiation in flight
+    /// counts too). Sequencing: call it on node A once the coordinator reports
     /// that every peer has A's new public key (each called <see cref="ReplacePeerKey"/>), or after a
     /// bounded timeout. A peer that never learned the new key refuses the new handshakes; its old
     /// session then carries data until REJECT_AFTER_TIME (180 s) and traffic stops: it fails closed.
@@ -114,7 +117,7 @@ public sealed partial class WireGuardEngine
                 {
                     var wasInFlight = DropInFlightHandshakeLocked(peer);
                     ComputeStaticStaticLocked(peer, identity);
-                    if (peer.Current is not null || wasInFlight)
+                    if (peer.Current is not null || peer.Next is not null || wasInFlight)
                     {
                         // Not rate limited by the last initiation (it was under the old key); jittered
                         // so a node with many peers does not send every initiation in one burst.

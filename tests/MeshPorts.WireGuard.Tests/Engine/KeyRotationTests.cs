@@ -192,11 +192,14 @@ public class KeyRotationTests
         Assert.Equal(DropReason.UnknownIndex, b.Receive(oldResponse.Data, oldResponse.From).Reason);
         Assert.False(aOnB.HasCurrentKeypair);
 
+        // A's own re-handshake is lost here, so the session below can only come from B's retry.
         a.Engine.RotatePrivateKey(k2Private);
+        net.Deliverable = d => !(d.Type == 1 && d.From == a.Endpoint);
         net.Run(TimeSpan.FromSeconds(6));
 
         Assert.Equal(2, b.Engine.Counters.InitiationsSent);
         Assert.True(aOnB.HasCurrentKeypair);
+        Assert.True(aOnB.Current!.IsInitiator);
         Assert.Equal(packet, Assert.Single(a.Tun)[..40]);
     }
 
@@ -238,5 +241,29 @@ public class KeyRotationTests
         Assert.Equal(2, a.Engine.Counters.InitiationsSent);
         Assert.Equal(0, net.Count(d => d.To == idle.Endpoint));
         Assert.Equal(2, a.Engine.Counters.HandshakesCompleted);
+    }
+    [Fact]
+    public void RotatePrivateKey_OnAResponderWhoseSessionIsNotYetConfirmed_AlsoStartsAHandshake()
+    {
+        var net = new TestNetwork();
+        var (a, b, _, aOnB) = net.Pair(bothEndpoints: true);
+
+        // B initiates; A answers, but B's confirming packet is lost, so A holds only a "next" session.
+        net.Deliverable = d => d.Type != 4;
+        b.Send(aOnB, Packets.Make(20, 1));
+        net.Pump();
+        Assert.True(a.Engine.TryGetPeer(b.PublicKey, out var bOnA));
+        Assert.False(bOnA.HasCurrentKeypair);
+        Assert.Equal(1, a.Engine.Counters.ResponsesSent);
+        var k2Private = WgKey.GeneratePrivate();
+        Assert.True(b.Engine.ReplacePeerKey(a.PublicKey, k2Private.PublicFromPrivate()));
+
+        a.Engine.RotatePrivateKey(k2Private);
+        net.Deliverable = _ => true;
+        net.Run(TimeSpan.FromMilliseconds(500));
+
+        Assert.Equal(1, a.Engine.Counters.InitiationsSent);
+        Assert.True(bOnA.HasCurrentKeypair);
+        Assert.True(bOnA.Current!.IsInitiator, "the session in use is A's handshake under the new key");
     }
 }
