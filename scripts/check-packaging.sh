@@ -124,6 +124,27 @@ while read -r line; do
   done
 done < <(grep -E '^COPY ' <<<"$docker_lines")
 
+# The build context holds everything the node's build reads: the root files MSBuild and the SDK pick up
+# on their own, and every project the node references, transitively.
+context_srcs=$(grep -E '^COPY ' <<<"$docker_lines" | grep -v -- '--from=' | awk '{ for (i = 2; i < NF; i++) print $i }')
+for f in global.json Directory.Build.props Directory.Packages.props .editorconfig NuGet.config nuget.config Directory.Build.targets; do
+  if [[ -e $f ]]; then
+    check "build context has ./$f (read implicitly by the build)" grep -qx -- "$f" <<<"$context_srcs"
+  fi
+done
+queue=(node/MeshPorts.Node/MeshPorts.Node.csproj) seen=""
+while ((${#queue[@]})); do
+  proj=${queue[0]} queue=("${queue[@]:1}")
+  [[ " $seen " == *" $proj "* ]] && continue
+  seen+=" $proj"
+  covered=false
+  while read -r src; do [[ $src == */ && $proj == "$src"* ]] && covered=true; done <<<"$context_srcs"
+  check "build context has $proj (the node's project references)" $covered
+  while read -r ref; do
+    [[ -n $ref ]] && queue+=("$(realpath -m --relative-to=. "$(dirname "$proj")/$ref")")
+  done < <(grep -oE '<ProjectReference Include="[^"]+"' "$proj" 2>/dev/null | sed -E 's/.*Include="([^"]+)"/\1/; s#\\#/#g')
+done
+
 # 3. Lint basics (hadolint's DL3006/DL3007, DL3020, DL3009/DL3015, DL3000, DL3025 and friends).
 while read -r _ image _; do
   if [[ $image =~ @sha256:[0-9a-f]{64}$ ]]; then
@@ -227,6 +248,7 @@ for const in 'node/MeshPorts.Node/Daemon/ControlServer.cs:DefaultDirectory' 'nod
     check "node: RuntimeDirectory= has ${dir#/var/run/} ($dir, from $file)" unit_has "$node_unit" RuntimeDirectory "${dir#/var/run/}"
   fi
 done
+check "node: MemoryDenyWriteExecute=yes (NativeAOT: no JIT)" unit_has "$node_unit" MemoryDenyWriteExecute yes
 check "node: RuntimeDirectoryPreserve=yes (other instances and wireguard-go share /run/wireguard)" unit_has "$node_unit" RuntimeDirectoryPreserve yes
 
 exec_coord=$(unit_value "$coord_unit" ExecStart)
