@@ -33,6 +33,9 @@ if ((${#projects[@]} == 0)); then
   mapfile -t projects < <(ls tests/*/*.Tests.csproj)
 fi
 passed=0 failed=0 skipped=0 status=0
+# Dockerfile.node and the systemd units: the checks that can run without a Docker engine or systemd.
+echo "=== scripts/check-packaging.sh"
+if scripts/check-packaging.sh; then passed=$((passed + 1)); else status=1; failed=$((failed + 1)); fi
 log=$(mktemp)
 # dotnet test's closing block: "Total tests: 44" then "     Passed: 44", "     Failed: 1", "    Skipped: 2".
 count() { sed -n '/^Total tests: /,$p' "$log" | grep -E "^ +$1: [0-9]+ *$" | tail -1 | grep -oE '[0-9]+' || echo 0; }
