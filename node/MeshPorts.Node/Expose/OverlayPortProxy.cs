@@ -190,7 +190,9 @@ internal sealed class OverlayPortProxy : IAsyncDisposable
         {
             SocketError.AddressAlreadyInUse =>
                 $"{where} Something already listens on port {spec.Port} on all addresses; bind the service to 127.0.0.1 (or [::1]) only.",
-            SocketError.AccessDenied => $"{where} Run the node as root (or with CAP_NET_ADMIN and CAP_NET_RAW).",
+            SocketError.AccessDenied => spec.Port < 1024
+                ? $"{where} Ports below 1024 need root or CAP_NET_BIND_SERVICE."
+                : $"{where} Run the node as root (or with CAP_NET_ADMIN; kernels before 5.7 also want CAP_NET_RAW for SO_BINDTODEVICE).",
             SocketError.AddressFamilyNotSupported => $"{where} IPv6 is disabled on this host; enable it or leave out the IPv6 overlay address.",
             _ => where,
         };

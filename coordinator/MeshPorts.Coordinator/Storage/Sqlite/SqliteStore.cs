@@ -39,6 +39,18 @@ internal sealed class SqliteStore : IStore
             Directory.CreateDirectory(dir);
         }
 
+        // SQLite gives the -wal and -shm files the database file's mode, so creating the database
+        // 0600 first keeps all three private whatever the process umask is.
+        if (!OperatingSystem.IsWindows() && !File.Exists(Path))
+        {
+            using var created = new FileStream(Path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+
         return SqliteMigrations.ApplyAsync(_db, cancellationToken);
     }
 
