@@ -22,7 +22,7 @@ internal sealed class AgentHarness : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task? _run;
 
-    public AgentHarness(AgentOptions? options = null, WgKey? nextKey = null)
+    public AgentHarness(AgentOptions? options = null, WgKey? nextKey = null, DateTimeOffset? keyExpiresAt = null)
     {
         Tun = new MemoryTun("agent0");
         Filter = new PacketFilter(TimeProvider.System);
@@ -37,7 +37,7 @@ internal sealed class AgentHarness : IAsyncDisposable
             Store,
             CurrentKey,
             nextKey,
-            DateTimeOffset.UtcNow.AddHours(1),
+            keyExpiresAt ?? DateTimeOffset.UtcNow.AddHours(1),
             TimeSpan.FromHours(1),
             options ?? Fast,
             TimeProvider.System,

@@ -89,11 +89,13 @@ public sealed class ControlServerTests : IDisposable
     public async Task Start_WhileAnotherServerIsLive_IsRefusedAndLeavesItServing()
     {
         await using var first = Started(status: () => "first");
-        await using var second = new ControlServer(SocketPath, () => "second", () => { }, NullLogger.Instance);
+        var second = new ControlServer(SocketPath, () => "second", () => { }, NullLogger.Instance);
 
         var error = Assert.Throws<InvalidOperationException>(second.Start);
+        await second.DisposeAsync();
 
         Assert.Contains("already runs this interface", error.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(SocketPath), "disposing the refused server removed the live server's socket");
         Assert.Equal("first\n", await ControlClient.RequestAsync(SocketPath, "status", Wait));
     }
 
@@ -128,6 +130,17 @@ public sealed class ControlServerTests : IDisposable
         Assert.False(File.Exists(SocketPath));
         var error = await Assert.ThrowsAsync<IOException>(() => ControlClient.RequestAsync(SocketPath, "status", Wait));
         Assert.Contains("is 'meshports-node up' running", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_WhenTheProviderThrows_AnswersWithAnError()
+    {
+        await using var server = Started(status: () => throw new InvalidOperationException("device is gone"));
+
+        var answer = await ControlClient.RequestAsync(SocketPath, "status", Wait);
+
+        // Today the exception escapes the fire-and-forget ServeAsync and the client reads an empty answer.
+        Assert.StartsWith("error", answer, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -96,6 +96,7 @@ internal sealed class FakeCoordinatorLink(ConcurrentQueue<string> log) : ICoordi
 
     public Task AckAsync(ulong appliedSerial, CancellationToken cancellation)
     {
+        log.Enqueue($"ack:{appliedSerial}");
         _acks.Writer.TryWrite(appliedSerial);
         return Task.CompletedTask;
     }

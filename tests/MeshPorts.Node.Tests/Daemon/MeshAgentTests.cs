@@ -295,4 +295,52 @@ public sealed class MeshAgentTests
         Assert.Equal(1u, Assert.Single(report, f => f.Port == 23).Count);
         Assert.Empty(h.Filter.Denied.Drain());
     }
+
+    [Fact]
+    public async Task HalfOfTheKeyLifetimePassed_RotatesWithoutBeingAsked()
+    {
+        await using var h = new AgentHarness(AgentHarness.Fast with { RotationWait = TimeSpan.FromMilliseconds(200) }, keyExpiresAt: DateTimeOffset.UtcNow.AddMinutes(10));
+        h.Start();
+
+        var next = await h.Link.NextRotationAsync();
+        h.WaitForLog("promote");
+
+        Assert.Equal(next, h.Device.Engine.PublicKey);
+        Assert.True(h.Agent.Status().KeyExpiresAt > DateTimeOffset.UtcNow.AddMinutes(50), "the new key's expiry was not taken from the coordinator's answer");
+    }
+
+    [Fact]
+    public async Task FailedRotation_IsRetriedWithAFreshKey()
+    {
+        var calls = 0;
+        await using var h = new AgentHarness(AgentHarness.Fast with { RotationWait = TimeSpan.FromMilliseconds(200) });
+        h.Link.BeforeRotateAnswer = () => Interlocked.Increment(ref calls) == 1 ? Task.FromException(new IOException("coordinator unreachable")) : Task.CompletedTask;
+        h.Start();
+
+        h.Agent.RequestRotation();
+        var failed = await h.Link.NextRotationAsync();
+        var retried = await h.Link.NextRotationAsync();
+        h.WaitForLog("promote");
+
+        Assert.NotEqual(failed, retried);
+        Assert.Equal(retried, h.Device.Engine.PublicKey);
+        AssertAppearsBefore(h, "save:" + retried.ToBase64(), "rotate:" + retried.ToBase64());
+    }
+
+    [Fact]
+    public async Task Snapshot_ListingThisNodesOwnKeyAsAPeer_LeavesThatPeerOutAndAppliesTheRest()
+    {
+        await using var h = new AgentHarness();
+        h.Start();
+        var watch = await h.Link.NextWatchAsync("first connect");
+        var snapshot = LaptopSnapshot(h, 7);
+        snapshot.Snapshot.Peers.Add(WatchEvents.Peer("node-clone", h.CurrentPublic, "100.64.0.9/32", DateTimeOffset.UtcNow.AddHours(1)));
+
+        watch.Send(snapshot);
+
+        // One bad entry must not stall the whole mesh: today Device.ApplyMesh throws and the agent reconnects forever.
+        await h.Link.AckedAsync(7);
+        Assert.Equal([LaptopId], h.Device.MeshPeers().Select(p => p.NodeId));
+        Assert.Single(h.Filter.Rules);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using MeshPorts.Node.Device;
 using MeshPorts.Node.Filter;
+using MeshPorts.Node.Routing;
 using MeshPorts.Node.Tests.Filter;
 using MeshPorts.TestKit;
 using MeshPorts.WireGuard.Keys;
@@ -269,5 +270,21 @@ public sealed class MeshDeviceTests
         Assert.Equal(new MeshApplyResult(0, 0, 0, 0), again);
         pair.TunLaptop.Inject(FilterPackets.Tcp(LaptopIp, 40000, DbIp, 5432, 1001, 5001, FilterPackets.Ack, payloadLength: 5));
         Assert.False(TcpSegment.Parse(Take(pair.TunDb, "data after a repeated ApplyMesh")).IsReset);
+    }
+
+    [Fact]
+    public void ValidUntilExtendedByALaterApply_KeepsThePeerPastItsOldEnd()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var pair = new MeshPair(time);
+        var ci = new MeshPeerConfig("node-ci", "ci", WgKey.GeneratePrivate().PublicFromPrivate(), [IpPrefix.Parse("100.64.0.3/32")], [], Start.AddSeconds(30));
+        pair.Db.ApplyMesh(new DeviceMeshConfig([pair.LaptopAsPeer(Start.AddSeconds(60)), ci], []));
+
+        pair.Db.ApplyMesh(new DeviceMeshConfig([pair.LaptopAsPeer(Start.AddHours(1)), ci], []));
+        time.Advance(TimeSpan.FromSeconds(61));
+
+        // ci ending shows the timer has judged every peer after the jump.
+        WaitUntil(() => pair.Db.MeshPeers().All(p => p.NodeId != "node-ci"), "removal of ci after its ValidUntil");
+        Assert.Equal([LaptopId], pair.Db.MeshPeers().Select(p => p.NodeId));
     }
 }
