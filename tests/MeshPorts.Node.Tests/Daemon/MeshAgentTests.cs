@@ -343,4 +343,33 @@ public sealed class MeshAgentTests
         Assert.Equal([LaptopId], h.Device.MeshPeers().Select(p => p.NodeId));
         Assert.Single(h.Filter.Rules);
     }
+
+    [Fact]
+    public async Task SnapshotPublishingTheNewKey_DuringARotation_SwitchesAndPromotesOnlyOnce()
+    {
+        await using var h = new AgentHarness();
+        h.Start();
+        var first = await h.Link.NextWatchAsync("first connect");
+        first.Send(LaptopSnapshot(h, 7));
+        await h.Link.AckedAsync(7);
+        first.Send(WatchEvents.RotateNow(7));
+        var next = await h.Link.NextRotationAsync();
+
+        // The stream breaks while the rotation waits for RotationReady; the coordinator already publishes the new key.
+        first.Break(new IOException("connection reset"));
+        var second = await h.Link.NextWatchAsync("reconnect during the rotation");
+        second.Send(LaptopSnapshot(h, 8, published: next));
+        await h.Link.AckedAsync(8);
+        second.Send(WatchEvents.RotationReady(8, next));
+
+        var deadline = DateTime.UtcNow + FakeCoordinatorLink.Wait;
+        while (h.Agent.Status().Rotations == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the rotation did not finish after RotationReady; log: {string.Join(", ", h.Log)}");
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(next, h.Device.Engine.PublicKey);
+        Assert.Equal(1, h.Log.Count(e => e == "promote"));
+    }
 }
