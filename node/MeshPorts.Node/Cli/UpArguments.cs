@@ -50,7 +50,7 @@ internal static class UpArguments
                     var text = Value(args, ref i);
                     if (!ExposeSpec.TryParse(text, out var spec, out var error))
                     {
-                        throw new UsageException($"--expose {text}: {error}");
+                        throw new UsageException(error);
                     }
 
                     if (expose.Any(e => e.Port == spec.Port && e.Protocol == spec.Protocol))

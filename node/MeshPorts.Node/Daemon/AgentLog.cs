@@ -42,4 +42,7 @@ internal static partial class AgentLog
 
     [LoggerMessage(13, LogLevel.Information, "Resumed an interrupted rotation: switched to the key the coordinator already publishes")]
     public static partial void ResumedRotation(ILogger logger);
+
+    [LoggerMessage(14, LogLevel.Warning, "Serial {Serial} could not be applied ({Reason}); keeping the current state and asking for a fresh snapshot")]
+    public static partial void ApplyFailed(ILogger logger, ulong serial, string reason);
 }

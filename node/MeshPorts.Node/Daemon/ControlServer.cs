@@ -107,12 +107,22 @@ internal sealed class ControlServer : IAsyncDisposable
                 }
 
                 var request = Encoding.ASCII.GetString(buffer, 0, length).Trim();
-                var answer = request switch
+                string answer;
+                try
                 {
-                    "status" => _status() + "\n",
-                    "down" => "ok\n",
-                    _ => "error unknown request; send 'status' or 'down'\n",
-                };
+                    answer = request switch
+                    {
+                        "status" => _status() + "\n",
+                        "down" => "ok\n",
+                        _ => "error unknown request; send 'status' or 'down'\n",
+                    };
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A status that cannot be built must still get an answer, not a silent hang-up.
+                    answer = $"error the daemon could not build its status: {ex.Message}\n";
+                }
+
                 await client.SendAsync(Encoding.UTF8.GetBytes(answer), timeout.Token).ConfigureAwait(false);
                 if (request == "down")
                 {

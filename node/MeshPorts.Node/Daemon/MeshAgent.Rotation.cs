@@ -43,6 +43,9 @@ internal sealed partial class MeshAgent
 
                 AgentLog.RotationFailed(_logger, ex.Message, _options.RotationRetry);
                 await Task.Delay(_options.RotationRetry, _time, cancellation).ConfigureAwait(false);
+
+                // Whatever asked for it (an admin, or the half-life) still wants a new key.
+                RequestRotation();
             }
         }
     }

@@ -86,7 +86,7 @@ internal sealed partial class MeshAgent
         switch (watchEvent.EventCase)
         {
             case WatchEvent.EventOneofCase.RotateNow:
-                _rotateNow.Release(1);
+                RequestRotation();
                 return true;
             case WatchEvent.EventOneofCase.RotationReady:
                 if (watchEvent.RotationReady.NewWireguardPublicKey.Length == WgKey.Size)
@@ -113,8 +113,9 @@ internal sealed partial class MeshAgent
                 return false;
             }
 
-            if (watchEvent.EventCase == WatchEvent.EventOneofCase.Snapshot)
+            if (watchEvent.EventCase == WatchEvent.EventOneofCase.Snapshot && _rotationReady is null)
             {
+                // During a rotation the rotation itself switches, once the peers are ready.
                 AdoptPublishedKeyLocked();
             }
 
@@ -123,7 +124,18 @@ internal sealed partial class MeshAgent
                 _keyExpiresAt = expires.ToDateTimeOffset();
             }
 
-            result = _device.ApplyMesh(_view.ToDeviceConfig());
+            try
+            {
+                result = _device.ApplyMesh(_view.ToDeviceConfig());
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+            {
+                // The device keeps what it had; a fresh snapshot is the way back to a known state.
+                AgentLog.ApplyFailed(_logger, watchEvent.Serial, ex.Message);
+                _view.Reset();
+                return false;
+            }
+
             if (_view.Rejected > 0)
             {
                 AgentLog.Rejected(_logger, _view.Rejected);
@@ -182,6 +194,7 @@ internal sealed partial class MeshAgent
             _nextKey = null;
             _keyExpiresAt = self.KeyExpiresAt?.ToDateTimeOffset();
             _keys.PromoteNextKey(_keyExpiresAt ?? _time.GetUtcNow().Add(_keyLifetime));
+            _rotations++;
             AgentLog.ResumedRotation(_logger);
             return;
         }

@@ -45,11 +45,20 @@ internal sealed partial class Device
             var wanted = new Dictionary<string, MeshPeerConfig>(StringComparer.Ordinal);
             foreach (var peer in config.Peers)
             {
-                // Fail closed: a peer whose time is already up is never (re)installed.
-                if (peer.ValidUntil > now)
+                // Fail closed: a peer whose time is already up is never (re)installed; one that claims
+                // this interface's own key cannot be a peer at all.
+                if (peer.ValidUntil <= now)
                 {
-                    wanted[peer.NodeId] = peer;
+                    continue;
                 }
+
+                if (_engine.PublicKey == peer.PublicKey)
+                {
+                    DeviceLog.OwnKeyListedAsPeer(_logger, peer.Name);
+                    continue;
+                }
+
+                wanted[peer.NodeId] = peer;
             }
 
             int added = 0, rekeyed = 0, removed = 0, cut = 0;
@@ -183,11 +192,6 @@ internal sealed partial class Device
 
             // The engine could not move the sessions over (the new key is already taken): start afresh.
             RemoveMeshPeerLocked(peer, "its key changed");
-        }
-
-        if (_engine.PublicKey == want.PublicKey)
-        {
-            throw new InvalidOperationException($"The coordinator lists peer {want.Name} with this node's own key.");
         }
 
         // A key configured under another name (a node re-enrolled with the same key) belongs to this one now.

@@ -45,4 +45,7 @@ internal static partial class DeviceLog
 
     [LoggerMessage(14, LogLevel.Information, "Rules replaced: {Rules} in force, {Flows} open flows cut")]
     public static partial void RulesReplaced(ILogger logger, int rules, int flows);
+
+    [LoggerMessage(15, LogLevel.Warning, "Peer {Name} is listed with this interface's own key; left out")]
+    public static partial void OwnKeyListedAsPeer(ILogger logger, string name);
 }
