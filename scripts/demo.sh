@@ -55,7 +55,7 @@ probe laptop "$db_ip" 5432 && fail "laptop reached db:5432 without a grant" || o
 
 say "grant laptop 30 seconds of db:5432/tcp"
 mesh_ctl grant add --from laptop --to db:5432/tcp --for 30s --reason "demo: debug a slow query" | sed 's/^/   /'
-granted_until=$(mesh_ctl grant list --json | sed -n 's/.*"expiresAt": *"\([^"]*\)".*/\1/p' | tail -1)
+granted_until=$(mesh_ctl grant list --json | sed -n 's/.*"expiresAt": *"\([^"]*\)".*/\1/p' | tail -1)  # RFC 3339, ms
 for i in $(seq 50); do probe laptop "$db_ip" 5432 && break; sleep 0.1; done
 probe laptop "$db_ip" 5432 && ok "laptop -> $db_ip:5432 (overlay) works" || fail "laptop cannot reach db:5432 under its grant"
 
