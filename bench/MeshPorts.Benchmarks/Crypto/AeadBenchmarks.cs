@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using MeshPorts.WireGuard.Crypto;
-using NSec.Cryptography;
 
 namespace MeshPorts.Benchmarks.Crypto;
 
@@ -12,7 +11,7 @@ namespace MeshPorts.Benchmarks.Crypto;
 [MemoryDiagnoser]
 public class AeadBenchmarks
 {
-    private Key _key = null!;
+    private AeadKey _key = null!;
     private byte[] _plaintext = [];
     private byte[] _ciphertext = [];
     private byte[] _sealed = [];

@@ -1,6 +1,5 @@
 using MeshPorts.WireGuard.Crypto;
 using MeshPorts.WireGuard.Replay;
-using NSec.Cryptography;
 
 namespace MeshPorts.WireGuard.Sessions;
 
@@ -12,8 +11,8 @@ namespace MeshPorts.WireGuard.Sessions;
 /// </summary>
 internal sealed class Keypair
 {
-    private readonly Key _sendKey;
-    private readonly Key _receiveKey;
+    private readonly AeadKey _sendKey;
+    private readonly AeadKey _receiveKey;
     private readonly ReplayWindow _replay = new();
     private readonly Lock _replayLock = new();
     private ulong _sendCounter;
