@@ -100,7 +100,7 @@ public sealed partial class WireGuardEngine
         plaintext.CopyTo(body);
         body[plaintext.Length..paddedLength].Clear();
 
-        // Sealed in place: NSec allows the ciphertext to start exactly where the plaintext does.
+        // Sealed in place: libsodium allows the ciphertext to start exactly where the plaintext does.
         keypair.Seal(counter, body[..paddedLength], body);
         return length;
     }
