@@ -86,7 +86,7 @@ internal sealed class EchoClient
                 return end;
             }
 
-            await Task.Delay(20, ct);
+            await Task.Delay(50, ct);
         }
 
         return End;
