@@ -85,7 +85,7 @@ public sealed class GrantTests
 
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"grant effective after {effectDelay.TotalMilliseconds:0} ms; cut {(clientEnd.At - end).TotalMilliseconds:0} ms after its end ({clientEnd.Kind}); service end {serviceEnd!.Kind}"));
+            $"before grant: {beforeGrant}; ci: {fromCi}; underlay: {underlay}; overlay :22: {ssh}; grant effective after {effectDelay.TotalMilliseconds:0} ms; cut {(clientEnd.At - end).TotalMilliseconds:0} ms after its end ({clientEnd.Kind}); service end {serviceEnd!.Kind}"));
     }
 
     [Fact(Timeout = 240_000)]

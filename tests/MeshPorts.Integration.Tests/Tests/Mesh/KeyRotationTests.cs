@@ -45,10 +45,10 @@ public sealed class KeyRotationTests
             keysAfter.Db != keysBefore.Db && keysAfter.Laptop != keysBefore.Laptop,
             $"the keys did not change during the {PingCount * PingInterval} s ping run (db {keysBefore.Db} -> {keysAfter.Db}, laptop {keysBefore.Laptop} -> {keysAfter.Laptop})",
             network);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rotation under ping: {run.Lost} of {run.Transmitted} lost"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rotation under ping: {run.Lost} of {run.Transmitted} lost; late or lost:\n{MeshPing.Gaps(run)}"));
         MeshAssert.True(
             run.Transmitted == PingCount && run.Lost == 0,
-            $"lost {run.Lost} of {run.Transmitted} pings across `keys rotate --all` (promise: none)\n{run.Output}",
+            $"lost {run.Lost} of {run.Transmitted} pings across `keys rotate --all` (promise: none); late or lost replies (Unix time):\n{MeshPing.Gaps(run)}",
             network);
     }
 
