@@ -68,6 +68,13 @@ public sealed class NodeLifecycleTests
             $"db's peer laptop does not match the coordinator ({laptopRecord.OverlayIp} {laptopRecord.PublicKey}), the traffic that passed, or the grant's end {grant.ExpiresAt:O}:\n{status.Json}",
             network);
 
+        // PRODUCT.md: "The UAPI socket works in `up` mode too (`wg show mp0` lists the live peers)".
+        var wg = await mesh.Db.Host.Namespace.ExecAsync(["wg", "show", mesh.Db.InterfaceName, "peers"], ct);
+        MeshAssert.True(
+            wg.Succeeded && wg.Stdout.Contains(laptopRecord.PublicKey, StringComparison.Ordinal),
+            $"`wg show {mesh.Db.InterfaceName} peers` does not list laptop {laptopRecord.PublicKey}: {wg.Describe()}",
+            network);
+
         if (!OperatingSystem.IsLinux())
         {
             throw new PlatformNotSupportedException("Prerequisites let only Linux through");
