@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# Grant benchmark (issue #4): how fast the node enforces a grant's end and start, and what a key
+# rotation costs a live stream. A coordinator and two nodes (db, laptop) in network namespaces
+# (scripts/lib/mesh.sh); UDP probes from scripts/tools/udp_probe.py. Method: docs/bench-grants.md.
+#
+#   1. expiry: N UDP grants laptop -> db ports 20000.. ending together (~AHEAD s from now); laptop
+#      sends round-robin to every port at RATE pkt/s from 3 s before the first end to 3 s after the
+#      last. Per grant: latency = send time of the first lost datagram (after which none arrived)
+#      - expiresAt. Also: datagrams sent after expiresAt that arrived (leaks), sent before it and lost.
+#   2. admission: ADDS times, laptop sends to a fresh port every 1 ms, then `grant add` for it:
+#      t0 = just before meshctl starts, t1 = first datagram received on db. meshctl's own run time
+#      is reported beside it.
+#   3. rotation: a 1000/s UDP stream and a 20/s ping across `keys rotate --all`, until both nodes
+#      report coordinator.keyRotations >= 1: sent / received / lost / reordered.
+#
+# Usage: scripts/bench-grants.sh [--grants 100] [--rate 20000] [--ahead 40] [--adds 20] [--parallel 4]
+# Binaries: $MESHPORTS_NODE, $MESHPORTS_COORDINATOR, $MESHCTL (default artifacts/bin/, scripts/build.sh).
+# Exit 0 when every step produced its figures (whatever they are), 1 when a step failed, 2 on usage.
+# Root, iproute2, iputils-ping, python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MESH_ROOT=$(pwd)
+# shellcheck source=lib/mesh.sh
+source scripts/lib/mesh.sh
+
+grants=100 rate=20000 ahead=40 adds=20 parallel=4
+while (($#)); do
+  case $1 in
+    --grants) grants=$2; shift ;;
+    --rate) rate=$2; shift ;;
+    --ahead) ahead=$2; shift ;;
+    --adds) adds=$2; shift ;;
+    --parallel) parallel=$2; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+for v in "$grants" "$rate" "$ahead" "$adds" "$parallel"; do
+  [[ $v =~ ^[1-9][0-9]*$ ]] || { echo "options take positive whole numbers, got '$v'" >&2; exit 2; }
+done
+[[ $(id -u) -eq 0 ]] || { echo "bench-grants.sh needs root (network namespaces, TUN)" >&2; exit 2; }
+for tool in ip ping python3; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: scripts/lib/deps.sh installs it" >&2; exit 2; }
+done
+
+trap mesh_cleanup EXIT
+trap 'echo "interrupted: cleaning up" >&2; exit 130' INT TERM
+probe="$MESH_ROOT/scripts/tools/udp_probe.py"
+in_ns() { local role=$1; shift; ip netns exec "${MESH_NS[$role]}" "$@"; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+now_ms() { local t=$EPOCHREALTIME; echo $((${t%.*} * 1000 + 10#${t#*.} / 1000)); }
+# Starts a background job that the cleanup trap will kill; REPLY = its pid.
+bg() { "$@" & REPLY=$!; MESH_PIDS+=("$REPLY"); }
+# Waits (up to $2 s) until file $1 contains the line pattern $3.
+wait_for() {
+  local i
+  for ((i = 0; i < $2 * 100; i++)); do
+    grep -q "$3" "$1" 2>/dev/null && return 0
+    sleep 0.01
+  done
+  return 1
+}
+stop() { kill -"${2:-TERM}" "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+rotations() {
+  "$MESH_NODE" status --ifname "${MESH_IF[$1]}" --json 2>/dev/null |
+    sed -n 's/.*"keyRotations": *\([0-9]*\).*/\1/p' | head -1
+}
+
+declare -A result=() failed=()
+fail_step() { failed[$1]=$2; echo "   step $1 FAILED: $2" >&2; }
+load_start=$(loadavg)
+started=$SECONDS
+
+echo "== mesh: coordinator, db, laptop (load $load_start)"
+mesh_init grants 10.79.0
+W=$MESH_WORK
+mesh_coordinator_start
+mesh_host db >/dev/null
+mesh_host laptop >/dev/null
+db_join=$(mesh_ctl token create --name db --ttl 10m)
+laptop_join=$(mesh_ctl token create --name laptop --ttl 10m)
+mesh_node_up db "$db_join"
+mesh_node_up laptop "$laptop_join"
+db_ip=$(mesh_ctl nodes show db --json | sed -n 's/.*"overlayIp": *"\([^"]*\)".*/\1/p' | head -1)
+[[ -n $db_ip ]] || { echo "no overlay address for db" >&2; exit 1; }
+echo "   db is $db_ip on the overlay"
+
+# --- 1. grant end -> first dropped packet -------------------------------------------------------
+step_expiry() {
+  local p0=20000 p1=$((20000 + grants - 1)) target port n=0 secs pid pids=() rpid spid first last t_start
+  echo "== 1. $grants UDP grants ending together; $rate pkt/s round-robin across their ends (load $(loadavg))"
+  bg in_ns db python3 "$probe" recv "$db_ip" "$p0-$p1" "$W/exp.recv" --max-seconds 600 >"$W/exp.recv.log" 2>&1
+  rpid=$REPLY
+  wait_for "$W/exp.recv.log" 20 listening || { fail_step 1 "the receiver did not start: $(cat "$W/exp.recv.log")"; return 1; }
+  t_start=$(now_ms)
+  target=$((t_start + ahead * 1000))
+  # Each grant lasts the whole seconds left to the common target, so all end within ~1 s of it
+  # (plus meshctl's start-up spread). A few meshctl at a time: each is a fresh .NET process.
+  for ((port = p0; port <= p1; port++)); do
+    secs=$(((target - $(now_ms) + 500) / 1000))
+    if ((secs < 5)); then
+      fail_step 1 "only $n grants created before the common end came near: raise --ahead (now $ahead)"
+      wait "${pids[@]}" 2>/dev/null || true
+      return 1
+    fi
+    mesh_ctl grant add --from laptop --to "db:$port/udp" --for "${secs}s" --reason bench-grants --json \
+      >"$W/grant.$port.json" 2>&1 &
+    pids+=($!)
+    n=$((n + 1))
+    if ((${#pids[@]} >= parallel)); then
+      wait "${pids[0]}" || true
+      pids=("${pids[@]:1}")
+    fi
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || true; done
+  echo "   $n grants created in $((($(now_ms) - t_start) / 1000)) s, $parallel meshctl at a time"
+  : >"$W/exp.grants"
+  for ((port = p0; port <= p1; port++)); do
+    local at
+    at=$(sed -n 's/.*"expiresAt": *"\([^"]*\)".*/\1/p' "$W/grant.$port.json" | head -1)
+    [[ -n $at ]] || { fail_step 1 "grant add for port $port failed: $(head -3 "$W/grant.$port.json")"; return 1; }
+    echo "$port $at" >>"$W/exp.grants"
+  done
+  read -r first last < <(python3 "$probe" ends "$W/exp.grants")
+  echo "   ends between $(date -u -d "@$first" +%T.%3N) and $(date -u -d "@$last" +%T.%3N)"
+  if awk -v f="$first" -v n="$EPOCHREALTIME" 'BEGIN { exit !(f - 3 < n + 1) }'; then
+    fail_step 1 "the first grant ends before the sender could start: raise --ahead (now $ahead)"
+    return 1
+  fi
+  bg in_ns laptop python3 "$probe" send "$db_ip" "$p0-$p1" "$W/exp.sent" --rate "$rate" \
+    --start "$(awk -v f="$first" 'BEGIN { printf "%.3f", f - 3 }')" \
+    --until "$(awk -v l="$last" 'BEGIN { printf "%.3f", l + 3 }')" >"$W/exp.send.log" 2>&1
+  spid=$REPLY
+  wait "$spid" || { fail_step 1 "the sender failed: $(cat "$W/exp.send.log")"; return 1; }
+  sleep 1
+  stop "$rpid"
+  sed 's/^/   sender: /' "$W/exp.send.log"
+  python3 "$probe" expiry "$W/exp.sent" "$W/exp.recv" "$W/exp.grants" >"$W/exp.result" ||
+    { cat "$W/exp.result"; fail_step 1 "no grant was seen to end"; return 1; }
+  sed 's/^/   /' "$W/exp.result"
+  echo "   load after: $(loadavg)"
+}
+
+# --- 2. grant add -> first admitted packet ------------------------------------------------------
+step_admission() {
+  local p0=21000 p1=$((21000 + adds - 1)) port rpid spid t0 t1 t2 got
+  echo "== 2. grant add -> first packet admitted, $adds times (load $(loadavg))"
+  : >"$W/adm.first" ; : >"$W/adm.latency" ; : >"$W/adm.meshctl"
+  bg in_ns db python3 "$probe" recv "$db_ip" "$p0-$p1" "$W/adm.recv" --first "$W/adm.first" >"$W/adm.recv.log" 2>&1
+  rpid=$REPLY
+  wait_for "$W/adm.recv.log" 20 listening || { fail_step 2 "the receiver did not start: $(cat "$W/adm.recv.log")"; return 1; }
+  for ((port = p0; port <= p1; port++)); do
+    bg in_ns laptop python3 "$probe" send "$db_ip" "$port" "$W/adm.sent.$port" --rate 1000 --seconds 60 \
+      >"$W/adm.send.$port.log" 2>&1
+    spid=$REPLY
+    wait_for "$W/adm.send.$port.log" 20 sending || { fail_step 2 "the sender did not start"; stop "$spid"; return 1; }
+    sleep 0.2
+    if grep -q "^$port " "$W/adm.first"; then
+      fail_step 2 "port $port received datagrams before its grant"; stop "$spid"; return 1
+    fi
+    t0=$EPOCHREALTIME
+    mesh_ctl grant add --from laptop --to "db:$port/udp" --for 300s --reason bench-grants --json >"$W/adm.grant.$port" 2>&1 ||
+      { fail_step 2 "grant add failed: $(head -3 "$W/adm.grant.$port")"; stop "$spid"; return 1; }
+    t1=$EPOCHREALTIME
+    wait_for "$W/adm.first" 15 "^$port " || { fail_step 2 "nothing reached port $port within 15 s of its grant"; stop "$spid"; return 1; }
+    stop "$spid"
+    got=$(sed -n "s/^$port //p" "$W/adm.first")
+    t2=$(awk -v t0="$t0" -v r="$got" 'BEGIN { printf "%.1f", (r / 1e9 - t0) * 1000 }')
+    echo "$t2" >>"$W/adm.latency"
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }' >>"$W/adm.meshctl"
+    echo "   port $port: first packet after $t2 ms (meshctl ran $(tail -1 "$W/adm.meshctl") ms)"
+  done
+  stop "$rpid"
+  echo "   grant add -> first packet ms: $(python3 "$probe" stats "$W/adm.latency")"
+  echo "   meshctl process alone ms:     $(python3 "$probe" stats "$W/adm.meshctl")"
+}
+
+# --- 3. key rotation under a stream and a ping --------------------------------------------------
+step_rotation() {
+  local port=22000 rpid spid ppid i a b t0 secs
+  echo "== 3. keys rotate --all under a 1000/s UDP stream and a 20/s ping (load $(loadavg))"
+  a=$(rotations db) b=$(rotations laptop)
+  [[ ${a:-0} -eq 0 && ${b:-0} -eq 0 ]] || echo "   note: nodes had rotated before (db $a, laptop $b)"
+  mesh_ctl grant add --from laptop --to "db:$port/udp" --for 600s --reason bench-grants >/dev/null ||
+    { fail_step 3 "grant add failed"; return 1; }
+  : >"$W/rot.first"
+  bg in_ns db python3 "$probe" recv "$db_ip" "$port" "$W/rot.recv" --first "$W/rot.first" >"$W/rot.recv.log" 2>&1
+  rpid=$REPLY
+  wait_for "$W/rot.recv.log" 20 listening || { fail_step 3 "the receiver did not start"; return 1; }
+  bg in_ns laptop python3 "$probe" send "$db_ip" "$port" "$W/rot.sent" --rate 1000 --seconds 300 >"$W/rot.send.log" 2>&1
+  spid=$REPLY
+  # Count only from a flowing stream: the first datagrams may still wait for the grant to land.
+  wait_for "$W/rot.first" 20 "^$port " || { fail_step 3 "the stream never arrived"; stop "$spid"; return 1; }
+  bg in_ns laptop ping -i 0.05 -W 1 "$db_ip" >"$W/rot.ping" 2>&1
+  ppid=$REPLY
+  sleep 1
+  t0=$EPOCHREALTIME
+  mesh_ctl keys rotate --all >"$W/rot.ctl" 2>&1 || { fail_step 3 "keys rotate failed: $(cat "$W/rot.ctl")"; stop "$spid"; stop "$ppid" INT; return 1; }
+  for ((i = 0; i < 600; i++)); do
+    a=$(rotations db) b=$(rotations laptop)
+    [[ ${a:-0} -ge 1 && ${b:-0} -ge 1 ]] && break
+    sleep 0.1
+  done
+  secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+  sleep 2
+  stop "$spid"
+  stop "$ppid" INT
+  sleep 1
+  stop "$rpid"
+  [[ ${a:-0} -ge 1 && ${b:-0} -ge 1 ]] || { fail_step 3 "keyRotations still db=${a:-?} laptop=${b:-?} after 60 s"; return 1; }
+  echo "   both nodes rotated within $secs s of the command (keyRotations db=$a laptop=$b)"
+  result[rot.udp]=$(python3 "$probe" stream "$W/rot.sent" "$W/rot.recv")
+  result[rot.ping]=$(python3 "$probe" pings "$W/rot.ping")
+  result[rot.secs]=$secs
+  echo "   udp:  ${result[rot.udp]}"
+  echo "   ping: ${result[rot.ping]}"
+}
+
+step_expiry || true
+step_admission || true
+step_rotation || true
+
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" "$2" 2>/dev/null | head -1; }
+echo
+echo "== bench-grants: load at start $load_start, at end $(loadavg); $((SECONDS - started)) s in all"
+printf '%-44s %s\n' "figure" "value"
+if [[ -s $W/exp.result && -z ${failed[1]:-} ]]; then
+  printf '%-44s %s\n' "grant end -> first drop, ms ($grants grants)" "$(grep '^latency_ms' "$W/exp.result" | cut -d' ' -f2-)"
+  printf '%-44s %s\n' "  per-port sampling interval, ms" "$(grep '^sampling_ms' "$W/exp.result" | cut -d' ' -f2-)"
+  printf '%-44s %s\n' "  achieved send rate, pkt/s" "$(field rate_pps "$W/exp.result") (asked $rate)"
+  printf '%-44s %s\n' "  ends spread, ms" "$(field end_spread_ms "$W/exp.result")"
+  printf '%-44s %s\n' "  leaks (sent after end, received)" "$(field leaks "$W/exp.result")"
+  printf '%-44s %s\n' "  early losses (sent before end, lost)" "$(field early_losses "$W/exp.result") ($(field early_losses_last_50ms "$W/exp.result") in its last 50 ms)"
+else
+  printf '%-44s %s\n' "grant end -> first drop" "FAILED: ${failed[1]:-no result}"
+fi
+if [[ -z ${failed[2]:-} ]]; then
+  printf '%-44s %s\n' "grant add -> first packet, ms ($adds adds)" "$(python3 "$probe" stats "$W/adm.latency")"
+  printf '%-44s %s\n' "  meshctl process alone, ms" "$(python3 "$probe" stats "$W/adm.meshctl")"
+else
+  printf '%-44s %s\n' "grant add -> first packet" "FAILED: ${failed[2]}"
+fi
+if [[ -z ${failed[3]:-} ]]; then
+  printf '%-44s %s\n' "key rotation, UDP 1000/s" "${result[rot.udp]}"
+  printf '%-44s %s\n' "key rotation, ping 20/s" "${result[rot.ping]}"
+  printf '%-44s %s\n' "  rotate -> both nodes switched, s" "${result[rot.secs]}"
+else
+  printf '%-44s %s\n' "key rotation" "FAILED: ${failed[3]}"
+fi
+((${#failed[@]} == 0))
