@@ -47,11 +47,18 @@ done
 trap mesh_cleanup EXIT
 trap 'echo "interrupted: cleaning up" >&2; exit 130' INT TERM
 probe="$MESH_ROOT/scripts/tools/udp_probe.py"
-in_ns() { local role=$1; shift; ip netns exec "${MESH_NS[$role]}" "$@"; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 now_ms() { local t=$EPOCHREALTIME; echo $((${t%.*} * 1000 + 10#${t#*.} / 1000)); }
-# Starts a background job that the cleanup trap will kill; REPLY = its pid.
-bg() { "$@" & REPLY=$!; MESH_PIDS+=("$REPLY"); }
+# Starts "CMD..." in ROLE's namespace in the background; REPLY = its pid, which the cleanup trap kills.
+# A plain command, not a function, is backgrounded so that $! is the program itself (ip netns exec
+# execs it): a signal from `stop` then reaches it rather than a subshell.
+bg_in() {
+  local ns=${MESH_NS[$1]}
+  shift
+  ip netns exec "$ns" "$@" &
+  REPLY=$!
+  MESH_PIDS+=("$REPLY")
+}
 # Waits (up to $2 s) until file $1 contains the line pattern $3.
 wait_for() {
   local i
@@ -90,11 +97,24 @@ echo "   db is $db_ip on the overlay"
 step_expiry() {
   local p0=20000 p1=$((20000 + grants - 1)) target port n=0 secs pid pids=() rpid spid first last t_start
   echo "== 1. $grants UDP grants ending together; $rate pkt/s round-robin across their ends (load $(loadavg))"
-  bg in_ns db python3 "$probe" recv "$db_ip" "$p0-$p1" "$W/exp.recv" --max-seconds 600 >"$W/exp.recv.log" 2>&1
+  bg_in db python3 "$probe" recv "$db_ip" "$p0-$p1" "$W/exp.recv" --max-seconds 600 >"$W/exp.recv.log" 2>&1
   rpid=$REPLY
   wait_for "$W/exp.recv.log" 20 listening || { fail_step 1 "the receiver did not start: $(cat "$W/exp.recv.log")"; return 1; }
+  # meshctl is a fresh .NET process per grant, seconds each on a loaded machine: time one round of
+  # $parallel concurrent calls and leave the grants 1.5 times the projected creation time plus 10 s.
+  local ahead_ms=$((ahead * 1000)) round_ms
   t_start=$(now_ms)
-  target=$((t_start + ahead * 1000))
+  for ((n = 0; n < parallel; n++)); do mesh_ctl nodes list --json >/dev/null & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid" || true; done
+  pids=() n=0
+  round_ms=$(($(now_ms) - t_start))
+  # shellcheck disable=SC2017 # rounds of meshctl: the division rounds up on purpose
+  if (((grants + parallel - 1) / parallel * round_ms * 3 / 2 + 10000 > ahead_ms)); then
+    ahead_ms=$(((grants + parallel - 1) / parallel * round_ms * 3 / 2 + 10000))
+  fi
+  echo "   $parallel concurrent meshctl take $round_ms ms: the grants end ~$((ahead_ms / 1000)) s from now"
+  t_start=$(now_ms)
+  target=$((t_start + ahead_ms))
   # Each grant lasts the whole seconds left to the common target, so all end within ~1 s of it
   # (plus meshctl's start-up spread). A few meshctl at a time: each is a fresh .NET process.
   for ((port = p0; port <= p1; port++)); do
@@ -102,6 +122,7 @@ step_expiry() {
     if ((secs < 5)); then
       fail_step 1 "only $n grants created before the common end came near: raise --ahead (now $ahead)"
       wait "${pids[@]}" 2>/dev/null || true
+      stop "$rpid"
       return 1
     fi
     mesh_ctl grant add --from laptop --to "db:$port/udp" --for "${secs}s" --reason bench-grants --json \
@@ -119,20 +140,21 @@ step_expiry() {
   for ((port = p0; port <= p1; port++)); do
     local at
     at=$(sed -n 's/.*"expiresAt": *"\([^"]*\)".*/\1/p' "$W/grant.$port.json" | head -1)
-    [[ -n $at ]] || { fail_step 1 "grant add for port $port failed: $(head -3 "$W/grant.$port.json")"; return 1; }
+    [[ -n $at ]] || { fail_step 1 "grant add for port $port failed: $(head -3 "$W/grant.$port.json")"; stop "$rpid"; return 1; }
     echo "$port $at" >>"$W/exp.grants"
   done
   read -r first last < <(python3 "$probe" ends "$W/exp.grants")
   echo "   ends between $(date -u -d "@$first" +%T.%3N) and $(date -u -d "@$last" +%T.%3N)"
   if awk -v f="$first" -v n="$EPOCHREALTIME" 'BEGIN { exit !(f - 3 < n + 1) }'; then
     fail_step 1 "the first grant ends before the sender could start: raise --ahead (now $ahead)"
+    stop "$rpid"
     return 1
   fi
-  bg in_ns laptop python3 "$probe" send "$db_ip" "$p0-$p1" "$W/exp.sent" --rate "$rate" \
+  bg_in laptop python3 "$probe" send "$db_ip" "$p0-$p1" "$W/exp.sent" --rate "$rate" \
     --start "$(awk -v f="$first" 'BEGIN { printf "%.3f", f - 3 }')" \
     --until "$(awk -v l="$last" 'BEGIN { printf "%.3f", l + 3 }')" >"$W/exp.send.log" 2>&1
   spid=$REPLY
-  wait "$spid" || { fail_step 1 "the sender failed: $(cat "$W/exp.send.log")"; return 1; }
+  wait "$spid" || { fail_step 1 "the sender failed: $(cat "$W/exp.send.log")"; stop "$rpid"; return 1; }
   sleep 1
   stop "$rpid"
   sed 's/^/   sender: /' "$W/exp.send.log"
@@ -147,11 +169,11 @@ step_admission() {
   local p0=21000 p1=$((21000 + adds - 1)) port rpid spid t0 t1 t2 got
   echo "== 2. grant add -> first packet admitted, $adds times (load $(loadavg))"
   : >"$W/adm.first" ; : >"$W/adm.latency" ; : >"$W/adm.meshctl"
-  bg in_ns db python3 "$probe" recv "$db_ip" "$p0-$p1" "$W/adm.recv" --first "$W/adm.first" >"$W/adm.recv.log" 2>&1
+  bg_in db python3 "$probe" recv "$db_ip" "$p0-$p1" "$W/adm.recv" --first "$W/adm.first" >"$W/adm.recv.log" 2>&1
   rpid=$REPLY
   wait_for "$W/adm.recv.log" 20 listening || { fail_step 2 "the receiver did not start: $(cat "$W/adm.recv.log")"; return 1; }
   for ((port = p0; port <= p1; port++)); do
-    bg in_ns laptop python3 "$probe" send "$db_ip" "$port" "$W/adm.sent.$port" --rate 1000 --seconds 60 \
+    bg_in laptop python3 "$probe" send "$db_ip" "$port" "$W/adm.sent.$port" --rate 1000 --seconds 60 \
       >"$W/adm.send.$port.log" 2>&1
     spid=$REPLY
     wait_for "$W/adm.send.$port.log" 20 sending || { fail_step 2 "the sender did not start"; stop "$spid"; return 1; }
@@ -178,26 +200,27 @@ step_admission() {
 
 # --- 3. key rotation under a stream and a ping --------------------------------------------------
 step_rotation() {
-  local port=22000 rpid spid ppid i a b t0 secs
+  local port=22000 rpid spid ppid a b t0 secs
   echo "== 3. keys rotate --all under a 1000/s UDP stream and a 20/s ping (load $(loadavg))"
   a=$(rotations db) b=$(rotations laptop)
   [[ ${a:-0} -eq 0 && ${b:-0} -eq 0 ]] || echo "   note: nodes had rotated before (db $a, laptop $b)"
   mesh_ctl grant add --from laptop --to "db:$port/udp" --for 600s --reason bench-grants >/dev/null ||
     { fail_step 3 "grant add failed"; return 1; }
   : >"$W/rot.first"
-  bg in_ns db python3 "$probe" recv "$db_ip" "$port" "$W/rot.recv" --first "$W/rot.first" >"$W/rot.recv.log" 2>&1
+  bg_in db python3 "$probe" recv "$db_ip" "$port" "$W/rot.recv" --first "$W/rot.first" >"$W/rot.recv.log" 2>&1
   rpid=$REPLY
   wait_for "$W/rot.recv.log" 20 listening || { fail_step 3 "the receiver did not start"; return 1; }
-  bg in_ns laptop python3 "$probe" send "$db_ip" "$port" "$W/rot.sent" --rate 1000 --seconds 300 >"$W/rot.send.log" 2>&1
+  bg_in laptop python3 "$probe" send "$db_ip" "$port" "$W/rot.sent" --rate 1000 --seconds 300 >"$W/rot.send.log" 2>&1
   spid=$REPLY
   # Count only from a flowing stream: the first datagrams may still wait for the grant to land.
   wait_for "$W/rot.first" 20 "^$port " || { fail_step 3 "the stream never arrived"; stop "$spid"; return 1; }
-  bg in_ns laptop ping -i 0.05 -W 1 "$db_ip" >"$W/rot.ping" 2>&1
+  bg_in laptop ping -i 0.05 -W 1 "$db_ip" >"$W/rot.ping" 2>&1
   ppid=$REPLY
   sleep 1
   t0=$EPOCHREALTIME
   mesh_ctl keys rotate --all >"$W/rot.ctl" 2>&1 || { fail_step 3 "keys rotate failed: $(cat "$W/rot.ctl")"; stop "$spid"; stop "$ppid" INT; return 1; }
-  for ((i = 0; i < 600; i++)); do
+  # Each status call is a process start too: bound the wait by time, not by a count of calls.
+  while (($(now_ms) < ${t0%.*} * 1000 + 60000)); do
     a=$(rotations db) b=$(rotations laptop)
     [[ ${a:-0} -ge 1 && ${b:-0} -ge 1 ]] && break
     sleep 0.1

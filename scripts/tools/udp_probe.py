@@ -20,6 +20,8 @@ Datagram payload: seq (u64), send time (i64 ns since the epoch), padding to --si
       sent / received / lost / reordered (arrived after a higher seq) for one stream.
   udp_probe.py pings PING_OUTPUT
       the same four numbers from the output of `ping` (icmp_seq order).
+  udp_probe.py ends GRANTS      "earliest latest" expiresAt of GRANTS, epoch seconds
+  udp_probe.py stats FILE       n / p50 / p99 / max / min of the numbers in FILE (one a line)
 """
 import argparse
 import datetime
@@ -124,6 +126,7 @@ def send(args):
     try:
         while time.time_ns() < start_ns:
             time.sleep(min(0.05, max(0.0, (start_ns - time.time_ns()) / 1e9)))
+        print("sending", flush=True)
         seq = 0
         while True:
             now = time.time_ns()
@@ -181,12 +184,7 @@ def rfc3339_ns(text):
 def expiry(args):
     sent = read_sent(args.sent)  # (seq, port, send_ns)
     received = {(p, q) for p, q, _, _ in read_recv(args.recv)}
-    grants = {}
-    with open(args.grants, encoding="ascii") as f:
-        for line in f:
-            if line.strip():
-                port, when = line.split()
-                grants[int(port)] = rfc3339_ns(when)
+    grants = read_grants(args.grants)
     by_port = {}
     for seq, port, t in sent:
         by_port.setdefault(port, []).append((seq, t))
@@ -223,6 +221,32 @@ def expiry(args):
         print(f"sampling_ms p50={percentile(gaps, 50):.1f} max={max(gaps):.1f}")
     print(f"leaks={leaks} early_losses={early} early_losses_last_50ms={early_near}")
     return 0 if latencies else 1
+
+
+def read_grants(path):
+    grants = {}
+    with open(path, encoding="ascii") as f:
+        for line in f:
+            if line.strip():
+                port, when = line.split()
+                grants[int(port)] = rfc3339_ns(when)
+    return grants
+
+
+def ends(args):
+    values = read_grants(args.grants).values()
+    print(f"{min(values) / 1e9:.3f} {max(values) / 1e9:.3f}")
+
+
+def stats(args):
+    with open(args.values, encoding="ascii") as f:
+        values = [float(line) for line in f if line.strip()]
+    if not values:
+        print("n=0")
+        return 1
+    print(f"n={len(values)} p50={percentile(values, 50):.0f} p99={percentile(values, 99):.0f} "
+          f"max={max(values):.0f} min={min(values):.0f}")
+    return 0
 
 
 def stream(args):
@@ -284,8 +308,13 @@ def main():
     st.add_argument("recv")
     p = sub.add_parser("pings")
     p.add_argument("output")
+    en = sub.add_parser("ends")
+    en.add_argument("grants")
+    sa = sub.add_parser("stats")
+    sa.add_argument("values")
     args = ap.parse_args()
-    handler = {"recv": recv, "send": send, "expiry": expiry, "stream": stream, "pings": pings}[args.mode]
+    handler = {"recv": recv, "send": send, "expiry": expiry, "stream": stream, "pings": pings,
+               "ends": ends, "stats": stats}[args.mode]
     sys.exit(handler(args) or 0)
 
 
