@@ -13,18 +13,21 @@ Datagram payload: seq (u64), send time (i64 ns since the epoch), padding to --si
       Send round-robin over PORTS at PPS datagrams/s in total, from --start (default now) until
       --until / --seconds / SIGTERM. Pacing catches up after a stall (a burst), so each datagram's
       own send time is what counts. OUT gets "seq port send_ns" per datagram.
-  udp_probe.py expiry SENT RECV GRANTS      (GRANTS: lines "port expiresAt-RFC3339")
+  udp_probe.py expiry SENT RECV GRANTS      (GRANTS: lines "port expiresAt", RFC 3339 or epoch ms)
       Per grant: first_drop = send time of the first datagram to its port that was not received and
       after which none was; latency = first_drop - expiresAt. Prints key=value lines.
   udp_probe.py stream SENT RECV
       sent / received / lost / reordered (arrived after a higher seq) for one stream.
   udp_probe.py pings PING_OUTPUT
       the same four numbers from the output of `ping` (icmp_seq order).
+  udp_probe.py audit-grants AUDIT FIRST LAST   "port expiresAt-ms" of the grants on ports FIRST..LAST
+      from `meshctl audit --json` (JSON lines); exit 1 if a port has none
   udp_probe.py ends GRANTS      "earliest latest" expiresAt of GRANTS, epoch seconds
   udp_probe.py stats FILE       n / p50 / p99 / max / min of the numbers in FILE (one a line)
 """
 import argparse
 import datetime
+import json
 import re
 import select
 import signal
@@ -229,8 +232,25 @@ def read_grants(path):
         for line in f:
             if line.strip():
                 port, when = line.split()
-                grants[int(port)] = rfc3339_ns(when)
+                grants[int(port)] = int(when) * 10**6 if when.isdigit() else rfc3339_ns(when)
     return grants
+
+
+def audit_grants(args):
+    """meshctl prints times to the second; the audit's grant.added carries notAfter in ms."""
+    ends = {}
+    with open(args.audit, encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            event = json.loads(line)
+            d = event.get("details") or {}
+            if event.get("kind") == "grant.added" and args.first <= d.get("port", -1) <= args.last:
+                # Two grants on one port (a retried add) admit until the later end.
+                ends[d["port"]] = max(ends.get(d["port"], 0), int(d["expiresAt"]))
+    for port in sorted(ends):
+        print(port, ends[port])
+    return 0 if len(ends) == args.last - args.first + 1 else 1
 
 
 def ends(args):
@@ -310,11 +330,15 @@ def main():
     p.add_argument("output")
     en = sub.add_parser("ends")
     en.add_argument("grants")
+    ag = sub.add_parser("audit-grants")
+    ag.add_argument("audit")
+    ag.add_argument("first", type=int)
+    ag.add_argument("last", type=int)
     sa = sub.add_parser("stats")
     sa.add_argument("values")
     args = ap.parse_args()
     handler = {"recv": recv, "send": send, "expiry": expiry, "stream": stream, "pings": pings,
-               "ends": ends, "stats": stats}[args.mode]
+               "ends": ends, "stats": stats, "audit-grants": audit_grants}[args.mode]
     sys.exit(handler(args) or 0)
 
 
