@@ -15,13 +15,17 @@ Datagram payload: seq (u64), send time (i64 ns since the epoch), padding to --si
       own send time is what counts. OUT gets "seq port send_ns" per datagram.
   udp_probe.py expiry SENT RECV GRANTS      (GRANTS: lines "port expiresAt", RFC 3339 or epoch ms)
       Per grant: first_drop = send time of the first datagram to its port that was not received and
-      after which none was; latency = first_drop - expiresAt. Prints key=value lines.
+      after which none was; latency = first_drop - expiresAt; at_db = the same, plus the one-way delay
+      of the last datagram let in on that port (when the dropped one likely reached db's filter).
+      Prints key=value lines.
   udp_probe.py stream SENT RECV
       sent / received / lost / reordered (arrived after a higher seq) for one stream.
   udp_probe.py pings PING_OUTPUT
       the same four numbers from the output of `ping` (icmp_seq order).
   udp_probe.py audit-grants AUDIT FIRST LAST   "port expiresAt-ms" of the grants on ports FIRST..LAST
       from `meshctl audit --json` (JSON lines); exit 1 if a port has none
+  udp_probe.py admission AUDIT FIRSTS FIRST LAST   stats of (first datagram on a port, from recv
+      --first) - (the audit time its grant.added was stored), ms, for ports FIRST..LAST
   udp_probe.py ends GRANTS      "earliest latest" expiresAt of GRANTS, epoch seconds
   udp_probe.py stats FILE       n / p50 / p99 / max / min of the numbers in FILE (one a line)
 """
@@ -186,12 +190,14 @@ def rfc3339_ns(text):
 
 def expiry(args):
     sent = read_sent(args.sent)  # (seq, port, send_ns)
-    received = {(p, q) for p, q, _, _ in read_recv(args.recv)}
+    records = read_recv(args.recv)
+    received = {(p, q) for p, q, _, _ in records}
+    delay = {(p, q): r - t for p, q, t, r in records}  # one-way, send to receive
     grants = read_grants(args.grants)
     by_port = {}
     for seq, port, t in sent:
         by_port.setdefault(port, []).append((seq, t))
-    latencies, gaps, missing = [], [], []
+    latencies, at_db, gaps, missing = [], [], [], []
     leaks = early = early_near = 0
     for port, end in sorted(grants.items()):
         rows = by_port.get(port, [])
@@ -202,6 +208,9 @@ def expiry(args):
         else:
             first_drop = rows[last + 1][1]
             latencies.append((first_drop - end) / 1e6)
+            # When the first dropped datagram reached db, had it been as slow as the last one let in:
+            # queueing under load delays both, so this is closer to the filter's own decision time.
+            at_db.append((first_drop + delay[(port, rows[last][0])] - end) / 1e6)
             gaps.append((first_drop - rows[last][1]) / 1e6)
         for (seq, t), g in zip(rows, got):
             if t >= end and g:
@@ -221,8 +230,11 @@ def expiry(args):
     if latencies:
         print(f"latency_ms p50={percentile(latencies, 50):.1f} p99={percentile(latencies, 99):.1f} "
               f"max={max(latencies):.1f} min={min(latencies):.1f}")
+        print(f"at_db_ms p50={percentile(at_db, 50):.1f} p99={percentile(at_db, 99):.1f} "
+              f"max={max(at_db):.1f} min={min(at_db):.1f}")
         print(f"sampling_ms p50={percentile(gaps, 50):.1f} max={max(gaps):.1f}")
-    print(f"leaks={leaks} early_losses={early} early_losses_last_50ms={early_near}")
+    before = sum(1 for _, port, t in sent if port in grants and t < grants[port])
+    print(f"leaks={leaks} early_losses={early} early_losses_last_50ms={early_near} sent_before_end={before}")
     return 0 if latencies else 1
 
 
@@ -251,6 +263,30 @@ def audit_grants(args):
     for port in sorted(ends):
         print(port, ends[port])
     return 0 if len(ends) == args.last - args.first + 1 else 1
+
+
+def admission(args):
+    """From the coordinator storing each grant (audit time, ms) to its port's first datagram on db."""
+    stored = {}
+    with open(args.audit, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                event = json.loads(line)
+                d = event.get("details") or {}
+                if event.get("kind") == "grant.added" and args.first <= d.get("port", -1) <= args.last:
+                    stored[d["port"]] = rfc3339_ns(event["time"])
+    values = []
+    with open(args.firsts, encoding="ascii") as f:
+        for line in f:
+            port, ns = (int(x) for x in line.split())
+            if port in stored:
+                values.append((ns - stored[port]) / 1e6)
+    if not values:
+        print("n=0")
+        return 1
+    print(f"n={len(values)} p50={percentile(values, 50):.0f} p99={percentile(values, 99):.0f} "
+          f"max={max(values):.0f} min={min(values):.0f}")
+    return 0
 
 
 def ends(args):
@@ -334,11 +370,16 @@ def main():
     ag.add_argument("audit")
     ag.add_argument("first", type=int)
     ag.add_argument("last", type=int)
+    ad = sub.add_parser("admission")
+    ad.add_argument("audit")
+    ad.add_argument("firsts")
+    ad.add_argument("first", type=int)
+    ad.add_argument("last", type=int)
     sa = sub.add_parser("stats")
     sa.add_argument("values")
     args = ap.parse_args()
     handler = {"recv": recv, "send": send, "expiry": expiry, "stream": stream, "pings": pings,
-               "ends": ends, "stats": stats, "audit-grants": audit_grants}[args.mode]
+               "ends": ends, "stats": stats, "audit-grants": audit_grants, "admission": admission}[args.mode]
     sys.exit(handler(args) or 0)
 
 
