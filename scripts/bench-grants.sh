@@ -297,7 +297,7 @@ if [[ -s $W/exp.result && -z ${failed[1]:-} ]]; then
   printf '%-44s %s\n' "  same, + one-way delay (reached db), ms" "$(grep '^at_db_ms' "$W/exp.result" | cut -d' ' -f2-)"
   printf '%-44s %s\n' "  per-port sampling interval, ms" "$(grep '^sampling_ms' "$W/exp.result" | cut -d' ' -f2-)"
   printf '%-44s %s\n' "  achieved send rate, pkt/s" "$(field rate_pps "$W/exp.result") (asked $rate)"
-  printf '%-44s %s\n' "  ends spread, ms" "$(field end_spread_ms "$W/exp.result")"
+  printf '%-44s %s\n' "  ends spread, ms" "$(field end_spread_ms "$W/exp.result") ($(field ends_within_1s_of_median "$W/exp.result") within 1 s of the median)"
   printf '%-44s %s\n' "  leaks (sent after end, received)" "$(field leaks "$W/exp.result")"
   printf '%-44s %s\n' "  early losses (sent before end, lost)" "$(field early_losses "$W/exp.result") ($(field early_losses_last_50ms "$W/exp.result") in the last 50 ms; of $(field sent_before_end "$W/exp.result"))"
   printf '%-44s %s\n' "  dropped outside the filter" "$(cut -d' ' -f2- "$W/exp.drops")"

@@ -224,7 +224,9 @@ def expiry(args):
     span = (all_times[-1] - all_times[0]) / 1e9 if len(all_times) > 1 else 0
     print(f"grants={len(grants)} measured={len(latencies)} uncut_or_empty={len(missing)}"
           + (f" ({','.join(map(str, missing[:10]))})" if missing else ""))
-    print(f"end_spread_ms={(ends[-1] - ends[0]) / 1e6:.0f}")
+    middle = ends[len(ends) // 2]
+    near = sum(1 for e in ends if abs(e - middle) <= 1_000_000_000)
+    print(f"end_spread_ms={(ends[-1] - ends[0]) / 1e6:.0f} ends_within_1s_of_median={near}")
     print(f"sent={len(sent)} received={len(received)} send_seconds={span:.2f} "
           f"rate_pps={(len(sent) - 1) / span if span else 0:.0f}")
     if latencies:
