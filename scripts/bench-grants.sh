@@ -195,7 +195,7 @@ step_expiry() {
   read -ra d0 < <(drops)
   # Handshake first: laptop has had no traffic to db, and the first datagrams of a 20k/s burst
   # would be lost while WireGuard makes a session (all of the first ~100 ms in a trial run).
-  lead=$(awk -v f="$first" -v n="$EPOCHREALTIME" 'BEGIN { d = f - 5 - n; printf "%.3f", d > 0 ? d : 0 }')
+  lead=$(awk -v f="$first" -v n="$EPOCHREALTIME" 'BEGIN { d = f - 5 - n; printf "%.3f", (d > 0 ? d : 0) }')
   sleep "$lead"
   ip netns exec "${MESH_NS[laptop]}" ping -c 3 -i 0.2 -W 1 "$db_ip" >"$W/exp.prime" 2>&1 || echo "   note: no reply to the priming ping"
   wait "$spid" || { fail_step 1 "the sender failed: $(cat "$W/exp.send.log")"; stop "$rpid"; return 1; }
