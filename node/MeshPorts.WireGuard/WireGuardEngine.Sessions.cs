@@ -27,21 +27,13 @@ public sealed partial class WireGuardEngine
 
         if (isInitiator)
         {
-            if (peer.Next is { } next)
-            {
-                // An unconfirmed responder session loses to ours; it becomes "previous" so packets
-                // the other side already sent with it still decrypt.
-                peer.Next = null;
-                RetireLocked(peer.Previous);
-                RetireLocked(peer.Current);
-                peer.Previous = next;
-            }
-            else
-            {
-                RetireLocked(peer.Previous);
-                peer.Previous = peer.Current;
-            }
-
+            // The old current stays receivable as "previous" even when an unconfirmed "next" exists:
+            // after crossing handshakes the other side may never have got that next (its response was
+            // dropped) and still sends on the old current until our first packet on this one arrives.
+            // The next stays too, for the case where the other side did get it; being older than the
+            // new current, it is now receive-only (see ConfirmIfNextLocked).
+            RetireLocked(peer.Previous);
+            peer.Previous = peer.Current;
             peer.Current = keypair;
         }
         else
@@ -59,6 +51,14 @@ public sealed partial class WireGuardEngine
     private static bool ConfirmIfNextLocked(Peer peer, Keypair keypair)
     {
         if (!ReferenceEquals(peer.Next, keypair))
+        {
+            return false;
+        }
+
+        // A next older than the current one lost to a handshake we initiated later (crossing
+        // handshakes): it only decrypts. Promoting it would leave both sides on a responder-made
+        // session, and then neither would rekey at REKEY_AFTER_TIME (only initiators do).
+        if (peer.Current is { } current && keypair.Created < current.Created)
         {
             return false;
         }
