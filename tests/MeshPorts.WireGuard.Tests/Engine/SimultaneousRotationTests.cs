@@ -68,5 +68,44 @@ public class SimultaneousRotationTests
         Assert.Equal(aOnB.Current.LocalIndex, bOnA.Current.RemoteIndex);
         Assert.True(bOnA.LastHandshake >= rotatedAt);
         Assert.True(aOnB.LastHandshake >= rotatedAt);
+
+        // Crossing rotation handshakes both complete: nobody waits REKEY_TIMEOUT for a retry, so the
+        // last handshake is the rotation's own (jitter up to 333 ms, a tick, two round trips).
+        var settled = rotatedAt.AddMilliseconds(333 + 100 + (4 * latencyMs) + 1);
+        Assert.InRange(bOnA.LastHandshake!.Value, rotatedAt, settled);
+        Assert.InRange(aOnB.LastHandshake!.Value, rotatedAt, settled);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 20)]
+    [InlineData(3, 50)]
+    public void CrossingInitiations_BothComplete_DeliverTheStagedPackets_AndSettleOnOneInitiatorSession(int seed, int latencyMs)
+    {
+        var net = new TestNetwork(seed) { Latency = TimeSpan.FromMilliseconds(latencyMs) };
+        var (a, b, bOnA, aOnB) = net.Pair(bothEndpoints: true);
+
+        // Both have something to say at the same moment, so both initiate and the initiations cross.
+        Assert.Equal(OutboundAction.Queued, a.Send(bOnA, Packets.Make(20, 1)).Action);
+        Assert.Equal(OutboundAction.Queued, b.Send(aOnB, Packets.Make(20, 2)).Action);
+        var ping = new TimedPing(net, a, b, bOnA, aOnB, bTickPhase: 50);
+        ping.Run(TimeSpan.FromMilliseconds(3 * latencyMs), send: false);
+
+        // Each staged packet went out on its sender's own session after one round trip (and one more way), not after REKEY_TIMEOUT.
+        Assert.Single(a.Tun);
+        Assert.Single(b.Tun);
+        Assert.Equal(2, a.Engine.Counters.InitiationsSent + b.Engine.Counters.InitiationsSent);
+        Assert.Equal(4, a.Engine.Counters.HandshakesCompleted + b.Engine.Counters.HandshakesCompleted);
+
+        // Then both settle on the session of the node with the greater public key, an initiator's.
+        ping.Run(TimeSpan.FromSeconds(2));
+        ping.Run(TimeSpan.FromMilliseconds(latencyMs), send: false);
+        Assert.Equal([], ping.Lost());
+        Assert.Equal(bOnA.Current!.LocalIndex, aOnB.Current!.RemoteIndex);
+        Assert.Equal(aOnB.Current.LocalIndex, bOnA.Current.RemoteIndex);
+        var aWins = a.PublicKey.AsSpan().SequenceCompareTo(b.PublicKey.AsSpan()) > 0;
+        Assert.Equal(aWins, bOnA.Current.IsInitiator);
+        Assert.Equal(!aWins, aOnB.Current.IsInitiator);
+        Assert.Equal(0, a.Engine.Counters.TotalDrops + b.Engine.Counters.TotalDrops);
     }
 }
