@@ -44,6 +44,18 @@ internal sealed class TestNetwork
         return node;
     }
 
+    /// <summary>
+    /// The node's process restarted: a fresh engine with the same key and address, knowing nothing of
+    /// its sessions. Datagrams to the address now reach the new node.
+    /// </summary>
+    public TestNode Restart(TestNode node)
+    {
+        var engine = new WireGuardEngine(Time, new Random(Seed + _nodes.Count));
+        var fresh = new TestNode(this, engine, node.PrivateKey, node.Endpoint);
+        _nodes[_nodes.IndexOf(node)] = fresh;
+        return fresh;
+    }
+
     /// <summary>Two nodes that know each other; only A knows B's endpoint unless <paramref name="bothEndpoints"/>.</summary>
     public (TestNode A, TestNode B, Peer BOnA, Peer AOnB) Pair(bool bothEndpoints = false)
     {
