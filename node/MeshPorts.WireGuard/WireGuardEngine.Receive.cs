@@ -96,6 +96,7 @@ public sealed partial class WireGuardEngine
         Span<byte> ck = stackalloc byte[NoiseProtocol.KeySize];
         Span<byte> h = stackalloc byte[NoiseProtocol.KeySize];
         Span<byte> remoteStatic = stackalloc byte[NoiseProtocol.KeySize];
+        Span<byte> ours = stackalloc byte[Noise.Handshake.SavedInitiationSize];
         try
         {
             var privateKey = identity.PrivateKey;
@@ -124,6 +125,16 @@ public sealed partial class WireGuardEngine
                     return Drop(DropReason.RetiredPeerKey, peer);
                 }
 
+                // Crossing handshakes (both sides initiated at once, as both do after a simultaneous
+                // rotation): keep our initiation alive beside this answer. Otherwise each side drops the
+                // other's response, neither gets a confirmed session, and both wait REKEY_TIMEOUT to retry
+                // (and may cross again). The peer answers ours whatever it does with its own.
+                var ourIndex = peer.Handshake.State == HandshakeState.InitiationCreated ? peer.Handshake.LocalIndex : 0;
+                if (ourIndex != 0)
+                {
+                    peer.Handshake.SaveInitiation(ours);
+                }
+
                 var outcome = NoiseProtocol.FinishInitiation(peer.Handshake, message, ck, h, now);
                 switch (outcome)
                 {
@@ -141,18 +152,24 @@ public sealed partial class WireGuardEngine
                 OnAuthenticatedPacketReceivedLocked(peer);
 
                 // Answer at once: the response is what lets the initiator derive the session.
-                Indices.Remove(peer.Handshake.LocalIndex);
+                if (ourIndex == 0)
+                {
+                    Indices.Remove(peer.Handshake.LocalIndex);
+                }
+
                 var localIndex = Indices.RegisterHandshake(peer);
                 Span<byte> response = stackalloc byte[MessageLayout.ResponseSize];
                 if (!NoiseProtocol.CreateResponse(peer.Handshake, localIndex, response))
                 {
                     Indices.Remove(localIndex);
                     peer.Handshake.ClearExchange();
+                    RestoreOurInitiationLocked(peer, ours, ourIndex);
                     return Drop(DropReason.DecryptFailed, peer);
                 }
 
                 peer.Cookies.AddMacs(response, MessageLayout.ResponseMac1, now);
                 BeginSessionLocked(peer, isInitiator: false, now);
+                RestoreOurInitiationLocked(peer, ours, ourIndex);
                 OnSessionDerivedLocked(peer, now);
                 OnAuthenticatedPacketTraversalLocked(peer, now);
                 OnAuthenticatedPacketSentLocked(peer);
@@ -166,6 +183,15 @@ public sealed partial class WireGuardEngine
         {
             CryptographicOperations.ZeroMemory(ck);
             CryptographicOperations.ZeroMemory(h);
+            CryptographicOperations.ZeroMemory(ours);
+        }
+    }
+
+    private static void RestoreOurInitiationLocked(Peer peer, ReadOnlySpan<byte> saved, uint ourIndex)
+    {
+        if (ourIndex != 0)
+        {
+            peer.Handshake.RestoreInitiation(saved, ourIndex);
         }
     }
 

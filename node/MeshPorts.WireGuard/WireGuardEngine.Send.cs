@@ -211,20 +211,21 @@ public sealed partial class WireGuardEngine
     /// Sends a handshake initiation unless one went out less than REKEY_TIMEOUT ago (whitepaper section
     /// 6.4: one initiation per 5 s per peer). Retries come from the retransmit timer.
     /// </summary>
-    private void SendInitiationLocked(Peer peer, bool isRetry, long now, IEngineOutput output)
+    /// <returns>True if an initiation was sent.</returns>
+    private bool SendInitiationLocked(Peer peer, bool isRetry, long now, IEngineOutput output)
     {
         var identity = _identity;
         var endpoint = peer.EndpointLocked;
         if (identity is null || !endpoint.IsSet || peer.Removed)
         {
-            return;
+            return false;
         }
 
         if (!isRetry)
         {
             if (now - peer.LastSentHandshake < Constants.RekeyTimeout)
             {
-                return;
+                return false;
             }
 
             peer.HandshakeAttempts = 0;
@@ -243,7 +244,7 @@ public sealed partial class WireGuardEngine
         {
             Indices.Remove(localIndex);
             hs.ClearExchange();
-            return;
+            return false;
         }
 
         peer.Cookies.AddMacs(message, MessageLayout.InitiationMac1, now);
@@ -254,5 +255,6 @@ public sealed partial class WireGuardEngine
         OnAuthenticatedPacketTraversalLocked(peer, now);
         OnAuthenticatedPacketSentLocked(peer);
         OnHandshakeInitiatedLocked(peer, now);
+        return true;
     }
 }

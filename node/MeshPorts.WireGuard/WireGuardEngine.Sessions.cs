@@ -27,21 +27,13 @@ public sealed partial class WireGuardEngine
 
         if (isInitiator)
         {
-            if (peer.Next is { } next)
-            {
-                // An unconfirmed responder session loses to ours; it becomes "previous" so packets
-                // the other side already sent with it still decrypt.
-                peer.Next = null;
-                RetireLocked(peer.Previous);
-                RetireLocked(peer.Current);
-                peer.Previous = next;
-            }
-            else
-            {
-                RetireLocked(peer.Previous);
-                peer.Previous = peer.Current;
-            }
-
+            // The old current stays receivable as "previous" even when an unconfirmed "next" exists:
+            // after crossing handshakes the other side may never have got that next (its response was
+            // dropped) and still sends on the old current until our first packet on this one arrives.
+            // The next stays too, for the case where the other side did get it and sends on it; which
+            // of the two crossing sessions both end on is decided in ConfirmIfNextLocked.
+            RetireLocked(peer.Previous);
+            peer.Previous = peer.Current;
             peer.Current = keypair;
         }
         else
@@ -56,9 +48,19 @@ public sealed partial class WireGuardEngine
     }
 
     /// <summary>True if <paramref name="keypair"/> was the unconfirmed "next" and is now current.</summary>
-    private static bool ConfirmIfNextLocked(Peer peer, Keypair keypair)
+    private bool ConfirmIfNextLocked(Peer peer, Keypair keypair)
     {
         if (!ReferenceEquals(peer.Next, keypair))
+        {
+            return false;
+        }
+
+        // A next older than the current one means both sides initiated and both handshakes completed
+        // (they crossed): each side holds its own session as current and the other's as next. Both
+        // must settle on one, and it must be an initiator's, since only initiators rekey at
+        // REKEY_AFTER_TIME. The handshake of the side with the greater public key wins; the loser
+        // moves to it on the winner's first packet, the winner keeps the loser's as receive-only.
+        if (peer.Current is { } current && keypair.Created < current.Created && WeWinCrossing(peer))
         {
             return false;
         }
@@ -68,6 +70,12 @@ public sealed partial class WireGuardEngine
         peer.Current = keypair;
         peer.Next = null;
         return true;
+    }
+
+    private bool WeWinCrossing(Peer peer)
+    {
+        var identity = _identity;
+        return identity is not null && identity.PublicKey.AsSpan().SequenceCompareTo(peer.PublicKey.AsSpan()) > 0;
     }
 
     /// <summary>Forgets every session and the in-flight handshake (keys wiped once unused).</summary>

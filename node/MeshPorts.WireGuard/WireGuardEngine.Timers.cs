@@ -25,6 +25,35 @@ public sealed partial class WireGuardEngine
         _rateLimiter.Collect(now);
     }
 
+    /// <summary>
+    /// Starts a handshake with <paramref name="peer"/> now rather than on its first packet: for a peer just
+    /// added, and after a restart, when the peer still holds a session we no longer have and would send
+    /// into it until its own timers notice (up to KEEPALIVE_TIMEOUT + REKEY_TIMEOUT); our handshake makes
+    /// it switch on our first packet. Does nothing without a private key or an endpoint, while an
+    /// initiation is in flight (its retransmit timer owns it), or within REKEY_TIMEOUT of the last one
+    /// (whitepaper section 6.4). Data keeps using an existing session meanwhile.
+    /// </summary>
+    /// <returns>True if an initiation was sent.</returns>
+    public bool InitiateHandshake(Peer peer, IEngineOutput output)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        ArgumentNullException.ThrowIfNull(output);
+        if (!ReferenceEquals(peer.Engine, this))
+        {
+            throw new ArgumentException("The peer belongs to another engine.", nameof(peer));
+        }
+
+        lock (peer.SyncRoot)
+        {
+            if (peer.Handshake.State == Noise.HandshakeState.InitiationCreated)
+            {
+                return false;
+            }
+
+            return SendInitiationLocked(peer, isRetry: false, Now(), output);
+        }
+    }
+
     private void RunTimersLocked(Peer peer, long now, IEngineOutput output)
     {
         if (peer.RetransmitHandshakeAt <= now)

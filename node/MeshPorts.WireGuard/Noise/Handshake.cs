@@ -36,6 +36,30 @@ internal sealed class Handshake
 
     public uint RemoteIndex { get; set; }
 
+    /// <summary>Bytes <see cref="SaveInitiation"/> needs: chaining key, hash and our ephemeral private key.</summary>
+    public const int SavedInitiationSize = 96;
+
+    /// <summary>
+    /// Copies our in-flight initiation out, so answering the peer's crossing initiation (which reuses this
+    /// state) does not cost us our own: <see cref="RestoreInitiation"/> puts it back for the response.
+    /// </summary>
+    public void SaveInitiation(Span<byte> saved)
+    {
+        ChainingKey.CopyTo(saved);
+        Hash.CopyTo(saved[32..]);
+        LocalEphemeralPrivate.CopyTo(saved[64..]);
+    }
+
+    public void RestoreInitiation(ReadOnlySpan<byte> saved, uint localIndex)
+    {
+        ClearExchange();
+        saved[..32].CopyTo(ChainingKey);
+        saved[32..64].CopyTo(Hash);
+        saved[64..96].CopyTo(LocalEphemeralPrivate);
+        LocalIndex = localIndex;
+        State = HandshakeState.InitiationCreated;
+    }
+
     /// <summary>Forgets the in-flight exchange (not the peer's long-term values).</summary>
     public void ClearExchange()
     {

@@ -11,7 +11,7 @@ namespace MeshPorts.WireGuard.Tests.Harness;
 /// </summary>
 internal sealed class TestNetwork
 {
-    private readonly Queue<Datagram> _queue = new();
+    private readonly Queue<(Datagram Datagram, DateTimeOffset Due)> _queue = new();
     private readonly List<TestNode> _nodes = [];
 
     public TestNetwork(int seed = 1)
@@ -27,6 +27,9 @@ internal sealed class TestNetwork
     /// <summary>Every datagram ever enqueued, delivered or not.</summary>
     public List<Datagram> Log { get; } = [];
 
+    /// <summary>One-way delay: <see cref="Pump"/> delivers a datagram only once the clock has reached it.</summary>
+    public TimeSpan Latency { get; set; }
+
     /// <summary>Return false to lose a datagram in transit.</summary>
     public Func<Datagram, bool> Deliverable { get; set; } = _ => true;
 
@@ -39,6 +42,18 @@ internal sealed class TestNetwork
         var node = new TestNode(this, engine, WgKey.GeneratePrivate(), Endpoint(endpoint));
         _nodes.Add(node);
         return node;
+    }
+
+    /// <summary>
+    /// The node's process restarted: a fresh engine with the same key and address, knowing nothing of
+    /// its sessions. Datagrams to the address now reach the new node.
+    /// </summary>
+    public TestNode Restart(TestNode node)
+    {
+        var engine = new WireGuardEngine(Time, new Random(Seed + _nodes.Count));
+        var fresh = new TestNode(this, engine, node.PrivateKey, node.Endpoint);
+        _nodes[_nodes.IndexOf(node)] = fresh;
+        return fresh;
     }
 
     /// <summary>Two nodes that know each other; only A knows B's endpoint unless <paramref name="bothEndpoints"/>.</summary>
@@ -61,15 +76,18 @@ internal sealed class TestNetwork
     {
         var datagram = new Datagram(from, to, data);
         Log.Add(datagram);
-        _queue.Enqueue(datagram);
+        _queue.Enqueue((datagram, Time.GetUtcNow() + Latency));
     }
 
-    /// <summary>Delivers queued datagrams (and whatever they cause) until the network is quiet.</summary>
+    /// <summary>Delivers queued datagrams that are due (and whatever they cause) until the network is quiet.</summary>
     public int Pump(int limit = 10_000)
     {
         var delivered = 0;
-        while (_queue.TryDequeue(out var datagram))
+
+        // One latency for every datagram keeps the queue in due order, so the head decides.
+        while (_queue.TryPeek(out var head) && head.Due <= Time.GetUtcNow())
         {
+            var datagram = _queue.Dequeue().Datagram;
             if (++delivered > limit)
             {
                 throw new InvalidOperationException("The network did not go quiet: a message loop?");
