@@ -78,6 +78,13 @@ internal sealed partial class Device
                 rekeyed += change == PeerChange.Rekeyed ? 1 : 0;
                 ApplyRoutesLocked(peer, want.AllowedIps);
                 ApplyEndpointsLocked(peer, want);
+                if (change == PeerChange.Added && _started)
+                {
+                    // Handshake now rather than on the first packet: the first connection after a grant
+                    // does not wait a round trip, and after a restart the peer leaves its stale session
+                    // at once instead of when its keepalive timers give up (~15 s).
+                    _engine.InitiateHandshake(peer, this);
+                }
             }
 
             if (_filter is { } filter)
