@@ -21,6 +21,7 @@ internal sealed class NodeStateStore
     public const string WireGuardKeyFile = "wireguard.key";
     public const string NextWireGuardKeyFile = "wireguard.next.key";
     public const string EnrollmentFile = "node.json";
+    public const string NetmapCacheFile = "netmap.cache";
 
     private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -195,6 +196,30 @@ internal sealed class NodeStateStore
         EnsureDirectory();
         var json = JsonSerializer.SerializeToUtf8Bytes(record, NodeStateJsonContext.Default.EnrollmentRecord);
         AtomicFile.Write(PathOf(EnrollmentFile), json, FileMode);
+    }
+
+    /// <summary>
+    /// The last mesh state applied (a serialized WatchEvent carrying a snapshot), base64, 0600. No
+    /// secrets, but it says who may reach this node, so it is as private as the rest of the directory.
+    /// </summary>
+    public void SaveNetmapCache(ReadOnlySpan<byte> snapshot)
+    {
+        EnsureDirectory();
+        AtomicFile.Write(PathOf(NetmapCacheFile), System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(snapshot)), FileMode);
+    }
+
+    /// <summary>The cached mesh state, or null when there is none or it is unreadable (it is only a cache).</summary>
+    public byte[]? LoadNetmapCache()
+    {
+        try
+        {
+            var text = ReadPrivate(NetmapCacheFile);
+            return text is null ? null : Convert.FromBase64String(text.Trim());
+        }
+        catch (Exception ex) when (ex is FormatException or NodeStateException)
+        {
+            return null;
+        }
     }
 
     private WgKey? LoadWgKey(string fileName)

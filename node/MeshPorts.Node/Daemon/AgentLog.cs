@@ -45,4 +45,10 @@ internal static partial class AgentLog
 
     [LoggerMessage(14, LogLevel.Warning, "Serial {Serial} could not be applied ({Reason}); keeping the current state and asking for a fresh snapshot")]
     public static partial void ApplyFailed(ILogger logger, ulong serial, string reason);
+
+    [LoggerMessage(15, LogLevel.Information, "Restored the mesh state of serial {Serial} from the state dir ({Peers} peers still valid) until the coordinator answers")]
+    public static partial void RestoredNetmap(ILogger logger, ulong serial, int peers);
+
+    [LoggerMessage(16, LogLevel.Warning, "Could not save the mesh state cache: {Reason}")]
+    public static partial void NetmapCacheFailed(ILogger logger, string reason);
 }

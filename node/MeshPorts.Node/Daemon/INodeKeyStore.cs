@@ -13,4 +13,10 @@ internal interface INodeKeyStore
 
     /// <summary>Forgets a rotated-in key the coordinator never published.</summary>
     void DiscardNextKey();
+
+    /// <summary>Keeps the last applied mesh state, so a restart without the coordinator fails static.</summary>
+    void SaveNetmap(byte[] watchEvent);
+
+    /// <summary>The mesh state saved by <see cref="SaveNetmap"/>, or null.</summary>
+    byte[]? LoadNetmap();
 }

@@ -140,6 +140,8 @@ internal sealed partial class MeshAgent
             {
                 AgentLog.Rejected(_logger, _view.Rejected);
             }
+
+            SaveNetmapLocked();
         }
 
         if (watchEvent.EventCase == WatchEvent.EventOneofCase.Snapshot)

@@ -86,6 +86,7 @@ internal sealed partial class MeshAgent : IDisposable
     /// <summary>Runs until <paramref name="cancellation"/> fires; throws <see cref="AgentFatalException"/> when it cannot go on.</summary>
     public async Task RunAsync(CancellationToken cancellation)
     {
+        RestoreCachedNetmap();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var loops = new[]
         {

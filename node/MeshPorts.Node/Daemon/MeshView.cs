@@ -148,6 +148,15 @@ internal sealed class MeshView
         return new DeviceMeshConfig(peers, rules);
     }
 
+    /// <summary>The whole view as one snapshot event at the current serial, for the netmap cache.</summary>
+    public WatchEvent ToSnapshotEvent()
+    {
+        var snapshot = new Snapshot { Self = Self };
+        snapshot.Peers.Add(_peers.Values);
+        snapshot.InboundRules.Add(_rules.Values);
+        return new WatchEvent { Serial = Serial, Snapshot = snapshot };
+    }
+
     /// <summary>The peers as the coordinator sent them, for status output.</summary>
     public IReadOnlyCollection<ProtoPeer> Peers => _peers.Values;
 

@@ -18,4 +18,8 @@ internal sealed class StateKeyStore(NodeStateStore store) : INodeKeyStore
     }
 
     public void DiscardNextKey() => store.DiscardNextWireGuardKey();
+
+    public void SaveNetmap(byte[] watchEvent) => store.SaveNetmapCache(watchEvent);
+
+    public byte[]? LoadNetmap() => store.LoadNetmapCache();
 }

@@ -36,6 +36,20 @@ public sealed class NodeStateStoreTests : IDisposable
     }
 
     [Fact]
+    public void NetmapCache_RoundTripsOwnerOnly_AndADamagedOneReadsAsNone()
+    {
+        Assert.Null(_store.LoadNetmapCache());
+        byte[] snapshot = [8, 9, 18, 0, 255, 1];
+        _store.SaveNetmapCache(snapshot);
+
+        Assert.Equal(snapshot, _store.LoadNetmapCache());
+        Assert.Equal(Mode0600, File.GetUnixFileMode(_store.PathOf(NodeStateStore.NetmapCacheFile)));
+
+        File.WriteAllText(_store.PathOf(NodeStateStore.NetmapCacheFile), "not base64 at all!");
+        Assert.Null(_store.LoadNetmapCache());
+    }
+
+    [Fact]
     public void LoadOrCreate_OnSecondStart_ReturnsTheSameKeys()
     {
         byte[] firstMachine;

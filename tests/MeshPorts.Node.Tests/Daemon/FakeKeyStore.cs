@@ -12,4 +12,11 @@ internal sealed class FakeKeyStore(ConcurrentQueue<string> log) : INodeKeyStore
     public void PromoteNextKey(DateTimeOffset keyExpiresAt) => log.Enqueue("promote");
 
     public void DiscardNextKey() => log.Enqueue("discard");
+
+    /// <summary>The netmap cache; tests preload it to play a restart.</summary>
+    public byte[]? Netmap { get; set; }
+
+    public void SaveNetmap(byte[] watchEvent) => Netmap = watchEvent;
+
+    public byte[]? LoadNetmap() => Netmap;
 }
