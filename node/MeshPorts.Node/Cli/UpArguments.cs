@@ -123,7 +123,7 @@ internal static class UpArguments
             Name = name,
             Expose = expose,
             InterfaceName = ifname,
-            StateDirectory = state ?? UpOptions.DefaultStateDirectory(ifname),
+            StateDirectory = state ?? Control.NodeStateStore.DefaultDirectory(ifname),
             ListenPort = port,
             Endpoints = endpoints,
             RotationWait = rotationWait,

@@ -198,26 +198,6 @@ internal static class WgCommand
         return ExitCodes.Ok;
     }
 
-    // A socket file alone may be a stale one; only an accepted connection means the child is serving.
-    private static bool IsListening(string socketPath)
-    {
-        if (!File.Exists(socketPath))
-        {
-            return false;
-        }
-
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new UnixDomainSocketEndPoint(socketPath));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
     // The daemon must not keep the caller's pipes open (a `$(...)` or a test harness would wait for
     // them forever). Everything the runtime opens is close-on-exec, so a descriptor without that flag
     // was inherited from whoever started us: close it, as Go's wireguard-go does when it forks.
@@ -258,7 +238,7 @@ internal static class WgCommand
                 return ExitCodes.Failed;
             }
 
-            if (IsListening(socket))
+            if (UnixSocketProbe.IsLive(socket))
             {
                 return ExitCodes.Ok;
             }

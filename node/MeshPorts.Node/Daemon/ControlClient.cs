@@ -39,18 +39,4 @@ internal static class ControlClient
             throw new IOException($"the node daemon on {socketPath} did not answer within {timeout.TotalSeconds:0} s", ex);
         }
     }
-
-    public static bool IsLive(string socketPath)
-    {
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new UnixDomainSocketEndPoint(socketPath));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 }

@@ -42,7 +42,7 @@ internal sealed class ControlServer : IAsyncDisposable
         File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         if (File.Exists(SocketPath))
         {
-            if (ControlClient.IsLive(SocketPath))
+            if (Io.UnixSocketProbe.IsLive(SocketPath))
             {
                 throw new InvalidOperationException($"{SocketPath} is in use: a node daemon already runs this interface (meshports-node down, or pick another --ifname)");
             }

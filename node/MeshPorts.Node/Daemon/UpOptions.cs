@@ -1,3 +1,4 @@
+using MeshPorts.Node.Control;
 using MeshPorts.Node.Expose;
 
 namespace MeshPorts.Node.Daemon;
@@ -17,7 +18,7 @@ internal sealed record UpOptions
 
     public string InterfaceName { get; init; } = DefaultInterface;
 
-    public string StateDirectory { get; init; } = DefaultStateDirectory(DefaultInterface);
+    public string StateDirectory { get; init; } = NodeStateStore.DefaultDirectory(DefaultInterface);
 
     public ushort ListenPort { get; init; } = DefaultListenPort;
 
@@ -26,6 +27,4 @@ internal sealed record UpOptions
 
     /// <summary>How long a key rotation waits for every peer to have the new key before switching anyway.</summary>
     public TimeSpan RotationWait { get; init; } = TimeSpan.FromSeconds(30);
-
-    public static string DefaultStateDirectory(string interfaceName) => Path.Combine("/var/lib/meshports", interfaceName);
 }

@@ -95,7 +95,7 @@ internal sealed class UapiServer : IAsyncDisposable
 
         if (File.Exists(SocketPath))
         {
-            if (IsLive(SocketPath))
+            if (Io.UnixSocketProbe.IsLive(SocketPath))
             {
                 throw new InvalidOperationException(
                     $"{SocketPath} is in use: another process serves this interface (stop it, or pick another interface name).");
@@ -162,20 +162,6 @@ internal sealed class UapiServer : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
-
-    private static bool IsLive(string path)
-    {
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new UnixDomainSocketEndPoint(path));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 
     private async Task AcceptLoopAsync(Socket listener, CancellationToken cancellationToken)
     {

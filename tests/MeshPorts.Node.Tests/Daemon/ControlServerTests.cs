@@ -146,6 +146,6 @@ public sealed class ControlServerTests : IDisposable
     [Fact]
     public void IsLive_WithoutASocket_IsFalse()
     {
-        Assert.False(ControlClient.IsLive(SocketPath));
+        Assert.False(MeshPorts.Node.Io.UnixSocketProbe.IsLive(SocketPath));
     }
 }
