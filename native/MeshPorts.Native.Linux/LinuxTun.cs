@@ -5,8 +5,10 @@ namespace MeshPorts.Native.Linux;
 
 /// <summary>
 /// A Linux TUN device opened as IFF_TUN|IFF_NO_PI: every read returns one IPv4 or IPv6 packet and
-/// every write injects one. The device is not persistent, so it disappears when this object is
-/// disposed. Reads block but return 0 once the device is disposed, which is how reader threads end.
+/// every write injects one. With <see cref="LinuxTunOptions.Offloads"/> it is opened with
+/// IFF_VNET_HDR too, and each packet read or written starts with a <see cref="VirtioNetHeader"/>.
+/// The device is not persistent, so it disappears when this object is disposed. Reads block but
+/// return 0 once the device is disposed, which is how reader threads end.
 /// </summary>
 /// <remarks>
 /// Read/ReadBatch may be called from one reader thread and Write/WriteBatch from any threads at once;
@@ -21,13 +23,23 @@ public sealed unsafe class LinuxTun : IDisposable
     private int _disposed;
     private long _droppedWrites;
 
-    private LinuxTun(FileDescriptorHandle fd, FileDescriptorHandle wake, string name, int mtu)
+    private LinuxTun(FileDescriptorHandle fd, FileDescriptorHandle wake, string name, int mtu, TunOffloads offloads)
     {
         _fd = fd;
         _wake = wake;
         Name = name;
         Mtu = mtu;
+        Offloads = offloads;
     }
+
+    /// <summary>
+    /// What the kernel granted: <see cref="TunOffloads.None"/> for a plain device, otherwise
+    /// <see cref="TunOffloads.VnetHeader"/> plus the offload bits TUNSETOFFLOAD accepted.
+    /// </summary>
+    public TunOffloads Offloads { get; }
+
+    /// <summary>True when every packet read or written starts with a <see cref="VirtioNetHeader"/>.</summary>
+    public bool HasVnetHeader => (Offloads & TunOffloads.VnetHeader) != 0;
 
     /// <summary>The name the kernel gave the device (a "%d" pattern in the request is resolved).</summary>
     public string Name { get; }
@@ -56,6 +68,10 @@ public sealed unsafe class LinuxTun : IDisposable
             var request = default(IfReq);
             InterfaceName.Write(name, ref request);
             request.Flags = TunConstants.IFF_TUN | TunConstants.IFF_NO_PI;
+            if (options.Offloads)
+            {
+                request.Flags |= TunConstants.IFF_VNET_HDR;
+            }
             if (LibC.Ioctl(fd.Fd, TunConstants.TUNSETIFF, &request) < 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
@@ -69,6 +85,7 @@ public sealed unsafe class LinuxTun : IDisposable
             }
 
             var actualName = InterfaceName.Read(request);
+            var offloads = options.Offloads ? SetOffloads(fd, actualName) : TunOffloads.None;
             using (var control = OpenControlSocket())
             {
                 SetMtu(control, actualName, mtu);
@@ -79,7 +96,7 @@ public sealed unsafe class LinuxTun : IDisposable
             }
 
             wake = FdWait.CreateWakeEvent();
-            return new LinuxTun(fd, wake, actualName, mtu);
+            return new LinuxTun(fd, wake, actualName, mtu, offloads);
         }
         catch
         {
@@ -116,6 +133,93 @@ public sealed unsafe class LinuxTun : IDisposable
             fixed (byte* p = packet)
             {
                 return ReadBlocking(fd, wake, p, packet.Length);
+            }
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    /// <summary>
+    /// Takes one packet if one is queued, without blocking: returns its length, 0 when none is
+    /// waiting, or 0 once the device is disposed.
+    /// </summary>
+    public int TryRead(Span<byte> packet)
+    {
+        if (!TryEnter(out var fd, out _))
+        {
+            return 0;
+        }
+
+        try
+        {
+            fixed (byte* p = packet)
+            {
+                while (true)
+                {
+                    var n = LibC.Read(fd, p, (nuint)packet.Length);
+                    if (n >= 0)
+                    {
+                        return (int)n;
+                    }
+
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == Errno.EAGAIN)
+                    {
+                        return 0;
+                    }
+
+                    if (errno != Errno.EINTR)
+                    {
+                        throw new NativeException(errno, $"read from TUN '{Name}'", errno == Errno.EBADFD ? "The interface was deleted from outside (ip link del)." : null);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    /// <summary>
+    /// Injects <paramref name="header"/> followed by <paramref name="packet"/> as one packet (one
+    /// writev): how a device with <see cref="HasVnetHeader"/> prefixes its virtio_net_hdr without
+    /// copying the packet. Drops and counts like <see cref="Write(ReadOnlySpan{byte})"/>.
+    /// </summary>
+    public bool Write(ReadOnlySpan<byte> header, ReadOnlySpan<byte> packet)
+    {
+        if (!TryEnter(out var fd, out _))
+        {
+            return false;
+        }
+
+        try
+        {
+            fixed (byte* h = header)
+            fixed (byte* p = packet)
+            {
+                var vectors = stackalloc IoVec[2];
+                vectors[0].Base = h;
+                vectors[0].Length = (nuint)header.Length;
+                vectors[1].Base = p;
+                vectors[1].Length = (nuint)packet.Length;
+                while (true)
+                {
+                    if (LibC.Writev(fd, vectors, 2) >= 0)
+                    {
+                        return true;
+                    }
+
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == Errno.EINTR)
+                    {
+                        continue;
+                    }
+
+                    return DropOrThrow(errno);
+                }
             }
         }
         finally
@@ -364,19 +468,49 @@ public sealed unsafe class LinuxTun : IDisposable
             }
 
             var errno = Marshal.GetLastPInvokeError();
-            switch (errno)
+            if (errno != Errno.EINTR)
             {
-                case Errno.EINTR:
-                    continue;
-                // Queue full, link down, or a packet the kernel cannot parse: dropping one packet is
-                // what a NIC would do and must not stop the device loop.
-                case Errno.EAGAIN or Errno.ENOBUFS or Errno.EIO or Errno.EINVAL or Errno.ENOMEM or Errno.EMSGSIZE:
-                    Interlocked.Increment(ref _droppedWrites);
-                    return false;
-                default:
-                    throw new NativeException(errno, $"write to TUN '{Name}'");
+                return DropOrThrow(errno);
             }
         }
+    }
+
+    private bool DropOrThrow(int errno)
+    {
+        switch (errno)
+        {
+            // Queue full, link down, or a packet the kernel cannot parse: dropping one packet is
+            // what a NIC would do and must not stop the device loop.
+            case Errno.EAGAIN or Errno.ENOBUFS or Errno.EIO or Errno.EINVAL or Errno.ENOMEM or Errno.EMSGSIZE:
+                Interlocked.Increment(ref _droppedWrites);
+                return false;
+            default:
+                throw new NativeException(errno, $"write to TUN '{Name}'");
+        }
+    }
+
+    // Asks for checksum and TSO offloads and, where the kernel has them (6.2+), USO too. A kernel
+    // that refuses USO gets asked again without it; one that refuses TSO too keeps the vnet header
+    // with no offloads, which still works (every packet then arrives whole and checksummed).
+    private static TunOffloads SetOffloads(FileDescriptorHandle fd, string name)
+    {
+        const uint Tso = TunConstants.TUN_F_CSUM | TunConstants.TUN_F_TSO4 | TunConstants.TUN_F_TSO6;
+        const uint TsoAndUso = Tso | TunConstants.TUN_F_USO4 | TunConstants.TUN_F_USO6;
+        foreach (var flags in (ReadOnlySpan<uint>)[TsoAndUso, Tso, 0u])
+        {
+            if (LibC.Ioctl(fd.Fd, TunConstants.TUNSETOFFLOAD, (void*)(nuint)flags) == 0)
+            {
+                return TunOffloads.VnetHeader | (TunOffloads)flags;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != Errno.EINVAL)
+            {
+                throw new NativeException(errno, $"ioctl(TUNSETOFFLOAD) on '{name}'");
+            }
+        }
+
+        return TunOffloads.VnetHeader;
     }
 
     /// <summary>Holds both fds open for the duration of a call; false once disposed.</summary>

@@ -31,24 +31,54 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     private int _disposed;
     private long _sendErrors;
 
+    /// <summary>Most datagrams one UDP_SEGMENT send carries (the kernel's UDP_MAX_SEGMENTS was 64 before 6.x).</summary>
+    public const int MaxSegments = 64;
+
+    /// <summary>Most payload bytes one UDP_SEGMENT send carries, below the 65,507 an IPv4 datagram can hold.</summary>
+    public const int MaxSegmentedBytes = 65000;
+
+    private readonly int[] _groupSizes;
+    private readonly int[] _groupFirst;
+    private readonly bool _offloads;
+    private volatile bool _gso;
+
     /// <summary>Binds [::]:<paramref name="port"/> (0 = an ephemeral port; see <see cref="LocalPort"/>).</summary>
+    /// <param name="offloads">
+    /// Use UDP_SEGMENT (one send carries up to <see cref="MaxSegments"/> equal datagrams to one
+    /// destination) and UDP_GRO (one receive may carry several datagrams of one sender). Either
+    /// turns itself off where the kernel refuses it; see <see cref="Gso"/> and <see cref="Gro"/>.
+    /// </param>
     /// <exception cref="NativeException">The socket cannot be created or the port is taken (EADDRINUSE).</exception>
-    public UdpBatchSocket(ushort port, int maxBatch = DefaultMaxBatch)
-        : this(port, maxBatch, ipv6: true)
+    public UdpBatchSocket(ushort port, int maxBatch = DefaultMaxBatch, bool offloads = false)
+        : this(port, maxBatch, ipv6: true, offloads)
     {
     }
 
     /// <summary><paramref name="ipv6"/> false forces the IPv4-only fallback used on kernels without IPv6 (for tests).</summary>
-    internal UdpBatchSocket(ushort port, int maxBatch, bool ipv6)
+    internal UdpBatchSocket(ushort port, int maxBatch, bool ipv6, bool offloads = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBatch, 1024);
         MaxBatch = maxBatch;
-        _current = BoundUdpSocket.Open(port, 0, ipv6);
+        _offloads = offloads;
+        _gso = offloads;
+        _current = BoundUdpSocket.Open(port, 0, ipv6, gro: offloads);
         _isIPv6 = _current.IsIPv6;
         _receive = new BatchHeaders(maxBatch);
         _send = new BatchHeaders(maxBatch);
+        _groupSizes = new int[maxBatch];
+        _groupFirst = new int[maxBatch];
     }
+
+    /// <summary>
+    /// True while <see cref="SendBatch"/> sends runs of equal datagrams with UDP_SEGMENT. It turns
+    /// off for good the first time the kernel refuses a segmented send (EIO: the route's device
+    /// cannot checksum; EINVAL or EOPNOTSUPP: no UDP GSO), and that batch is resent one by one.
+    /// </summary>
+    public bool Gso => _gso;
+
+    /// <summary>True when the socket has UDP_GRO on, so a receive may carry several datagrams.</summary>
+    public bool Gro => Volatile.Read(ref _current).Gro;
 
     /// <summary>The bound port, after any <see cref="Rebind"/>.</summary>
     public ushort LocalPort => Volatile.Read(ref _current).Port;
@@ -72,14 +102,30 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     /// Blocks until at least one datagram arrives, then takes up to <c>lengths.Length</c> (capped at
     /// <see cref="MaxBatch"/>) in one recvmmsg. Datagram i is at <c>buffer[(i * slotSize)..]</c>, is
     /// <c>lengths[i]</c> bytes long and came from <c>sources[i]</c>. Returns the count, or 0 once disposed.
-    /// Datagrams longer than <paramref name="slotSize"/> are truncated.
+    /// Datagrams longer than <paramref name="slotSize"/> are truncated. On a socket with <see cref="Gro"/>
+    /// use the overload that reports segment sizes: this one would see coalesced datagrams as one.
     /// </summary>
-    public int ReceiveBatch(Span<byte> buffer, int slotSize, Span<int> lengths, Span<UdpAddress> sources)
+    public int ReceiveBatch(Span<byte> buffer, int slotSize, Span<int> lengths, Span<UdpAddress> sources) =>
+        ReceiveBatch(buffer, slotSize, lengths, sources, default);
+
+    /// <summary>
+    /// As <see cref="ReceiveBatch(Span{byte}, int, Span{int}, Span{UdpAddress})"/>, and with UDP_GRO on
+    /// also fills <c>segmentSizes[i]</c>: 0 for a single datagram, otherwise the size every datagram
+    /// coalesced into message i has, the last one excepted (it may be shorter). Slots should then be
+    /// 65,535 bytes so a coalesced receive is never truncated.
+    /// </summary>
+    public int ReceiveBatch(Span<byte> buffer, int slotSize, Span<int> lengths, Span<UdpAddress> sources, Span<int> segmentSizes)
     {
         var slots = Math.Min(Math.Min(LinuxTun.SlotCount(buffer.Length, slotSize, lengths.Length), sources.Length), MaxBatch);
         if (slots == 0)
         {
             throw new ArgumentException("sources must have room for at least one address.", nameof(sources));
+        }
+
+        var wantSegments = !segmentSizes.IsEmpty;
+        if (wantSegments)
+        {
+            slots = Math.Min(slots, segmentSizes.Length);
         }
 
         if (!_receive.TryEnter())
@@ -110,6 +156,8 @@ public sealed unsafe class UdpBatchSocket : IDisposable
                         {
                             _receive.Messages[i].Header.NameLength = (uint)sizeof(SockAddrIn6);
                             _receive.Messages[i].Header.Flags = 0;
+                            _receive.Messages[i].Header.Control = wantSegments ? _receive.Controls + ((nint)i * BatchHeaders.ControlSize) : null;
+                            _receive.Messages[i].Header.ControlLength = wantSegments ? BatchHeaders.ControlSize : 0u;
                         }
 
                         var n = LibC.RecvMMsg(socket.Fd.Fd, _receive.Messages, (uint)slots, SocketConstants.MSG_DONTWAIT, null);
@@ -119,6 +167,10 @@ public sealed unsafe class UdpBatchSocket : IDisposable
                             {
                                 lengths[i] = (int)_receive.Messages[i].Length;
                                 sources[i] = ReadName(&_receive.Names[i]);
+                                if (wantSegments)
+                                {
+                                    segmentSizes[i] = ReadGroSize(in _receive.Messages[i].Header);
+                                }
                             }
 
                             return n;
@@ -150,8 +202,10 @@ public sealed unsafe class UdpBatchSocket : IDisposable
 
     /// <summary>
     /// Sends <c>lengths.Length</c> datagrams with sendmmsg, datagram i from <c>buffer[(i * slotSize)..]</c>
-    /// to <c>destinations[i]</c>. Waits while the send buffer is full. Datagrams the kernel refuses
-    /// (unreachable, filtered) are dropped and counted in <see cref="SendErrors"/>. Returns how many were sent.
+    /// to <c>destinations[i]</c>. With <see cref="Gso"/>, each run of datagrams to one destination whose
+    /// lengths are equal (the last may be shorter) goes as one message with UDP_SEGMENT. Waits while the
+    /// send buffer is full. Datagrams the kernel refuses (unreachable, filtered) are dropped and counted
+    /// in <see cref="SendErrors"/>. Returns how many were sent.
     /// </summary>
     public int SendBatch(ReadOnlySpan<byte> buffer, int slotSize, ReadOnlySpan<int> lengths, ReadOnlySpan<UdpAddress> destinations)
     {
@@ -185,11 +239,11 @@ public sealed unsafe class UdpBatchSocket : IDisposable
 
                         _send.Iovecs[j].Base = p + ((nint)i * slotSize);
                         _send.Iovecs[j].Length = (nuint)length;
-                        _send.Messages[j].Header.NameLength = WriteName(in destinations[i], &_send.Names[j]);
                     }
 
+                    var messages = BuildMessages(lengths.Slice(start, count), destinations.Slice(start, count), 0, 0, _gso);
                     var offset = 0;
-                    while (offset < count)
+                    while (offset < messages)
                     {
                         if (!TryAcquire(out var socket))
                         {
@@ -198,19 +252,36 @@ public sealed unsafe class UdpBatchSocket : IDisposable
 
                         try
                         {
-                            var n = LibC.SendMMsg(socket.Fd.Fd, _send.Messages + offset, (uint)(count - offset), 0);
+                            var n = LibC.SendMMsg(socket.Fd.Fd, _send.Messages + offset, (uint)(messages - offset), 0);
                             if (n > 0)
                             {
-                                sent += n;
+                                for (var m = offset; m < offset + n; m++)
+                                {
+                                    sent += _groupSizes[m];
+                                }
+
                                 offset += n;
                                 continue;
                             }
 
                             var errno = Marshal.GetLastPInvokeError();
+                            if (_groupSizes[offset] > 1 && IsGsoRefusal(errno))
+                            {
+                                // The kernel cannot segment here: turn GSO off and resend the rest one by one.
+                                _gso = false;
+                                messages = BuildMessages(lengths.Slice(start, count), destinations.Slice(start, count), _groupFirst[offset], offset, gso: false);
+                                continue;
+                            }
+
                             if (HandleSendError(errno, socket))
                             {
                                 // sendmmsg reports an error only for the first message of the call:
-                                // drop that one and carry on with the rest.
+                                // drop that one (all its datagrams) and carry on with the rest.
+                                if (_groupSizes[offset] > 1)
+                                {
+                                    Interlocked.Add(ref _sendErrors, _groupSizes[offset] - 1);
+                                }
+
                                 offset++;
                             }
                         }
@@ -228,6 +299,82 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         {
             _send.Leave();
         }
+    }
+
+    // Lays out _send.Messages from message index firstMessage on, for datagrams firstDatagram.. of
+    // the chunk whose iovecs are already filled: one message per datagram, or with gso one per run
+    // of equal-length datagrams to one destination. Returns the total message count.
+    private int BuildMessages(ReadOnlySpan<int> lengths, ReadOnlySpan<UdpAddress> destinations, int firstDatagram, int firstMessage, bool gso)
+    {
+        var m = firstMessage;
+        var i = firstDatagram;
+        while (i < lengths.Length)
+        {
+            var size = lengths[i];
+            var run = 1;
+            if (gso)
+            {
+                var total = size;
+                while (i + run < lengths.Length && run < MaxSegments && total + lengths[i + run] <= MaxSegmentedBytes
+                    && lengths[i + run] <= size && lengths[i + run - 1] == size && destinations[i + run] == destinations[i])
+                {
+                    total += lengths[i + run];
+                    run++;
+                }
+            }
+
+            ref var header = ref _send.Messages[m].Header;
+            header.Iov = &_send.Iovecs[i];
+            header.IovLength = (nuint)run;
+            header.NameLength = WriteName(in destinations[i], &_send.Names[m]);
+            if (run > 1)
+            {
+                var control = _send.Controls + ((nint)m * BatchHeaders.ControlSize);
+                WriteSegmentControl(control, (ushort)size);
+                header.Control = control;
+                header.ControlLength = BatchHeaders.ControlSize;
+            }
+            else
+            {
+                header.Control = null;
+                header.ControlLength = 0;
+            }
+
+            _groupSizes[m] = run;
+            _groupFirst[m] = i;
+            m++;
+            i += run;
+        }
+
+        return m;
+    }
+
+    private static bool IsGsoRefusal(int errno) =>
+        errno is Errno.EIO or Errno.EINVAL or Errno.EOPNOTSUPP or Errno.ENOTSUPP;
+
+    // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } then the data, 8-aligned.
+    private static void WriteSegmentControl(byte* control, ushort segmentSize)
+    {
+        new Span<byte>(control, BatchHeaders.ControlSize).Clear();
+        *(nuint*)control = (nuint)(16 + sizeof(ushort));
+        *(int*)(control + 8) = SocketConstants.SOL_UDP;
+        *(int*)(control + 12) = SocketConstants.UDP_SEGMENT;
+        *(ushort*)(control + 16) = segmentSize;
+    }
+
+    // The UDP_GRO cmsg, if the kernel attached one: the size of the coalesced datagrams.
+    private static int ReadGroSize(in MsgHdr header)
+    {
+        var control = (byte*)header.Control;
+        if (control is null || header.ControlLength < 16 + sizeof(int))
+        {
+            return 0;
+        }
+
+        var length = *(nuint*)control;
+        var level = *(int*)(control + 8);
+        var type = *(int*)(control + 12);
+        return length >= 16 + sizeof(int) && level == SocketConstants.SOL_UDP && type == SocketConstants.UDP_GRO ? *(int*)(control + 16) : 0;
     }
 
     /// <summary>
@@ -284,7 +431,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
                 return;
             }
 
-            var next = BoundUdpSocket.Open(port, _fwmark, _isIPv6);
+            var next = BoundUdpSocket.Open(port, _fwmark, _isIPv6, gro: _offloads);
             Volatile.Write(ref _current, next);
             old.Dispose();
         }

@@ -31,7 +31,12 @@ internal sealed class MemoryUdpTransport : IUdpTransport
         }
     }
 
-    public int ReceiveBatch(Span<byte> buffer, int slotSize, Span<int> lengths, Span<PeerEndpoint> sources)
+    // Datagrams of one ReceiveBatch, packed one after another.
+    private byte[] _received = new byte[64 * 1024];
+
+    public ReadOnlySpan<byte> ReceiveBuffer => _received;
+
+    public int ReceiveBatch(Span<ReceivedDatagram> datagrams)
     {
         (PeerEndpoint Source, byte[] Payload) item;
         try
@@ -44,16 +49,19 @@ internal sealed class MemoryUdpTransport : IUdpTransport
         }
 
         var count = 0;
+        var offset = 0;
         do
         {
-            // Like recvmmsg, a datagram larger than the slot is truncated.
-            var length = Math.Min(item.Payload.Length, slotSize);
-            item.Payload.AsSpan(0, length).CopyTo(buffer[(count * slotSize)..]);
-            lengths[count] = length;
-            sources[count] = item.Source;
-            count++;
+            if (offset + item.Payload.Length > _received.Length)
+            {
+                Array.Resize(ref _received, Math.Max(_received.Length * 2, offset + item.Payload.Length));
+            }
+
+            item.Payload.CopyTo(_received.AsSpan(offset));
+            datagrams[count++] = new ReceivedDatagram(offset, item.Payload.Length, item.Source);
+            offset += item.Payload.Length;
         }
-        while (count < lengths.Length && _inbox.TryTake(out item));
+        while (count < datagrams.Length && _inbox.TryTake(out item));
 
         return count;
     }

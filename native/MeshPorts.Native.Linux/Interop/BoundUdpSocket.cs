@@ -12,13 +12,17 @@ internal sealed unsafe class BoundUdpSocket : IDisposable
     // the default ~200 KiB buffer before the receive loop catches up.
     internal const int SocketBufferBytes = 7 << 20;
 
-    private BoundUdpSocket(FileDescriptorHandle fd, FileDescriptorHandle wake, ushort port, bool isIPv6)
+    private BoundUdpSocket(FileDescriptorHandle fd, FileDescriptorHandle wake, ushort port, bool isIPv6, bool gro)
     {
         Fd = fd;
         Wake = wake;
         Port = port;
         IsIPv6 = isIPv6;
+        Gro = gro;
     }
+
+    /// <summary>UDP_GRO is on: a receive may hold several datagrams of one sender, cut at the cmsg's size.</summary>
+    public bool Gro { get; }
 
     public FileDescriptorHandle Fd { get; }
 
@@ -33,7 +37,8 @@ internal sealed unsafe class BoundUdpSocket : IDisposable
     /// Opens and binds the socket. Dual-stack AF_INET6 unless <paramref name="ipv6"/> is false or the
     /// kernel has no IPv6 (EAFNOSUPPORT), in which case an AF_INET socket serves IPv4 peers alone.
     /// </summary>
-    public static BoundUdpSocket Open(ushort port, uint fwmark, bool ipv6 = true)
+    /// <param name="gro">Ask for UDP_GRO (coalesced receives); a kernel that refuses leaves it off, see <see cref="Gro"/>.</param>
+    public static BoundUdpSocket Open(ushort port, uint fwmark, bool ipv6 = true, bool gro = false)
     {
         const int Type = SocketConstants.SOCK_DGRAM | SocketConstants.SOCK_NONBLOCK | SocketConstants.SOCK_CLOEXEC;
         var raw = ipv6 ? LibC.Socket(SocketConstants.AF_INET6, Type, 0) : -1;
@@ -60,6 +65,9 @@ internal sealed unsafe class BoundUdpSocket : IDisposable
                 SetMark(fd, fwmark);
             }
 
+            var one = 1;
+            var groOn = gro && LibC.SetSockOpt(fd.Fd, SocketConstants.SOL_UDP, SocketConstants.UDP_GRO, &one, sizeof(int)) == 0;
+
             // Both families are bound through a sockaddr_in6-sized buffer; an AF_INET bind reads the
             // first 16 bytes as a sockaddr_in (family, port, INADDR_ANY).
             var address = default(SockAddrIn6);
@@ -81,7 +89,7 @@ internal sealed unsafe class BoundUdpSocket : IDisposable
 
             wake = FdWait.CreateWakeEvent();
             // sin_port and sin6_port sit at the same offset.
-            return new BoundUdpSocket(fd, wake, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(bound.PortNetworkOrder), ipv6);
+            return new BoundUdpSocket(fd, wake, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(bound.PortNetworkOrder), ipv6, groOn);
         }
         catch
         {

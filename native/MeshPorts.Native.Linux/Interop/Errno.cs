@@ -17,6 +17,7 @@ internal static class Errno
     internal const int EINVAL = 22;
     internal const int EBADFD = 77;
     internal const int EMSGSIZE = 90;
+    internal const int EOPNOTSUPP = 95;
     internal const int EAFNOSUPPORT = 97;
     internal const int EADDRINUSE = 98;
     internal const int EADDRNOTAVAIL = 99;
@@ -25,4 +26,7 @@ internal static class Errno
     internal const int ENOBUFS = 105;
     internal const int ECONNREFUSED = 111;
     internal const int EHOSTUNREACH = 113;
+
+    /// <summary>Kernel-internal ENOTSUPP, which some socket paths leak to user space.</summary>
+    internal const int ENOTSUPP = 524;
 }

@@ -46,6 +46,9 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
     internal static partial nint Write(int fd, byte* buffer, nuint count);
 
+    [LibraryImport(Library, EntryPoint = "writev", SetLastError = true)]
+    internal static partial nint Writev(int fd, IoVec* vectors, int count);
+
     [LibraryImport(Library, EntryPoint = "ioctl", SetLastError = true)]
     internal static partial int Ioctl(int fd, nuint request, void* argument);
 

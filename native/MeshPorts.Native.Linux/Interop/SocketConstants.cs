@@ -25,6 +25,15 @@ internal static class SocketConstants
 
     internal const int MSG_DONTWAIT = 0x40;
 
+    /// <summary>SOL_UDP (= IPPROTO_UDP) options from &lt;linux/udp.h&gt;.</summary>
+    internal const int SOL_UDP = 17;
+
+    /// <summary>Send: the cmsg (u16) is the segment size the kernel cuts one large send into (GSO).</summary>
+    internal const int UDP_SEGMENT = 103;
+
+    /// <summary>Receive: let the kernel hand over coalesced datagrams; a cmsg (int) gives the segment size.</summary>
+    internal const int UDP_GRO = 104;
+
     internal const int O_RDWR = 0x2;
     internal const int O_NONBLOCK = 0x800;
     internal const int O_CLOEXEC = 0x80000;

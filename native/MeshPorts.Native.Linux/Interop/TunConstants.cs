@@ -16,4 +16,13 @@ internal static class TunConstants
     internal const short IFF_NO_PI = 0x1000;
     internal const short IFF_VNET_HDR = 0x4000;
     internal const short IFF_MULTI_QUEUE = 0x0100;
+
+    // TUNSETOFFLOAD bits: what the reader accepts in (and promises to finish for) packets it reads.
+    internal const uint TUN_F_CSUM = 0x01;
+    internal const uint TUN_F_TSO4 = 0x02;
+    internal const uint TUN_F_TSO6 = 0x04;
+    internal const uint TUN_F_TSO_ECN = 0x08;
+    internal const uint TUN_F_UFO = 0x10;
+    internal const uint TUN_F_USO4 = 0x20;
+    internal const uint TUN_F_USO6 = 0x40;
 }

@@ -11,44 +11,66 @@ internal sealed partial class Device
 {
     private const byte HandshakeInitiationType = 1;
 
+    // A coalesced UDP receive holds up to 64 datagrams; room for several of them per call.
+    private const int ReceivedPerCall = 512;
+
     private long _loadWindowStart;
     private int _loadWindowInitiations;
     private long _underLoadUntil;
 
     // UDP -> decrypt -> source check -> TUN. One thread per socket; it ends when the socket closes.
+    // Decrypted packets collect in slots and go to the TUN a batch at a time, so it can merge them.
     private void UdpReadLoop(IUdpTransport udp)
     {
         var slot = SlotSize;
         var batch = _options.BatchSize;
-        var datagrams = ArrayPool<byte>.Shared.Rent(slot * batch);
+        var received = new ReceivedDatagram[ReceivedPerCall];
+        var plaintext = ArrayPool<byte>.Shared.Rent(slot * batch);
         var lengths = new int[batch];
-        var sources = new PeerEndpoint[batch];
-        var plaintext = ArrayPool<byte>.Shared.Rent(slot);
         var resets = new FilterResets();
         try
         {
             while (!_stopping.IsCancellationRequested)
             {
-                var count = udp.ReceiveBatch(datagrams.AsSpan(0, slot * batch), slot, lengths, sources);
+                var count = udp.ReceiveBatch(received);
                 if (count <= 0)
                 {
                     return;
                 }
 
+                var buffer = udp.ReceiveBuffer;
+                var ready = 0;
                 for (var i = 0; i < count; i++)
                 {
-                    ReceiveDatagram(datagrams.AsSpan(i * slot, lengths[i]), sources[i], plaintext, resets);
+                    ref readonly var datagram = ref received[i];
+                    var length = OpenDatagram(buffer.Slice(datagram.Offset, datagram.Length), datagram.Source, plaintext.AsSpan(ready * slot, slot), resets);
+                    if (length > 0)
+                    {
+                        lengths[ready++] = length;
+                    }
+
+                    if (ready == batch)
+                    {
+                        WriteBatch(plaintext, slot, lengths);
+                        ready = 0;
+                    }
+                }
+
+                if (ready > 0)
+                {
+                    WriteBatch(plaintext, slot, lengths.AsSpan(0, ready));
                 }
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(datagrams);
             ArrayPool<byte>.Shared.Return(plaintext);
         }
     }
 
-    private void ReceiveDatagram(ReadOnlySpan<byte> datagram, in PeerEndpoint source, Span<byte> plaintext, FilterResets resets)
+    // Decrypts one datagram into plaintext and checks the packet may enter; returns its length, or 0
+    // when nothing is to be written (a handshake message, a drop, a filtered packet).
+    private int OpenDatagram(ReadOnlySpan<byte> datagram, in PeerEndpoint source, Span<byte> plaintext, FilterResets resets)
     {
         if (!datagram.IsEmpty && datagram[0] == HandshakeInitiationType)
         {
@@ -58,15 +80,15 @@ internal sealed partial class Device
         var result = _engine.ProcessInbound(datagram, source, plaintext, this);
         if (result.Action != InboundAction.WriteToTun || result.Peer is null)
         {
-            return;
+            return 0;
         }
 
         var packet = plaintext[..result.Length];
         var length = IpPacket.DeclaredLength(packet);
-        if (length < 0)
+        if (length <= 0)
         {
             _counters.Drop(DeviceDrop.MalformedInbound);
-            return;
+            return 0;
         }
 
         packet = packet[..length];
@@ -75,7 +97,7 @@ internal sealed partial class Device
         if (!ReferenceEquals(_routes.Lookup(IpPacket.Source(packet)), result.Peer))
         {
             _counters.Drop(DeviceDrop.SourceNotAllowed);
-            return;
+            return 0;
         }
 
         if (_filter is { } filter)
@@ -85,11 +107,17 @@ internal sealed partial class Device
             {
                 _counters.Drop(DeviceDrop.FilteredInbound);
                 EmitResets(result.Peer, verdict, resets, resets.Datagram);
-                return;
+                return 0;
             }
         }
 
-        if (!_tun.Write(packet))
+        return length;
+    }
+
+    private void WriteBatch(Span<byte> plaintext, int slot, ReadOnlySpan<int> lengths)
+    {
+        var written = _tun.WriteBatch(plaintext, slot, lengths);
+        for (var i = written; i < lengths.Length; i++)
         {
             _counters.Drop(DeviceDrop.TunWriteFailed);
         }

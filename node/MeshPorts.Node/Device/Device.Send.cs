@@ -2,19 +2,23 @@ using System.Buffers;
 using MeshPorts.Node.Filter;
 using MeshPorts.Node.Packets;
 using MeshPorts.WireGuard;
+using MeshPorts.WireGuard.Net;
 
 namespace MeshPorts.Node.Device;
 
 internal sealed partial class Device
 {
-    // TUN -> cryptokey routing -> encrypt -> UDP. One thread, so each peer's packets leave in order.
+    // TUN -> cryptokey routing -> encrypt -> UDP. One thread, so each peer's packets leave in order:
+    // a batch read from the TUN is encrypted slot by slot and handed to the socket as one batch.
     private void TunReadLoop()
     {
         var slot = SlotSize;
         var batch = _options.BatchSize;
         var packets = ArrayPool<byte>.Shared.Rent(slot * batch);
         var lengths = new int[batch];
-        var datagram = ArrayPool<byte>.Shared.Rent(slot + WireGuardEngine.MessageOverhead + 16);
+        var datagrams = ArrayPool<byte>.Shared.Rent(slot * batch);
+        var datagramLengths = new int[batch];
+        var destinations = new PeerEndpoint[batch];
         var resets = new FilterResets();
         try
         {
@@ -37,33 +41,46 @@ internal sealed partial class Device
                     return;
                 }
 
+                var ready = 0;
                 for (var i = 0; i < count; i++)
                 {
-                    SendPacket(packets.AsSpan(i * slot, lengths[i]), datagram, resets);
+                    var length = SealPacket(packets.AsSpan(i * slot, lengths[i]), datagrams.AsSpan(ready * slot, slot), resets, out destinations[ready]);
+                    if (length > 0)
+                    {
+                        datagramLengths[ready++] = length;
+                    }
+                }
+
+                if (ready > 0)
+                {
+                    SendBatch(datagrams.AsSpan(0, ready * slot), slot, datagramLengths.AsSpan(0, ready), destinations.AsSpan(0, ready));
                 }
             }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(packets);
-            ArrayPool<byte>.Shared.Return(datagram);
+            ArrayPool<byte>.Shared.Return(datagrams);
         }
     }
 
-    private void SendPacket(ReadOnlySpan<byte> packet, Span<byte> datagram, FilterResets resets)
+    // Routes, filters and encrypts one packet into datagram; returns the datagram's length, or 0 when
+    // nothing is to be sent now (no route, filtered, or queued while a handshake runs).
+    private int SealPacket(ReadOnlySpan<byte> packet, Span<byte> datagram, FilterResets resets, out PeerEndpoint destination)
     {
-        var destination = IpPacket.Destination(packet);
-        if (destination.IsEmpty)
+        destination = default;
+        var address = IpPacket.Destination(packet);
+        if (address.IsEmpty)
         {
             _counters.Drop(DeviceDrop.MalformedOutbound);
-            return;
+            return 0;
         }
 
-        var peer = _routes.Lookup(destination);
+        var peer = _routes.Lookup(address);
         if (peer is null)
         {
             _counters.Drop(DeviceDrop.NoRoute);
-            return;
+            return 0;
         }
 
         if (_filter is { } filter)
@@ -72,15 +89,28 @@ internal sealed partial class Device
             if (!verdict.IsAllowed)
             {
                 _counters.Drop(DeviceDrop.FilteredOutbound);
-                EmitResets(peer, verdict, resets, datagram);
-                return;
+                EmitResets(peer, verdict, resets, resets.Datagram);
+                return 0;
             }
         }
 
         var result = _engine.ProcessOutbound(peer, packet, datagram, this);
-        if (result.Action == OutboundAction.Send)
+        if (result.Action != OutboundAction.Send || !result.Endpoint.IsSet)
         {
-            SendUdp(datagram[..result.Length], result.Endpoint);
+            return 0;
+        }
+
+        destination = result.Endpoint;
+        return result.Length;
+    }
+
+    private void SendBatch(ReadOnlySpan<byte> datagrams, int slot, ReadOnlySpan<int> lengths, ReadOnlySpan<PeerEndpoint> destinations)
+    {
+        var udp = _udp;
+        var sent = udp?.SendBatch(datagrams, slot, lengths, destinations) ?? 0;
+        for (var i = sent; i < lengths.Length; i++)
+        {
+            _counters.Drop(DeviceDrop.UdpSendFailed);
         }
     }
 }

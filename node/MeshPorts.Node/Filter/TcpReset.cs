@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using MeshPorts.Node.Packets;
 
 namespace MeshPorts.Node.Filter;
 

@@ -12,7 +12,8 @@ internal interface ITunDevice : IDisposable
 
     /// <summary>
     /// Blocks for at least one packet, then takes what else is ready, up to <c>lengths.Length</c>.
-    /// Packet i is at <c>buffer[(i * slotSize)..]</c> with length <c>lengths[i]</c>.
+    /// Packet i is at <c>buffer[(i * slotSize)..]</c> with length <c>lengths[i]</c>; each is one
+    /// wire-sized IP packet (an implementation with offloads cuts super-packets up first).
     /// Returns 0 once the device is closed.
     /// </summary>
     int ReadBatch(Span<byte> buffer, int slotSize, Span<int> lengths);
@@ -22,4 +23,23 @@ internal interface ITunDevice : IDisposable
     /// packet is dropped rather than blocking the receive path.
     /// </summary>
     bool Write(ReadOnlySpan<byte> packet);
+
+    /// <summary>
+    /// Hands a batch to the kernel: packet i at <c>buffer[(i * slotSize)..]</c>, <c>lengths[i]</c> bytes
+    /// (0 = no packet in that slot). An implementation with offloads may merge packets and rewrite
+    /// their headers in the buffer. Returns how many packets the kernel accepted.
+    /// </summary>
+    int WriteBatch(Span<byte> buffer, int slotSize, ReadOnlySpan<int> lengths)
+    {
+        var accepted = 0;
+        for (var i = 0; i < lengths.Length; i++)
+        {
+            if (lengths[i] > 0 && Write(buffer.Slice(i * slotSize, lengths[i])))
+            {
+                accepted++;
+            }
+        }
+
+        return accepted;
+    }
 }

@@ -1,6 +1,7 @@
 namespace MeshPorts.Node.Io;
 
-internal sealed class LinuxUdpTransportFactory : IUdpTransportFactory
+/// <param name="offloads">UDP_SEGMENT on send and UDP_GRO on receive (each falls back by itself where the kernel refuses).</param>
+internal sealed class LinuxUdpTransportFactory(bool offloads = true) : IUdpTransportFactory
 {
-    public IUdpTransport Bind(ushort port) => new LinuxUdpTransport(port);
+    public IUdpTransport Bind(ushort port) => new LinuxUdpTransport(port, offloads);
 }
