@@ -9,9 +9,11 @@ internal static class NodeCli
         Usage: meshports-node COMMAND [OPTIONS]
 
         Commands:
-          wg IFNAME [-f|--foreground]   bare userspace WireGuard, a drop-in for `wireguard-go IFNAME`:
+          wg IFNAME [-f|--foreground] [--no-offload]
+                                        bare userspace WireGuard, a drop-in for `wireguard-go IFNAME`:
                                         creates TUN IFNAME and serves the UAPI on
-                                        /var/run/wireguard/IFNAME.sock for `wg` and `wg-quick`
+                                        /var/run/wireguard/IFNAME.sock for `wg` and `wg-quick`.
+                                        --no-offload: no TSO/GRO on the TUN, no UDP GSO/GRO
           up --join JOIN [--name NAME] [--expose PORT/PROTO[=SERVICE]]... [--ifname mp0]
              [--state DIR] [--listen-port 51820] [--endpoint HOST:PORT]...
                                         join the mesh and stay in the foreground; `up --help` for more
@@ -22,6 +24,7 @@ internal static class NodeCli
 
         Environment:
           LOG_LEVEL=verbose|debug|info|error|silent   log detail (default: info)
+          MESHPORTS_OFFLOAD=off                       as --no-offload, for `wg` started by wg-quick
         Exit codes: 0 success, 1 operation failed, 2 usage error.
         """;
 

@@ -21,6 +21,8 @@ internal static class UpArguments
           --listen-port 51820   the WireGuard UDP port
           --endpoint HOST:PORT  where peers reach this node (default: this host's addresses); repeatable
           --rotation-wait 30s   how long a key rotation waits for peers to learn the new key
+          --no-offload          no TSO/GRO on the TUN and no UDP GSO/GRO (slower; for kernels or
+                                paths that misbehave with them)
 
         Stays in the foreground; SIGTERM or `meshports-node down` bring the interface down cleanly.
         """;
@@ -30,6 +32,7 @@ internal static class UpArguments
         string? join = null, joinFile = null, name = null, state = null, ifname = null;
         ushort port = UpOptions.DefaultListenPort;
         var rotationWait = TimeSpan.FromSeconds(30);
+        var offloads = true;
         var expose = new List<ExposeSpec>();
         var endpoints = new List<string>();
         for (var i = 0; i < args.Count; i++)
@@ -92,6 +95,9 @@ internal static class UpArguments
                     }
 
                     break;
+                case "--no-offload":
+                    offloads = false;
+                    break;
                 case "-h" or "--help":
                     throw new HelpRequestedException(UpUsage);
                 default:
@@ -127,6 +133,7 @@ internal static class UpArguments
             ListenPort = port,
             Endpoints = endpoints,
             RotationWait = rotationWait,
+            Offloads = offloads,
         };
     }
 

@@ -17,20 +17,24 @@ namespace MeshPorts.Node.Cli;
 [SupportedOSPlatform("linux")]
 internal static class WgCommand
 {
-    public const string Usage = "Usage: meshports-node wg IFNAME [-f|--foreground]";
+    public const string Usage = "Usage: meshports-node wg IFNAME [-f|--foreground] [--no-offload]";
+
+    /// <summary>Set to "off" (or "0") to run <c>wg</c> without offloads when a flag cannot be passed (wg-quick).</summary>
+    public const string OffloadVariable = "MESHPORTS_OFFLOAD";
 
     // Set on the background child so it does not fork again.
     private const string ChildMarker = "MESHPORTS_WG_CHILD";
 
     public static async Task<int> RunAsync(string[] args, ILoggerFactory loggers)
     {
-        var (name, foreground) = Parse(args);
+        var (name, foreground, noOffload) = Parse(args);
+        var offloads = !noOffload && OffloadsAllowed(Environment.GetEnvironmentVariable(OffloadVariable));
         if (!foreground && Environment.GetEnvironmentVariable(ChildMarker) != "1")
         {
-            return await StartInBackgroundAsync(name).ConfigureAwait(false);
+            return await StartInBackgroundAsync(name, offloads).ConfigureAwait(false);
         }
 
-        return await RunForegroundAsync(name, loggers).ConfigureAwait(false);
+        return await RunForegroundAsync(name, offloads, loggers).ConfigureAwait(false);
     }
 
     /// <summary>True in the background process that <c>wg IFNAME</c> without <c>-f</c> starts.</summary>
@@ -125,16 +129,28 @@ internal static class WgCommand
         }
     }
 
-    internal static (string Name, bool Foreground) Parse(string[] args)
+    /// <summary>Reads <see cref="OffloadVariable"/>: unset, "on" or "1" allow offloads, "off" or "0" do not.</summary>
+    internal static bool OffloadsAllowed(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "on" or "1" => true,
+        "off" or "0" => false,
+        _ => throw new UsageException($"{OffloadVariable}='{value}' is not on or off"),
+    };
+
+    internal static (string Name, bool Foreground, bool NoOffload) Parse(string[] args)
     {
         string? name = null;
         var foreground = false;
+        var noOffload = false;
         foreach (var arg in args)
         {
             switch (arg)
             {
                 case "-f" or "--foreground":
                     foreground = true;
+                    break;
+                case "--no-offload":
+                    noOffload = true;
                     break;
                 case "-h" or "--help":
                     throw new UsageException(Usage);
@@ -160,16 +176,16 @@ internal static class WgCommand
         }
 
         InterfaceNames.Validate(name);
-        return (name, foreground);
+        return (name, foreground, noOffload);
     }
 
-    private static async Task<int> RunForegroundAsync(string name, ILoggerFactory loggers)
+    private static async Task<int> RunForegroundAsync(string name, bool offloads, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("meshports.wg");
         ITunDevice tun;
         try
         {
-            tun = LinuxTunDevice.Create(name);
+            tun = LinuxTunDevice.Create(name, offloads: offloads);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
         {
@@ -177,7 +193,7 @@ internal static class WgCommand
             return ExitCodes.Failed;
         }
 
-        using var device = new Device.Device(tun, new LinuxUdpTransportFactory(), TimeProvider.System, loggers.CreateLogger<Device.Device>());
+        using var device = new Device.Device(tun, new LinuxUdpTransportFactory(offloads), TimeProvider.System, loggers.CreateLogger<Device.Device>());
         device.Start();
         await using var uapi = new UapiServer(UapiServer.DefaultSocketPath(name), device, loggers.CreateLogger<UapiServer>());
         try
@@ -213,7 +229,7 @@ internal static class WgCommand
         }
     }
 
-    private static async Task<int> StartInBackgroundAsync(string name)
+    private static async Task<int> StartInBackgroundAsync(string name, bool offloads)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find my own executable");
         var start = new ProcessStartInfo(self) { UseShellExecute = false };
@@ -226,6 +242,11 @@ internal static class WgCommand
 
         start.ArgumentList.Add("wg");
         start.ArgumentList.Add(name);
+        if (!offloads)
+        {
+            start.ArgumentList.Add("--no-offload");
+        }
+
         start.Environment[ChildMarker] = "1";
         using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the background process");
         var socket = UapiServer.DefaultSocketPath(name);

@@ -66,8 +66,8 @@ internal sealed class NodeDaemon : IDisposable
     {
         var ifname = _options.InterfaceName;
         var filter = new PacketFilter(_time);
-        ITunDevice tun = LinuxTunDevice.Create(ifname);
-        using var device = new Device.Device(tun, new LinuxUdpTransportFactory(), _time, _loggers.CreateLogger<Device.Device>(), filter: filter);
+        ITunDevice tun = LinuxTunDevice.Create(ifname, offloads: _options.Offloads);
+        using var device = new Device.Device(tun, new LinuxUdpTransportFactory(_options.Offloads), _time, _loggers.CreateLogger<Device.Device>(), filter: filter);
         device.Configure(_identity.PrivateKey, _options.ListenPort);
         LinkSetup.Apply(ifname, _identity.OverlayIpv4, _identity.OverlayIpv6, _identity.OverlayPrefixes);
         device.Start();

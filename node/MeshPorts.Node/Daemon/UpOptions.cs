@@ -27,4 +27,7 @@ internal sealed record UpOptions
 
     /// <summary>How long a key rotation waits for every peer to have the new key before switching anyway.</summary>
     public TimeSpan RotationWait { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>TSO/GRO on the TUN and GSO/GRO on the UDP socket (--no-offload turns them off).</summary>
+    public bool Offloads { get; init; } = true;
 }

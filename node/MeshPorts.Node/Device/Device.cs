@@ -84,7 +84,7 @@ internal sealed partial class Device : IEngineOutput, IDisposable
             StartThread("timers", TimerLoop);
         }
 
-        DeviceLog.Started(_logger, _tun.Name, _tun.Mtu, ListenPort);
+        DeviceLog.Started(_logger, _tun.Name, _tun.Mtu, ListenPort, _tun.Offloads, _udp?.Offloads ?? "none");
     }
 
     /// <summary>The allowed IPs of one peer, for status output.</summary>

@@ -4,8 +4,8 @@ namespace MeshPorts.Node.Device;
 
 internal static partial class DeviceLog
 {
-    [LoggerMessage(1, LogLevel.Information, "Interface {Name} is up (MTU {Mtu}), UDP port {Port}")]
-    public static partial void Started(ILogger logger, string name, int mtu, ushort port);
+    [LoggerMessage(1, LogLevel.Information, "Interface {Name} is up (MTU {Mtu}), UDP port {Port}; offloads: TUN {TunOffloads}, UDP {UdpOffloads}")]
+    public static partial void Started(ILogger logger, string name, int mtu, ushort port, string tunOffloads, string udpOffloads);
 
     [LoggerMessage(2, LogLevel.Information, "Interface {Name} is down")]
     public static partial void Stopped(ILogger logger, string name);

@@ -10,6 +10,9 @@ internal interface ITunDevice : IDisposable
 
     int Mtu { get; }
 
+    /// <summary>The offloads in use, for logs and status ("none", or e.g. "csum,tso4,tso6,uso4,uso6").</summary>
+    string Offloads => "none";
+
     /// <summary>
     /// Blocks for at least one packet, then takes what else is ready, up to <c>lengths.Length</c>.
     /// Packet i is at <c>buffer[(i * slotSize)..]</c> with length <c>lengths[i]</c>; each is one

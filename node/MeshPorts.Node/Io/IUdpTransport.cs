@@ -7,6 +7,9 @@ internal interface IUdpTransport : IDisposable
 {
     ushort LocalPort { get; }
 
+    /// <summary>The offloads in use, for logs and status ("none", "gso", "gro" or "gso,gro").</summary>
+    string Offloads => "none";
+
     /// <summary>
     /// Where the datagrams of the last <see cref="ReceiveBatch"/> are; valid until the next call.
     /// </summary>

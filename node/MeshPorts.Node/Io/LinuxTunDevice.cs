@@ -37,8 +37,8 @@ internal sealed class LinuxTunDevice : ITunDevice, IVnetPacketSink
 
     public int Mtu => _tun.Mtu;
 
-    /// <summary>What the kernel granted (None when created without offloads).</summary>
-    public TunOffloads Offloads => _tun.Offloads;
+    /// <summary>What the kernel granted, e.g. "csum,tso4,tso6,uso4,uso6"; "none" without offloads.</summary>
+    public string Offloads => Describe(_tun.Offloads);
 
     /// <summary>Packets read from the kernel that could not be parsed or cut up, dropped.</summary>
     public long MalformedReads => Interlocked.Read(ref _malformedReads);
@@ -114,4 +114,24 @@ internal sealed class LinuxTunDevice : ITunDevice, IVnetPacketSink
     bool IVnetPacketSink.Write(ReadOnlySpan<byte> vnetHeader, ReadOnlySpan<byte> packet) => _tun.Write(vnetHeader, packet);
 
     public void Dispose() => _tun.Dispose();
+
+    internal static string Describe(TunOffloads offloads)
+    {
+        if ((offloads & TunOffloads.VnetHeader) == 0)
+        {
+            return "none";
+        }
+
+        var names = new List<string>(5);
+        foreach (var (flag, name) in (ReadOnlySpan<(TunOffloads, string)>)[
+            (TunOffloads.Checksum, "csum"), (TunOffloads.Tso4, "tso4"), (TunOffloads.Tso6, "tso6"), (TunOffloads.Uso4, "uso4"), (TunOffloads.Uso6, "uso6")])
+        {
+            if ((offloads & flag) != 0)
+            {
+                names.Add(name);
+            }
+        }
+
+        return names.Count == 0 ? "vnet header only" : string.Join(',', names);
+    }
 }

@@ -41,6 +41,14 @@ internal sealed class LinuxUdpTransport : IUdpTransport
 
     public bool Gro => _socket.Gro;
 
+    public string Offloads => (Gso, Gro) switch
+    {
+        (true, true) => "gso,gro",
+        (true, false) => "gso",
+        (false, true) => "gro",
+        _ => "none",
+    };
+
     /// <summary>Coalesced receives that held more datagrams than the caller had room for; the rest were dropped.</summary>
     public long Truncated => Interlocked.Read(ref _truncated);
 
