@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Data-plane benchmark: two network namespaces over a veth pair, a userspace WireGuard daemon in each,
-# iperf3/ping through the tunnel. Pairs (A-B, A sends): mp-mp, wggo-wggo, mp-wggo, wggo-mp, where mp is
-# meshports-node ($MESHPORTS_NODE, else artifacts/bin/meshports-node) and wggo is wireguard-go.
+# iperf3/ping through the tunnel. Pairs (A-B, A sends) such as mp-mp, wggo-wggo, mp-wggo, wggo-mp, where
+# mp is meshports-node ($MESHPORTS_NODE, else artifacts/bin/meshports-node), mpno the same with
+# --no-offload (no TSO/GRO, no UDP GSO/GRO), and wggo is wireguard-go.
 # All pairs run alternately in one invocation so they see the same machine load; a pair that cannot
 # run (e.g. meshports-node not built yet) is reported as an error row, the others still run.
-# Usage: scripts/bench-dataplane.sh [--pairs mp-mp,wggo-wggo,mp-wggo,wggo-mp] [--duration 10]
+# Usage: scripts/bench-dataplane.sh [--pairs mp-mp,mpno-mpno,wggo-wggo,mp-wggo,wggo-mp] [--duration 10]
 #          [--rounds 1] [--udp-rate 1G] [--ping-count 500]
 # Exit 0 when every pair produced numbers, 1 when some pair failed (after printing the table), 2 on
 # usage errors. Needs root, iproute2, wireguard-go, wireguard-tools, iperf3, iputils-ping, netcat.
@@ -14,7 +15,7 @@ root=$(pwd)
 # shellcheck source=lib/netns.sh
 source scripts/lib/netns.sh
 
-pairs="mp-mp,wggo-wggo,mp-wggo,wggo-mp" duration=10 rounds=1 udp_rate=1G ping_count=500
+pairs="mp-mp,mpno-mpno,wggo-wggo,mp-wggo,wggo-mp" duration=10 rounds=1 udp_rate=1G ping_count=500
 while (($#)); do
   case $1 in
     --pairs) pairs=$2; shift ;;
@@ -22,7 +23,7 @@ while (($#)); do
     --rounds) rounds=$2; shift ;;
     --udp-rate) udp_rate=$2; shift ;;
     --ping-count) ping_count=$2; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -34,7 +35,7 @@ done
 export MESHPORTS_NODE=${MESHPORTS_NODE:-$root/artifacts/bin/meshports-node}
 IFS=, read -ra pair_list <<<"$pairs"
 for p in "${pair_list[@]}"; do
-  [[ $p =~ ^(mp|wggo)-(mp|wggo)$ ]] || { echo "bad pair '$p': use KIND-KIND with KIND mp or wggo" >&2; exit 2; }
+  [[ $p =~ ^(mp|mpno|wggo)-(mp|mpno|wggo)$ ]] || { echo "bad pair '$p': use KIND-KIND with KIND mp, mpno or wggo" >&2; exit 2; }
 done
 
 work=$(mktemp -d /tmp/mpit-bench.XXXXXX)

@@ -59,7 +59,8 @@ mpns_veth() {
 mpns_ifname() { REPLY="mpit$(mpns_rand)"; }
 
 # mpns_start_wg KIND NS IFNAME LOGFILE -> REPLY=pid of the daemon, once its TUN device and UAPI
-# socket exist. KIND is wggo (wireguard-go) or mp (meshports-node wg; path in $MESHPORTS_NODE).
+# socket exist. KIND is wggo (wireguard-go), mp (meshports-node wg; path in $MESHPORTS_NODE) or mpno
+# (meshports-node wg --no-offload: no TSO/GRO on the TUN, no UDP GSO/GRO).
 # Returns 1 with a message on stderr when the daemon cannot be started.
 mpns_start_wg() {
   local kind=$1 ns=$2 ifname=$3 log=$4 pid i
@@ -67,11 +68,14 @@ mpns_start_wg() {
     wggo) ip netns exec "$ns" env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 LOG_LEVEL=error \
             wireguard-go -f "$ifname" >"$log" 2>&1 &
           pid=$! ;;
-    mp) if [[ -z ${MESHPORTS_NODE:-} || ! -x $MESHPORTS_NODE ]]; then
+    mp|mpno)
+        if [[ -z ${MESHPORTS_NODE:-} || ! -x $MESHPORTS_NODE ]]; then
           echo "meshports-node not found at ${MESHPORTS_NODE:-<unset>}: run scripts/build.sh or set MESHPORTS_NODE" >&2
           return 1
         fi
-        ip netns exec "$ns" "$MESHPORTS_NODE" wg "$ifname" -f >"$log" 2>&1 &
+        local extra=()
+        [[ $kind == mpno ]] && extra=(--no-offload)
+        ip netns exec "$ns" "$MESHPORTS_NODE" wg "$ifname" -f "${extra[@]}" >"$log" 2>&1 &
         pid=$! ;;
     *) echo "unknown peer kind $kind" >&2; return 1 ;;
   esac
