@@ -56,4 +56,63 @@ internal static class Ipv4Packet
             && BinaryPrimitives.ReadUInt16BigEndian(packet[(ihl + 2)..]) == destinationPort
             && packet[(ihl + UdpHeaderLength)..].SequenceEqual(payload);
     }
+
+    /// <summary>Sets the UDP checksum of an IPv4/UDP packet (no options) to the correct value.</summary>
+    public static void SetUdpChecksum(Span<byte> packet)
+    {
+        packet[26] = 0;
+        packet[27] = 0;
+        var sum = Fold(PseudoHeaderSum(packet) + Sum(packet[HeaderLength..]));
+        var check = (ushort)~sum;
+        BinaryPrimitives.WriteUInt16BigEndian(packet[26..], check == 0 ? (ushort)0xFFFF : check);
+    }
+
+    /// <summary>
+    /// What a CHECKSUM_PARTIAL sender leaves in the UDP checksum field: the folded pseudo-header
+    /// sum, not complemented, for the reader (or the kernel's segmentation) to finish.
+    /// </summary>
+    public static void SetPartialUdpChecksum(Span<byte> packet) =>
+        BinaryPrimitives.WriteUInt16BigEndian(packet[26..], (ushort)Fold(PseudoHeaderSum(packet)));
+
+    /// <summary>Does what VIRTIO_NET_HDR_F_NEEDS_CSUM asks: sums from csum_start to the end and stores the complement.</summary>
+    public static void FinishChecksum(Span<byte> packet, int checksumStart, int checksumOffset)
+    {
+        var check = (ushort)~Fold(Sum(packet[checksumStart..]));
+        BinaryPrimitives.WriteUInt16BigEndian(packet[(checksumStart + checksumOffset)..], check);
+    }
+
+    /// <summary>True if the IPv4/UDP packet's UDP checksum verifies (0 = none, also accepted for IPv4).</summary>
+    public static bool UdpChecksumIsValid(ReadOnlySpan<byte> packet) =>
+        BinaryPrimitives.ReadUInt16BigEndian(packet[26..]) == 0
+        || Fold(PseudoHeaderSum(packet) + Sum(packet[HeaderLength..])) == 0xFFFF;
+
+    private static uint PseudoHeaderSum(ReadOnlySpan<byte> packet) =>
+        Sum(packet.Slice(12, 8)) + 17 + (uint)(packet.Length - HeaderLength);
+
+    private static uint Sum(ReadOnlySpan<byte> data)
+    {
+        uint sum = 0;
+        var i = 0;
+        for (; i + 1 < data.Length; i += 2)
+        {
+            sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
+        }
+
+        if (i < data.Length)
+        {
+            sum += (uint)data[i] << 8;
+        }
+
+        return sum;
+    }
+
+    private static uint Fold(uint sum)
+    {
+        while (sum > 0xFFFF)
+        {
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        }
+
+        return sum;
+    }
 }
