@@ -467,6 +467,16 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     /// <summary>The SO_MARK the kernel holds for the current socket (for tests).</summary>
     internal int ReadKernelMark() => BoundUdpSocket.GetInt(Volatile.Read(ref _current).Fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_MARK);
 
+    /// <summary>Sets an int option on the current socket (for tests that make the kernel refuse a send).</summary>
+    internal void SetKernelOption(int level, int name, int value)
+    {
+        var fd = Volatile.Read(ref _current).Fd;
+        if (LibC.SetSockOpt(fd.Fd, level, name, &value, sizeof(int)) < 0)
+        {
+            throw NativeException.FromLastError($"setsockopt({level}, {name})");
+        }
+    }
+
     /// <summary>The receive buffer size the kernel granted (for tests).</summary>
     internal int ReadKernelReceiveBuffer() => BoundUdpSocket.GetInt(Volatile.Read(ref _current).Fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_RCVBUF);
 
