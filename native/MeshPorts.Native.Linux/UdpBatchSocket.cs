@@ -265,10 +265,16 @@ public sealed unsafe class UdpBatchSocket : IDisposable
                             }
 
                             var errno = Marshal.GetLastPInvokeError();
-                            if (_groupSizes[offset] > 1 && IsGsoRefusal(errno))
+                            if (_groupSizes[offset] > 1 && (IsGsoRefusal(errno) || errno == Errno.EMSGSIZE))
                             {
                                 // The kernel cannot segment here: turn GSO off and resend the rest one by one.
-                                _gso = false;
+                                // EMSGSIZE means only that a segment exceeds the route's MTU: sent alone, each
+                                // datagram may still be fragmented, so this batch goes unsegmented but GSO stays on.
+                                if (errno != Errno.EMSGSIZE)
+                                {
+                                    _gso = false;
+                                }
+
                                 messages = BuildMessages(lengths.Slice(start, count), destinations.Slice(start, count), _groupFirst[offset], offset, gso: false);
                                 continue;
                             }

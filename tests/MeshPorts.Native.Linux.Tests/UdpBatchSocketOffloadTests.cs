@@ -104,6 +104,33 @@ public sealed class UdpBatchSocketOffloadTests(ITestOutputHelper output)
         AssertSameDatagrams([.. first, .. second], messages.Select(m => m.Data).ToList());
     }
 
+    [Fact]
+    public void SendBatch_OfDatagramsLargerThanThePathMtu_IsFragmentedLikeSingleSendsInsteadOfDropped()
+    {
+        // Two namespaces joined by a veth pair with MTU 1280: datagrams of 1300 bytes do not fit one
+        // frame. Sent one by one the kernel fragments them (IP_PMTUDISC_WANT); a UDP_SEGMENT send of
+        // them is refused with EMSGSIZE, which must not lose them.
+        using var left = NetworkNamespace.Create();
+        using var right = NetworkNamespace.Create();
+        var leftName = left.Name + "a";
+        var rightName = right.Name + "b";
+        Shell.Run("ip", "link", "add", leftName, "netns", left.Name, "type", "veth", "peer", "name", rightName, "netns", right.Name);
+        Shell.Run("ip", "-n", left.Name, "addr", "add", "10.79.0.1/24", "dev", leftName);
+        Shell.Run("ip", "-n", right.Name, "addr", "add", "10.79.0.2/24", "dev", rightName);
+        Shell.Run("ip", "-n", left.Name, "link", "set", leftName, "mtu", "1280", "up");
+        Shell.Run("ip", "-n", right.Name, "link", "set", rightName, "mtu", "1280", "up");
+
+        using var receiver = right.Run(() => new UdpBatchSocket(0), TimeSpan.FromSeconds(5));
+        using var sender = left.Run(() => new UdpBatchSocket(0, offloads: true), TimeSpan.FromSeconds(5));
+        var destination = UdpAddress.FromIPEndPoint(new IPEndPoint(IPAddress.Parse("10.79.0.2"), receiver.LocalPort));
+        var datagrams = EqualRun(4, 1300, lastLength: 1300);
+
+        Assert.Equal(4, Send(sender, datagrams.Select(d => (d, destination)).ToList()));
+        Assert.Equal(0, sender.SendErrors);
+        Assert.True(sender.Gso, "EMSGSIZE is about this batch's size, not a kernel without GSO: GSO should stay on.");
+        AssertSameDatagrams(datagrams, Receive(receiver, 4).Select(m => m.Data).ToList());
+    }
+
     private static List<byte[]> EqualRun(int count, int length, int lastLength) =>
         Enumerable.Range(0, count).Select(i => LinuxTunOffloadTests.Pattern(i == count - 1 ? lastLength : length, seed: i)).ToList();
 
