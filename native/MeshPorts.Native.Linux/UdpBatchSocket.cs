@@ -318,11 +318,12 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         {
             var size = lengths[i];
             var run = 1;
-            if (gso)
+            // An empty datagram is never a segment: the kernel would send nothing for it.
+            if (gso && size > 0)
             {
                 var total = size;
                 while (i + run < lengths.Length && run < MaxSegments && total + lengths[i + run] <= MaxSegmentedBytes
-                    && lengths[i + run] <= size && lengths[i + run - 1] == size && destinations[i + run] == destinations[i])
+                    && lengths[i + run] > 0 && lengths[i + run] <= size && lengths[i + run - 1] == size && destinations[i + run] == destinations[i])
                 {
                     total += lengths[i + run];
                     run++;

@@ -83,6 +83,19 @@ public sealed class UdpBatchSocketOffloadTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void SendBatch_WithGso_SendsEmptyDatagramsAsDatagramsToo()
+    {
+        using var sender = new UdpBatchSocket(0, offloads: true);
+        using var receiver = new UdpBatchSocket(0);
+        var to = UdpAddress.FromIPEndPoint(new IPEndPoint(IPAddress.Loopback, receiver.LocalPort));
+        // A run of empty datagrams, and an empty one after a full one: neither can be a segment.
+        var batch = new List<(byte[], UdpAddress)> { ([], to), ([], to), ([], to), (LinuxTunOffloadTests.Pattern(100, 1), to), ([], to) };
+
+        Assert.Equal(5, Send(sender, batch));
+        AssertSameDatagrams(batch.Select(d => d.Item1).ToList(), Receive(receiver, 5).Select(m => m.Data).ToList());
+    }
+
+    [Fact]
     public void SendBatch_WhenTheKernelRefusesGso_TurnsGsoOffAndStillDeliversEverything()
     {
         using var sender = new UdpBatchSocket(0, offloads: true);
