@@ -86,6 +86,36 @@ internal static class Ipv4Packet
         BinaryPrimitives.ReadUInt16BigEndian(packet[26..]) == 0
         || Fold(PseudoHeaderSum(packet) + Sum(packet[HeaderLength..])) == 0xFFFF;
 
+    /// <summary>
+    /// An IPv4/TCP SYN-ACK (no options but MSS) from <paramref name="source"/> answering a SYN, with valid checksums.
+    /// </summary>
+    public static byte[] TcpSynAck(IPAddress source, ushort sourcePort, IPAddress destination, ushort destinationPort, uint sequence, uint acknowledgment, ushort mss)
+    {
+        const int TcpLength = 24;
+        var packet = new byte[HeaderLength + TcpLength];
+        packet[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), (ushort)packet.Length);
+        packet[8] = 64;
+        packet[9] = 6;
+        source.TryWriteBytes(packet.AsSpan(12, 4), out _);
+        destination.TryWriteBytes(packet.AsSpan(16, 4), out _);
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(10), HeaderChecksum(packet.AsSpan(0, HeaderLength)));
+        var tcp = packet.AsSpan(HeaderLength);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp, sourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], destinationPort);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[4..], sequence);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], acknowledgment);
+        tcp[12] = (TcpLength / 4) << 4;
+        tcp[13] = 0x12; // SYN | ACK
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[14..], 65535);
+        tcp[20] = 2; // MSS option
+        tcp[21] = 4;
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[22..], mss);
+        var sum = Fold(Sum(packet.AsSpan(12, 8)) + 6 + TcpLength + Sum(tcp));
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], (ushort)~sum);
+        return packet;
+    }
+
     private static uint PseudoHeaderSum(ReadOnlySpan<byte> packet) =>
         Sum(packet.Slice(12, 8)) + 17 + (uint)(packet.Length - HeaderLength);
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Xunit.Abstractions;
 
 namespace MeshPorts.Native.Linux.Tests;
 
@@ -12,12 +13,18 @@ namespace MeshPorts.Native.Linux.Tests;
 /// </summary>
 public sealed class LinuxTunOffloadTests
 {
+    private readonly ITestOutputHelper _output;
+
     private static readonly IPAddress Local = IPAddress.Parse("10.77.0.1");
     private static readonly IPAddress Peer = IPAddress.Parse("10.77.0.2");
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private static readonly LinuxTunOptions WithOffloads = new() { Offloads = true };
 
-    public LinuxTunOffloadTests() => TestNetwork.RequireRootAndTun();
+    public LinuxTunOffloadTests(ITestOutputHelper output)
+    {
+        TestNetwork.RequireRootAndTun();
+        _output = output;
+    }
 
     /// <summary>USO (TUN_F_USO4/6) arrived in Linux 6.2.</summary>
     internal static bool KernelHasUso
@@ -85,6 +92,7 @@ public sealed class LinuxTunOffloadTests
             Assert.Equal(payload.Length, sender.SendTo(payload, new IPEndPoint(Peer, 7001)));
 
             var (header, packet) = ReadUdpTo(tun, 7001);
+            _output.WriteLine($"UDP_SEGMENT read: {packet.Length} bytes, gso_type {header.GsoType}, gso_size {header.GsoSize}, hdr_len {header.HeaderLength}, flags {header.Flags}, csum {header.ChecksumStart}+{header.ChecksumOffset}");
             Assert.Equal(VirtioNetHeader.GsoUdpL4, header.GsoType);
             Assert.Equal(segment, header.GsoSize);
             Assert.Equal(VirtioNetHeader.FlagNeedsChecksum, header.Flags);
@@ -100,6 +108,48 @@ public sealed class LinuxTunOffloadTests
     }
 
     [Fact]
+    public void KernelTcpWrite_ReachesTheOffloadTunAsATso4SuperPacket()
+    {
+        using var ns = NetworkNamespace.Create();
+        ns.Run(() =>
+        {
+            using var tun = CreateAddressed(WithOffloads);
+            const ushort port = 7100;
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var connecting = client.ConnectAsync(new IPEndPoint(Peer, port));
+
+            // Play the peer's side of the handshake by hand.
+            static bool IsTcpTo(byte[] p) => p[9] == 6 && BinaryPrimitives.ReadUInt16BigEndian(p.AsSpan(22)) == port;
+            var (synHeader, syn) = TryReadMatching(tun, p => IsTcpTo(p) && (p[33] & 0x02) != 0, TimeSpan.FromSeconds(5))
+                ?? throw new Xunit.Sdk.XunitException("No SYN came out of the TUN.");
+            Assert.Equal(VirtioNetHeader.GsoNone, synHeader.GsoType);
+            var clientPort = BinaryPrimitives.ReadUInt16BigEndian(syn.AsSpan(20));
+            var clientSequence = BinaryPrimitives.ReadUInt32BigEndian(syn.AsSpan(24));
+            const uint peerSequence = 0x1000;
+            Assert.True(tun.Write(new byte[VirtioNetHeader.Size], Ipv4Packet.TcpSynAck(Peer, port, Local, clientPort, peerSequence, clientSequence + 1, mss: 1460)));
+            Assert.True(connecting.Wait(TimeSpan.FromSeconds(5)), "The connect did not complete after the SYN-ACK.");
+
+            var data = Pattern(20000, seed: 11);
+            Assert.Equal(data.Length, client.Send(data));
+            var (header, packet) = TryReadMatching(tun, p => IsTcpTo(p) && p.Length > Ipv4Packet.HeaderLength + ((p[32] >> 4) * 4), TimeSpan.FromSeconds(5))
+                ?? throw new Xunit.Sdk.XunitException("No TCP data came out of the TUN.");
+            var tcpHeaderLength = (packet[32] >> 4) * 4;
+            var payload = packet.AsSpan(Ipv4Packet.HeaderLength + tcpHeaderLength);
+            // MSS = TUN MTU 1420 - 20 (IPv4) - 20 (TCP); with timestamps the kernel's segments carry 12 bytes less.
+            var mss = 1420 - 40 - (tcpHeaderLength - 20);
+            _output.WriteLine($"First data read: {packet.Length} bytes, TCP header {tcpHeaderLength}, gso_type {header.GsoType}, gso_size {header.GsoSize}, hdr_len {header.HeaderLength}, flags {header.Flags}, csum {header.ChecksumStart}+{header.ChecksumOffset}");
+            Assert.Equal(VirtioNetHeader.GsoTcpV4, header.GsoType);
+            Assert.Equal(mss, header.GsoSize);
+            Assert.Equal(VirtioNetHeader.FlagNeedsChecksum, header.Flags);
+            Assert.Equal(Ipv4Packet.HeaderLength, header.ChecksumStart);
+            Assert.Equal(16, header.ChecksumOffset);
+            Assert.True(payload.Length > mss, $"The first data packet has {payload.Length} bytes: not a super-packet of {mss}-byte segments.");
+            Assert.True(payload.SequenceEqual(data.AsSpan(0, payload.Length)), "The super-packet does not carry the start of the stream.");
+            Assert.Equal(clientSequence + 1, BinaryPrimitives.ReadUInt32BigEndian(packet.AsSpan(24)));
+        }, Timeout);
+    }
+
+    [Fact]
     public void KernelSmallDatagram_OnTheOffloadTun_HasGsoNoneAndAChecksumLeftForTheReader()
     {
         using var ns = NetworkNamespace.Create();
@@ -111,6 +161,7 @@ public sealed class LinuxTunOffloadTests
             sender.SendTo(payload, new IPEndPoint(Peer, 7002));
 
             var (header, packet) = ReadUdpTo(tun, 7002);
+            _output.WriteLine($"Small datagram read: {packet.Length} bytes, gso_type {header.GsoType}, gso_size {header.GsoSize}, hdr_len {header.HeaderLength}, flags {header.Flags}, csum {header.ChecksumStart}+{header.ChecksumOffset}");
             Assert.Equal(VirtioNetHeader.GsoNone, header.GsoType);
             Assert.Equal(0, header.GsoSize);
             Assert.Equal(VirtioNetHeader.FlagNeedsChecksum, header.Flags);
@@ -311,7 +362,11 @@ public sealed class LinuxTunOffloadTests
     internal static (VirtioNetHeader Header, byte[] Packet) ReadUdpTo(LinuxTun tun, ushort port) =>
         TryReadUdpTo(tun, port, TimeSpan.FromSeconds(5)) ?? throw new Xunit.Sdk.XunitException($"No UDP packet for {Peer}:{port} came out of {tun.Name} within 5 s.");
 
-    internal static (VirtioNetHeader Header, byte[] Packet)? TryReadUdpTo(LinuxTun tun, ushort port, TimeSpan timeout)
+    internal static (VirtioNetHeader Header, byte[] Packet)? TryReadUdpTo(LinuxTun tun, ushort port, TimeSpan timeout) =>
+        TryReadMatching(tun, p => p[9] == 17 && BinaryPrimitives.ReadUInt16BigEndian(p.AsSpan(22)) == port, timeout);
+
+    /// <summary>Polls TryRead for an IPv4 packet to 10.77.0.2 that <paramref name="match"/> accepts, skipping anything else.</summary>
+    internal static (VirtioNetHeader Header, byte[] Packet)? TryReadMatching(LinuxTun tun, Func<byte[], bool> match, TimeSpan timeout)
     {
         var buffer = new byte[VirtioNetHeader.Size + 65536];
         var offset = tun.HasVnetHeader ? VirtioNetHeader.Size : 0;
@@ -325,12 +380,11 @@ public sealed class LinuxTunOffloadTests
                 continue;
             }
 
-            var packet = buffer.AsSpan(offset, n - offset);
+            var packet = buffer.AsSpan(offset, n - offset).ToArray();
             // Skip what else a fresh device sends (IPv6 router solicitations, MLD reports).
-            if (packet.Length >= 28 && packet[0] >> 4 == 4 && packet[9] == 17
-                && new IPAddress(packet.Slice(16, 4)).Equals(Peer) && BinaryPrimitives.ReadUInt16BigEndian(packet[22..]) == port)
+            if (packet.Length >= 28 && packet[0] >> 4 == 4 && new IPAddress(packet.AsSpan(16, 4)).Equals(Peer) && match(packet))
             {
-                return (tun.HasVnetHeader ? VirtioNetHeader.Read(buffer) : default, packet.ToArray());
+                return (tun.HasVnetHeader ? VirtioNetHeader.Read(buffer) : default, packet);
             }
         }
 
