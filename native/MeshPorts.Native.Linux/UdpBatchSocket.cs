@@ -265,10 +265,16 @@ public sealed unsafe class UdpBatchSocket : IDisposable
                             }
 
                             var errno = Marshal.GetLastPInvokeError();
-                            if (_groupSizes[offset] > 1 && IsGsoRefusal(errno))
+                            if (_groupSizes[offset] > 1 && (IsGsoRefusal(errno) || errno == Errno.EMSGSIZE))
                             {
                                 // The kernel cannot segment here: turn GSO off and resend the rest one by one.
-                                _gso = false;
+                                // EMSGSIZE means only that a segment exceeds the route's MTU: sent alone, each
+                                // datagram may still be fragmented, so this batch goes unsegmented but GSO stays on.
+                                if (errno != Errno.EMSGSIZE)
+                                {
+                                    _gso = false;
+                                }
+
                                 messages = BuildMessages(lengths.Slice(start, count), destinations.Slice(start, count), _groupFirst[offset], offset, gso: false);
                                 continue;
                             }
@@ -312,11 +318,12 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         {
             var size = lengths[i];
             var run = 1;
-            if (gso)
+            // An empty datagram is never a segment: the kernel would send nothing for it.
+            if (gso && size > 0)
             {
                 var total = size;
                 while (i + run < lengths.Length && run < MaxSegments && total + lengths[i + run] <= MaxSegmentedBytes
-                    && lengths[i + run] <= size && lengths[i + run - 1] == size && destinations[i + run] == destinations[i])
+                    && lengths[i + run] > 0 && lengths[i + run] <= size && lengths[i + run - 1] == size && destinations[i + run] == destinations[i])
                 {
                     total += lengths[i + run];
                     run++;
@@ -466,6 +473,16 @@ public sealed unsafe class UdpBatchSocket : IDisposable
 
     /// <summary>The SO_MARK the kernel holds for the current socket (for tests).</summary>
     internal int ReadKernelMark() => BoundUdpSocket.GetInt(Volatile.Read(ref _current).Fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_MARK);
+
+    /// <summary>Sets an int option on the current socket (for tests that make the kernel refuse a send).</summary>
+    internal void SetKernelOption(int level, int name, int value)
+    {
+        var fd = Volatile.Read(ref _current).Fd;
+        if (LibC.SetSockOpt(fd.Fd, level, name, &value, sizeof(int)) < 0)
+        {
+            throw NativeException.FromLastError($"setsockopt({level}, {name})");
+        }
+    }
 
     /// <summary>The receive buffer size the kernel granted (for tests).</summary>
     internal int ReadKernelReceiveBuffer() => BoundUdpSocket.GetInt(Volatile.Read(ref _current).Fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_RCVBUF);
