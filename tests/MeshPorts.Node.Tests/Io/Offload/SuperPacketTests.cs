@@ -113,6 +113,51 @@ public class SuperPacketTests
         Assert.Equal(0, sp.WriteSegments(super, slots, 2000, lengths));
     }
 
+    [Fact]
+    public void TcpTso_WithIpv4Options_KeepsThemInEverySegment()
+    {
+        var payload = RandomBytes(4000, 31);
+        var plain = Tcp(false, 77, 88, Ack | Psh, Timestamps(3, 4), payload, 9, checksum: ChecksumMode.Partial);
+
+        // The same packet with a 24-byte IPv4 header: NOP, NOP, NOP, end of options.
+        byte[] ipOptions = [1, 1, 1, 0];
+        var super = plain[..20].Concat(ipOptions).Concat(plain[20..]).ToArray();
+        super[0] = 0x46;
+        BinaryPrimitives.WriteUInt16BigEndian(super.AsSpan(2), (ushort)super.Length);
+        super[10] = 0;
+        super[11] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(super.AsSpan(10), (ushort)~RefSum(super.AsSpan(0, 24)));
+        var header = new VirtioNetHeader
+        {
+            Flags = VirtioNetHeader.FlagNeedsChecksum,
+            GsoType = VirtioNetHeader.GsoTcpV4,
+            HeaderLength = 56,
+            GsoSize = 1400,
+            ChecksumStart = 24,
+            ChecksumOffset = 16,
+        };
+
+        var segments = Split(header, super, Slot, 8);
+
+        Assert.Equal(new[] { 56 + 1400, 56 + 1400, 56 + 1200 }, segments.Select(s => s.Length));
+        var joined = new List<byte>();
+        for (var k = 0; k < segments.Count; k++)
+        {
+            var segment = segments[k];
+            Assert.Equal(0x46, segment[0]);
+            Assert.Equal(ipOptions, segment.AsSpan(20, 4).ToArray());
+            Assert.Equal(segment.Length, BinaryPrimitives.ReadUInt16BigEndian(segment.AsSpan(2)));
+            Assert.Equal(9 + k, Ipv4Id(segment));
+            Assert.True(Ipv4HeaderChecksumValid(segment));
+            Assert.Equal(77u + (uint)(k * 1400), Sequence(segment));
+            Assert.Equal(k == 2, (TcpFlags(segment) & Psh) != 0);
+            Assert.True(TransportChecksumValid(segment), $"TCP checksum, segment {k}");
+            joined.AddRange(TcpPayload(segment));
+        }
+
+        Assert.Equal(payload, joined.ToArray());
+    }
+
     [Theory]
     [InlineData(false, 5000, 1200)]
     [InlineData(true, 5000, 1200)]
