@@ -139,14 +139,14 @@ internal sealed record UdpIperfResult(bool Succeeded, string? Error, long Packet
                 return new UdpIperfResult(false, error ?? "no end.sum in the iperf3 JSON", 0, 0, 100, 0, output);
             }
 
-            // iperf 3.12 reports the server's (receiver's) counts in end.sum for UDP; newer ones add sum_received.
+            // end.sum_received is the server's (receiver's) count (iperf 3.12 has it); older ones give only end.sum.
             var received = summary.TryGetProperty("sum_received", out var r) ? r : sum;
             return new UdpIperfResult(
                 exitedZero && error is null,
                 error,
-                (long)sum.GetProperty("packets").GetDouble(),
-                (long)sum.GetProperty("lost_packets").GetDouble(),
-                sum.GetProperty("lost_percent").GetDouble(),
+                (long)received.GetProperty("packets").GetDouble(),
+                (long)received.GetProperty("lost_packets").GetDouble(),
+                received.GetProperty("lost_percent").GetDouble(),
                 (long)received.GetProperty("bytes").GetDouble(),
                 output);
         }

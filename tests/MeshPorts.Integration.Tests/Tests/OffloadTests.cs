@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using MeshPorts.Integration.Tests.Harness;
 using Xunit.Abstractions;
 
@@ -11,7 +10,7 @@ namespace MeshPorts.Integration.Tests.Tests;
 /// log says which offloads are in use.
 /// </summary>
 [Collection(NetNsCollection.Name)]
-public sealed partial class OffloadTests(ITestOutputHelper output)
+public sealed class OffloadTests(ITestOutputHelper output)
 {
     private const long OneGibibyte = 1L << 30;
 
@@ -169,7 +168,7 @@ public sealed partial class OffloadTests(ITestOutputHelper output)
         // With USO granted on the TUN the 10 datagrams cross it as one packet (plus perhaps a stray
         // IPv6 control packet); 10 or more means the kernel segmented them and the USO path went untested.
         var uso = address.Contains(':', StringComparison.Ordinal) ? "uso6" : "uso4";
-        if (StartLog.Parse(pair.A.DaemonOutput)?.Tun.Contains(uso) == true)
+        if (OffloadStartLog.Parse(pair.A.DaemonOutput)?.Tun.Contains(uso) == true)
         {
             await pair.AssertAsync(
                 txPackets < count,
@@ -183,8 +182,8 @@ public sealed partial class OffloadTests(ITestOutputHelper output)
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(50));
         await using var pair = await PeerPair.CreateAsync(PeerKind.Meshports, PeerKind.MeshportsNoOffload, cts.Token);
 
-        var on = StartLog.Parse(pair.A.DaemonOutput);
-        var off = StartLog.Parse(pair.B.DaemonOutput);
+        var on = OffloadStartLog.Parse(pair.A.DaemonOutput);
+        var off = OffloadStartLog.Parse(pair.B.DaemonOutput);
         output.WriteLine($"default: TUN {on?.TunText}, UDP {on?.UdpText}; --no-offload: TUN {off?.TunText}, UDP {off?.UdpText}");
         await pair.AssertAsync(on is not null, "the default peer's output has no \"offloads: TUN ..., UDP ...\" line (is LOG_LEVEL at least info?)");
         await pair.AssertAsync(
@@ -194,22 +193,5 @@ public sealed partial class OffloadTests(ITestOutputHelper output)
         await pair.AssertAsync(
             off!.TunText == "none" && off.UdpText == "none",
             $"--no-offload peer: TUN {off.TunText}, UDP {off.UdpText}; want none and none");
-    }
-
-    /// <summary>The "offloads: TUN a,b,c, UDP x,y" part of the start log line.</summary>
-    private sealed partial record StartLog(string TunText, string UdpText)
-    {
-        public HashSet<string> Tun => [.. TunText.Split(',')];
-
-        public HashSet<string> Udp => [.. UdpText.Split(',')];
-
-        public static StartLog? Parse(string daemonOutput)
-        {
-            var match = Line().Match(daemonOutput);
-            return match.Success ? new StartLog(match.Groups[1].Value, match.Groups[2].Value) : null;
-        }
-
-        [GeneratedRegex(@"offloads: TUN ([a-z0-9,]+?), UDP ([a-z0-9,]+)")]
-        private static partial Regex Line();
     }
 }
