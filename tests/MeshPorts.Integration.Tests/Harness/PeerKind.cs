@@ -8,4 +8,10 @@ public enum PeerKind
 
     /// <summary>Ours, `meshports-node wg IFNAME`.</summary>
     Meshports,
+
+    /// <summary>
+    /// Ours with every offload off, `meshports-node wg IFNAME --no-offload`: no vnet header on the TUN,
+    /// no UDP GSO/GRO. Not in <see cref="Pairs.All"/>; <c>OffloadTests</c> pairs it with the others.
+    /// </summary>
+    MeshportsNoOffload,
 }

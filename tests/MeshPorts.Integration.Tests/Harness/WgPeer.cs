@@ -35,7 +35,8 @@ internal abstract class WgPeer : IAsyncDisposable
     public static WgPeer Create(PeerKind kind, NetNs ns) => kind switch
     {
         PeerKind.WireGuardGo => new WireGuardGoPeer(ns, UniqueNames.Interface()),
-        PeerKind.Meshports => new MeshportsPeer(ns, UniqueNames.Interface()),
+        PeerKind.Meshports => new MeshportsPeer(ns, UniqueNames.Interface(), offloads: true),
+        PeerKind.MeshportsNoOffload => new MeshportsPeer(ns, UniqueNames.Interface(), offloads: false),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

@@ -77,4 +77,64 @@ public sealed class HarnessParsingTests
         Assert.InRange(first.Length, 1, 15);
         Assert.NotEqual(first, second);
     }
+
+    [Fact]
+    public void OffloadStartLog_DefaultLine_SplitsTheTunAndUdpLists()
+    {
+        var log = OffloadStartLog.Parse(
+            "info: MeshPorts.Node.Device.Device[1]\n      Interface mpit1 is up (MTU 1420), UDP port 51801; offloads: TUN csum,tso4,tso6,uso4,uso6, UDP gso,gro\n");
+
+        Assert.NotNull(log);
+        Assert.Equal("csum,tso4,tso6,uso4,uso6", log.TunText);
+        Assert.Equal("gso,gro", log.UdpText);
+        Assert.True(log.Tun.SetEquals(["csum", "tso4", "tso6", "uso4", "uso6"]));
+        Assert.True(log.Udp.SetEquals(["gso", "gro"]));
+    }
+
+    [Fact]
+    public void OffloadStartLog_NoOffloadLine_IsNoneAndNone()
+    {
+        var log = OffloadStartLog.Parse("Interface mpit1 is up (MTU 1420), UDP port 0; offloads: TUN none, UDP none");
+
+        Assert.NotNull(log);
+        Assert.Equal("none", log.TunText);
+        Assert.Equal("none", log.UdpText);
+    }
+
+    [Fact]
+    public void OffloadStartLog_WithoutTheLine_IsNull()
+    {
+        Assert.Null(OffloadStartLog.Parse("info: Interface mpit1 is up (MTU 1420), UDP port 0\n"));
+    }
+
+    [Fact]
+    public void UdpIperfResult_ClientJson_TakesTheReceiversCounts()
+    {
+        // The shape of `iperf3 -c -u -J` 3.12, trimmed: end.sum is the sender's, end.sum_received the server's.
+        const string json =
+            """
+            {"start": {}, "intervals": [],
+             "end": {"sum": {"bytes": 62500000, "packets": 45680, "lost_packets": 0, "lost_percent": 0, "sender": true},
+                     "sum_sent": {"bytes": 62500000, "packets": 45680, "lost_packets": 0, "lost_percent": 0, "sender": true},
+                     "sum_received": {"bytes": 61000000, "packets": 45680, "lost_packets": 1096, "lost_percent": 2.4, "sender": false}}}
+            """;
+
+        var run = UdpIperfResult.Parse(exitedZero: true, json);
+
+        Assert.True(run.Succeeded);
+        Assert.Null(run.Error);
+        Assert.Equal(45680, run.Packets);
+        Assert.Equal(1096, run.LostPackets);
+        Assert.Equal(2.4, run.LostPercent);
+        Assert.Equal(61000000, run.ReceivedBytes);
+    }
+
+    [Fact]
+    public void UdpIperfResult_WithIperfError_IsNotSucceeded()
+    {
+        var run = UdpIperfResult.Parse(exitedZero: false, """{"start": {}, "intervals": [], "end": {}, "error": "unable to connect to server"}""");
+
+        Assert.False(run.Succeeded);
+        Assert.Equal("unable to connect to server", run.Error);
+    }
 }
