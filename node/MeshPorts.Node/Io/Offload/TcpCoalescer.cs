@@ -11,7 +11,8 @@ namespace MeshPorts.Node.Io.Offload;
 /// in sequence, same ACK, options, TTL/hop limit and TOS, ACK or ACK|PSH only, every segment but the
 /// last of equal size, a PSH ends the run. Each segment's checksum is checked before it is merged (the
 /// merged packet goes to the kernel as checksum-partial, so a bad segment would otherwise slip by);
-/// anything else is written as it came. Packets of one flow keep their order. Used by one thread.
+/// anything else, and a segment with nothing to merge with, is written as it came with an all-zero
+/// header. Packets of one flow keep their order. Used by one thread.
 /// </summary>
 internal sealed class TcpCoalescer
 {
@@ -20,7 +21,6 @@ internal sealed class TcpCoalescer
     private const int MaxMergedLength = 65535;
 
     private static readonly byte[] PlainHeader = new byte[VirtioNetHeader.Size];
-    private static readonly byte[] VerifiedHeader = [VirtioNetHeader.FlagDataValid, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
     private readonly byte[] _merged = new byte[VirtioNetHeader.Size + MaxMergedLength];
     private readonly Group[] _groups = new Group[MaxFlows];
@@ -254,8 +254,8 @@ internal sealed class TcpCoalescer
         var first = buffer.Slice(members[0] * slotSize, lengths[members[0]]);
         if (group.Count == 1)
         {
-            // Its checksum was checked above; the kernel need not check it again.
-            return sink.Write(VerifiedHeader, first) ? 1 : 0;
+            // Plain: the TUN's write path ignores VIRTIO_NET_HDR_F_DATA_VALID, so the kernel checks it again.
+            return sink.Write(PlainHeader, first) ? 1 : 0;
         }
 
         var merged = _merged.AsSpan(VirtioNetHeader.Size);
