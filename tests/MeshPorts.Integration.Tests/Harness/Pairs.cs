@@ -13,4 +13,16 @@ public static class Pairs
         { PeerKind.Meshports, PeerKind.WireGuardGo },
         { PeerKind.Meshports, PeerKind.Meshports },
     };
+
+    /// <summary>
+    /// Ours without offloads against ours with them and against wireguard-go, each side starting: the
+    /// plain data path keeps working and interoperates. (<see cref="All"/> runs ours with offloads.)
+    /// </summary>
+    public static TheoryData<PeerKind, PeerKind> OffloadsOff => new()
+    {
+        { PeerKind.MeshportsNoOffload, PeerKind.Meshports },
+        { PeerKind.Meshports, PeerKind.MeshportsNoOffload },
+        { PeerKind.MeshportsNoOffload, PeerKind.WireGuardGo },
+        { PeerKind.WireGuardGo, PeerKind.MeshportsNoOffload },
+    };
 }

@@ -7,6 +7,7 @@ public sealed class TransferTests
 {
     [Theory(Timeout = 360_000)]
     [MemberData(nameof(Pairs.All), MemberType = typeof(Pairs))]
+    [MemberData(nameof(Pairs.OffloadsOff), MemberType = typeof(Pairs))]
     public async Task TcpTransfer_50MegabytesEachWay_ArrivesWithMatchingSha256(PeerKind a, PeerKind b)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(330));
