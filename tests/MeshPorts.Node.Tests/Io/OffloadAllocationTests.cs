@@ -22,21 +22,35 @@ public sealed class OffloadAllocationTests
         var coalescer = new TcpCoalescer();
         var sink = new CountingSink();
 
-        var accepted = RunOnce(raw, header, slots, lengths, coalescer, sink); // warm up (JIT, statics)
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 200; i++)
+        // Warm up past tiered compilation; the runtime may still allocate once while it swaps code in,
+        // so steady state means one of five 200-round windows allocating nothing. A real per-packet
+        // allocation shows up in every window.
+        var accepted = 0L;
+        for (var i = 0; i < 2_000; i++)
         {
             accepted += RunOnce(raw, header, slots, lengths, coalescer, sink);
         }
 
-        // No assertion inside the measured loop: xunit's own asserts allocate.
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
-        Assert.Equal(201 * 47, accepted);
+        var windows = new List<long>();
+        for (var window = 0; window < 5 && (windows.Count == 0 || windows[^1] != 0); window++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 200; i++)
+            {
+                // No assertion inside the measured loop: xunit's own asserts allocate.
+                accepted += RunOnce(raw, header, slots, lengths, coalescer, sink);
+            }
+
+            windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        Assert.True(windows[^1] == 0, $"bytes allocated per 200 rounds: {string.Join(", ", windows)}");
 
         // And the work was real: 47 segments per round, merged back into one write each time.
-        Assert.Equal(201, sink.Writes);
-        Assert.Equal(201 * 47L, coalescer.MergedSegments);
+        var rounds = 2_000 + (200 * windows.Count);
+        Assert.Equal(rounds * 47L, accepted);
+        Assert.Equal(rounds, sink.Writes);
+        Assert.Equal(rounds * 47L, coalescer.MergedSegments);
     }
 
     // Returns the packets the sink accepted, or -1 if the split did not go as planned.
