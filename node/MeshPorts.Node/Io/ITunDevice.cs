@@ -32,12 +32,15 @@ internal interface ITunDevice : IDisposable
     /// (0 = no packet in that slot). An implementation with offloads may merge packets and rewrite
     /// their headers in the buffer. Returns how many packets the kernel accepted.
     /// </summary>
-    int WriteBatch(Span<byte> buffer, int slotSize, ReadOnlySpan<int> lengths)
+    int WriteBatch(Span<byte> buffer, int slotSize, ReadOnlySpan<int> lengths) => WriteEach(this, buffer, slotSize, lengths);
+
+    /// <summary>The plain batch write: <see cref="Write"/> for each non-empty slot; returns how many were accepted.</summary>
+    protected static int WriteEach(ITunDevice tun, ReadOnlySpan<byte> buffer, int slotSize, ReadOnlySpan<int> lengths)
     {
         var accepted = 0;
         for (var i = 0; i < lengths.Length; i++)
         {
-            if (lengths[i] > 0 && Write(buffer.Slice(i * slotSize, lengths[i])))
+            if (lengths[i] > 0 && tun.Write(buffer.Slice(i * slotSize, lengths[i])))
             {
                 accepted++;
             }

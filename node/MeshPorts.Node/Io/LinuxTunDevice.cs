@@ -43,9 +43,6 @@ internal sealed class LinuxTunDevice : ITunDevice, IVnetPacketSink
     /// <summary>Packets read from the kernel that could not be parsed or cut up, dropped.</summary>
     public long MalformedReads => Interlocked.Read(ref _malformedReads);
 
-    /// <summary>TCP super-packets written, and the segments merged into them.</summary>
-    public (long Merges, long Segments) Coalesced => _coalescer is null ? (0, 0) : (_coalescer.Merges, _coalescer.MergedSegments);
-
     /// <summary>
     /// Creates TUN <paramref name="name"/> with the given MTU and brings it up; with
     /// <paramref name="offloads"/> it asks for IFF_VNET_HDR, checksum, TSO and USO.
@@ -92,24 +89,9 @@ internal sealed class LinuxTunDevice : ITunDevice, IVnetPacketSink
 
     public bool Write(ReadOnlySpan<byte> packet) => _vnet ? _tun.Write(PlainHeader, packet) : _tun.Write(packet);
 
-    public int WriteBatch(Span<byte> buffer, int slotSize, ReadOnlySpan<int> lengths)
-    {
-        if (_coalescer is not null)
-        {
-            return _coalescer.WriteBatch(buffer, slotSize, lengths, this);
-        }
-
-        var accepted = 0;
-        for (var i = 0; i < lengths.Length; i++)
-        {
-            if (lengths[i] > 0 && _tun.Write(buffer.Slice(i * slotSize, lengths[i])))
-            {
-                accepted++;
-            }
-        }
-
-        return accepted;
-    }
+    public int WriteBatch(Span<byte> buffer, int slotSize, ReadOnlySpan<int> lengths) => _coalescer is null
+        ? ITunDevice.WriteEach(this, buffer, slotSize, lengths)
+        : _coalescer.WriteBatch(buffer, slotSize, lengths, this);
 
     bool IVnetPacketSink.Write(ReadOnlySpan<byte> vnetHeader, ReadOnlySpan<byte> packet) => _tun.Write(vnetHeader, packet);
 
