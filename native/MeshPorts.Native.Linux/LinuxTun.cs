@@ -156,25 +156,7 @@ public sealed unsafe class LinuxTun : IDisposable
         {
             fixed (byte* p = packet)
             {
-                while (true)
-                {
-                    var n = LibC.Read(fd, p, (nuint)packet.Length);
-                    if (n >= 0)
-                    {
-                        return (int)n;
-                    }
-
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno == Errno.EAGAIN)
-                    {
-                        return 0;
-                    }
-
-                    if (errno != Errno.EINTR)
-                    {
-                        throw new NativeException(errno, $"read from TUN '{Name}'", errno == Errno.EBADFD ? "The interface was deleted from outside (ip link del)." : null);
-                    }
-                }
+                return ReadQueued(fd, p, packet.Length);
             }
         }
         finally
@@ -255,24 +237,13 @@ public sealed unsafe class LinuxTun : IDisposable
                 var count = 1;
                 while (count < slots)
                 {
-                    var n = LibC.Read(fd, p + ((nint)count * slotSize), (nuint)slotSize);
-                    if (n < 0)
+                    var n = ReadQueued(fd, p + ((nint)count * slotSize), slotSize);
+                    if (n == 0)
                     {
-                        var errno = Marshal.GetLastPInvokeError();
-                        if (errno == Errno.EINTR)
-                        {
-                            continue;
-                        }
-
-                        if (errno == Errno.EAGAIN)
-                        {
-                            break;
-                        }
-
-                        throw new NativeException(errno, $"read from TUN '{Name}'");
+                        break;
                     }
 
-                    lengths[count++] = (int)n;
+                    lengths[count++] = n;
                 }
 
                 return count;
@@ -433,26 +404,40 @@ public sealed unsafe class LinuxTun : IDisposable
     {
         while (true)
         {
-            var n = LibC.Read(fd, destination, (nuint)length);
+            var n = ReadQueued(fd, destination, length);
             if (n > 0)
             {
-                return (int)n;
-            }
-
-            var errno = n == 0 ? Errno.EAGAIN : Marshal.GetLastPInvokeError();
-            if (errno == Errno.EINTR)
-            {
-                continue;
-            }
-
-            if (errno != Errno.EAGAIN)
-            {
-                throw new NativeException(errno, $"read from TUN '{Name}'", errno == Errno.EBADFD ? "The interface was deleted from outside (ip link del)." : null);
+                return n;
             }
 
             if (FdWait.Wait(fd, SocketConstants.POLLIN, wake) == Readiness.WokenUp)
             {
                 return 0;
+            }
+        }
+    }
+
+    // One non-blocking read: the packet's length, or 0 when none is queued. Retries EINTR; any other
+    // error ends the device (EBADFD: the interface was deleted).
+    private int ReadQueued(int fd, byte* destination, int length)
+    {
+        while (true)
+        {
+            var n = LibC.Read(fd, destination, (nuint)length);
+            if (n >= 0)
+            {
+                return (int)n;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Errno.EAGAIN)
+            {
+                return 0;
+            }
+
+            if (errno != Errno.EINTR)
+            {
+                throw new NativeException(errno, $"read from TUN '{Name}'", errno == Errno.EBADFD ? "The interface was deleted from outside (ip link del)." : null);
             }
         }
     }
