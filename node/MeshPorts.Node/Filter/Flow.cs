@@ -1,3 +1,4 @@
+using MeshPorts.Node.Packets;
 using MeshPorts.WireGuard.Keys;
 
 namespace MeshPorts.Node.Filter;
@@ -48,7 +49,7 @@ internal sealed class Flow
 
     public FilterReason CutReason { get; private set; }
 
-    public bool IsTcp => Key.Protocol == ParsedPacket.Tcp;
+    public bool IsTcp => Key.Protocol == IpProtocol.Tcp;
 
     public void MarkCut(FilterReason reason)
     {
@@ -66,16 +67,16 @@ internal sealed class Flow
         }
 
         var flags = p.TcpFlags;
-        if ((flags & ParsedPacket.TcpRst) != 0)
+        if ((flags & IpProtocol.TcpRst) != 0)
         {
             TcpState = FlowTcpState.Closed;
             return;
         }
 
         // SYN and FIN each take one sequence number (RFC 793 section 3.3).
-        var end = p.Sequence + (uint)p.PayloadLength + ((flags & ParsedPacket.TcpSyn) != 0 ? 1u : 0u) + ((flags & ParsedPacket.TcpFin) != 0 ? 1u : 0u);
-        var hasAck = (flags & ParsedPacket.TcpAck) != 0;
-        var fin = (flags & ParsedPacket.TcpFin) != 0;
+        var end = p.Sequence + (uint)p.PayloadLength + ((flags & IpProtocol.TcpSyn) != 0 ? 1u : 0u) + ((flags & IpProtocol.TcpFin) != 0 ? 1u : 0u);
+        var hasAck = (flags & IpProtocol.TcpAck) != 0;
+        var fin = (flags & IpProtocol.TcpFin) != 0;
         if (fromLocal)
         {
             Advance(ref _localNext, ref _hasLocalNext, end);

@@ -1,3 +1,4 @@
+using MeshPorts.Node.Packets;
 using MeshPorts.WireGuard.Keys;
 
 namespace MeshPorts.Node.Filter;
@@ -38,7 +39,7 @@ internal sealed partial class PacketFilter
 
         // Replies of the local stack to something it did not keep state for open no flow either:
         // a reset, or an echo reply whose request has idled out.
-        if ((p.IsTcp && (p.TcpFlags & ParsedPacket.TcpRst) != 0) || (p.IsIcmp && p.IcmpMessage == IcmpKind.EchoReply))
+        if ((p.IsTcp && (p.TcpFlags & IpProtocol.TcpRst) != 0) || (p.IsIcmp && p.IcmpMessage == IcmpKind.EchoReply))
         {
             return Count(FilterVerdict.Allowed);
         }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MeshPorts.Node.Packets;
 using MeshPorts.WireGuard.Keys;
 
 namespace MeshPorts.Node.Filter;
@@ -167,17 +168,17 @@ internal sealed partial class PacketFilter
     /// </summary>
     private static int WriteReplyReset(in ParsedPacket p, Span<byte> buffer)
     {
-        if (!p.IsTcp || (p.TcpFlags & ParsedPacket.TcpRst) != 0)
+        if (!p.IsTcp || (p.TcpFlags & IpProtocol.TcpRst) != 0)
         {
             return 0;
         }
 
-        if ((p.TcpFlags & ParsedPacket.TcpAck) != 0)
+        if ((p.TcpFlags & IpProtocol.TcpAck) != 0)
         {
             return TcpReset.Write(buffer, p.IsIPv6, p.Destination, p.DestinationPort, p.Source, p.SourcePort, p.Acknowledgment, 0, withAck: false);
         }
 
-        var length = p.Sequence + (uint)p.PayloadLength + ((p.TcpFlags & ParsedPacket.TcpSyn) != 0 ? 1u : 0u) + ((p.TcpFlags & ParsedPacket.TcpFin) != 0 ? 1u : 0u);
+        var length = p.Sequence + (uint)p.PayloadLength + ((p.TcpFlags & IpProtocol.TcpSyn) != 0 ? 1u : 0u) + ((p.TcpFlags & IpProtocol.TcpFin) != 0 ? 1u : 0u);
         return TcpReset.Write(buffer, p.IsIPv6, p.Destination, p.DestinationPort, p.Source, p.SourcePort, 0, length, withAck: true);
     }
 
@@ -196,8 +197,8 @@ internal sealed partial class PacketFilter
 
         return flow.Key.Protocol switch
         {
-            ParsedPacket.Udp => _udpIdle,
-            ParsedPacket.Icmp or ParsedPacket.Icmpv6 => _icmpIdle,
+            IpProtocol.Udp => _udpIdle,
+            IpProtocol.Icmp or IpProtocol.Icmpv6 => _icmpIdle,
             _ => _otherIdle,
         };
     }

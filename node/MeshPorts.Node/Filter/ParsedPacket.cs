@@ -10,16 +10,6 @@ namespace MeshPorts.Node.Filter;
 /// </summary>
 internal struct ParsedPacket
 {
-    public const byte Tcp = 6;
-    public const byte Udp = 17;
-    public const byte Icmp = 1;
-    public const byte Icmpv6 = 58;
-
-    public const byte TcpFin = 0x01;
-    public const byte TcpSyn = 0x02;
-    public const byte TcpRst = 0x04;
-    public const byte TcpAck = 0x10;
-
     // IPv6 extension headers (RFC 8200 section 4) that may precede the transport header.
     private const byte HopByHop = 0;
     private const byte Routing = 43;
@@ -52,22 +42,22 @@ internal struct ParsedPacket
     public ushort EmbeddedSourcePort;
     public ushort EmbeddedDestinationPort;
 
-    public readonly bool IsTcp => Protocol == Tcp;
+    public readonly bool IsTcp => Protocol == IpProtocol.Tcp;
 
-    public readonly bool IsIcmp => Protocol == (IsIPv6 ? Icmpv6 : Icmp);
+    public readonly bool IsIcmp => Protocol == (IsIPv6 ? IpProtocol.Icmpv6 : IpProtocol.Icmp);
 
     /// <summary>A SYN without ACK: the only packet that may open a TCP flow.</summary>
-    public readonly bool IsTcpOpen => IsTcp && (TcpFlags & (TcpSyn | TcpAck | TcpRst | TcpFin)) == TcpSyn;
+    public readonly bool IsTcpOpen => IsTcp && (TcpFlags & (IpProtocol.TcpSyn | IpProtocol.TcpAck | IpProtocol.TcpRst | IpProtocol.TcpFin)) == IpProtocol.TcpSyn;
 
     /// <summary>The protocol as rules name it, or null for protocols no rule can open.</summary>
     public readonly FilterProtocol? RuleProtocol => ToRuleProtocol(IsIPv6, Protocol);
 
     public static FilterProtocol? ToRuleProtocol(bool isIPv6, byte protocol) => protocol switch
     {
-        Tcp => FilterProtocol.Tcp,
-        Udp => FilterProtocol.Udp,
-        Icmp when !isIPv6 => FilterProtocol.Icmp,
-        Icmpv6 when isIPv6 => FilterProtocol.Icmp,
+        IpProtocol.Tcp => FilterProtocol.Tcp,
+        IpProtocol.Udp => FilterProtocol.Udp,
+        IpProtocol.Icmp when !isIPv6 => FilterProtocol.Icmp,
+        IpProtocol.Icmpv6 when isIPv6 => FilterProtocol.Icmp,
         _ => null,
     };
 
@@ -185,7 +175,7 @@ internal struct ParsedPacket
     {
         switch (parsed.Protocol)
         {
-            case Tcp:
+            case IpProtocol.Tcp:
                 if (l4.Length < 20)
                 {
                     return FilterReason.Malformed;
@@ -204,7 +194,7 @@ internal struct ParsedPacket
                 parsed.TcpFlags = l4[13];
                 parsed.PayloadLength = l4.Length - dataOffset;
                 return FilterReason.None;
-            case Udp:
+            case IpProtocol.Udp:
                 if (l4.Length < 8)
                 {
                     return FilterReason.Malformed;
@@ -266,7 +256,7 @@ internal struct ParsedPacket
         }
 
         var l4 = inner[offset..];
-        if (quoted.Protocol is Tcp or Udp)
+        if (quoted.Protocol is IpProtocol.Tcp or IpProtocol.Udp)
         {
             quoted.SourcePort = BinaryPrimitives.ReadUInt16BigEndian(l4);
             quoted.DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(l4[2..]);

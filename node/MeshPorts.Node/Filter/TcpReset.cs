@@ -42,7 +42,7 @@ internal static class TcpReset
         BinaryPrimitives.WriteUInt32BigEndian(tcp[4..], sequence);
         BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], withAck ? acknowledgment : 0);
         tcp[12] = (TcpHeaderLength / 4) << 4;
-        tcp[13] = (byte)(ParsedPacket.TcpRst | (withAck ? ParsedPacket.TcpAck : 0));
+        tcp[13] = (byte)(IpProtocol.TcpRst | (withAck ? IpProtocol.TcpAck : 0));
 
         // Pseudo-header: RFC 793 section 3.1 for IPv4, RFC 8200 section 8.1 for IPv6.
         uint sum;
@@ -50,7 +50,7 @@ internal static class TcpReset
         {
             packet[0] = 0x60;
             BinaryPrimitives.WriteUInt16BigEndian(packet[4..], TcpHeaderLength);
-            packet[6] = ParsedPacket.Tcp;
+            packet[6] = IpProtocol.Tcp;
             packet[7] = DefaultHopLimit;
             BinaryPrimitives.WriteUInt128BigEndian(packet[8..], source);
             BinaryPrimitives.WriteUInt128BigEndian(packet[24..], destination);
@@ -64,14 +64,14 @@ internal static class TcpReset
             // Don't fragment: a 40-byte packet never needs it.
             packet[6] = 0x40;
             packet[8] = DefaultHopLimit;
-            packet[9] = ParsedPacket.Tcp;
+            packet[9] = IpProtocol.Tcp;
             BinaryPrimitives.WriteUInt32BigEndian(packet[12..], (uint)source);
             BinaryPrimitives.WriteUInt32BigEndian(packet[16..], (uint)destination);
             BinaryPrimitives.WriteUInt16BigEndian(packet[10..], InternetChecksum.Finish(InternetChecksum.Add(0, packet[..20])));
             sum = InternetChecksum.Add(0, packet.Slice(12, 8));
         }
 
-        sum += ParsedPacket.Tcp + (uint)TcpHeaderLength;
+        sum += IpProtocol.Tcp + (uint)TcpHeaderLength;
         sum = InternetChecksum.Add(sum, tcp);
         BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], InternetChecksum.Finish(sum));
         return total;

@@ -1,10 +1,12 @@
 namespace MeshPorts.Node.Packets;
 
-/// <summary>IP protocol numbers and TCP flag bits the packet code needs (RFC 790, RFC 9293).</summary>
+/// <summary>IP protocol numbers and TCP flag bits the packet code needs (IANA protocol numbers, RFC 9293).</summary>
 internal static class IpProtocol
 {
+    public const byte Icmp = 1;
     public const byte Tcp = 6;
     public const byte Udp = 17;
+    public const byte Icmpv6 = 58;
 
     public const byte TcpFin = 0x01;
     public const byte TcpSyn = 0x02;
