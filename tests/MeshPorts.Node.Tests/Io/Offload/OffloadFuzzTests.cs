@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using MeshPorts.Native.Linux;
 using MeshPorts.Node.Io.Offload;
 
-namespace MeshPorts.Node.Tests.Io;
+namespace MeshPorts.Node.Tests.Io.Offload;
 
 /// <summary>
 /// Whatever the kernel or a peer hands the offload code, it drops or passes packets; it never throws

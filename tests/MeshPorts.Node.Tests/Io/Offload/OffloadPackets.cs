@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using MeshPorts.Native.Linux;
 
 namespace MeshPorts.Node.Tests.Io.Offload;
 
@@ -140,6 +141,28 @@ internal static class OffloadPackets
         new Random(seed).NextBytes(bytes);
         return bytes;
     }
+
+    /// <summary>The virtio header a TUN with TSO puts before a TCP super-packet.</summary>
+    public static VirtioNetHeader Tso(bool v6, int gsoSize, int headerLength) => new()
+    {
+        Flags = VirtioNetHeader.FlagNeedsChecksum,
+        GsoType = v6 ? VirtioNetHeader.GsoTcpV6 : VirtioNetHeader.GsoTcpV4,
+        HeaderLength = (ushort)headerLength,
+        GsoSize = (ushort)gsoSize,
+        ChecksumStart = (ushort)(v6 ? 40 : 20),
+        ChecksumOffset = 16,
+    };
+
+    /// <summary>The virtio header a TUN with USO puts before a UDP super-packet.</summary>
+    public static VirtioNetHeader Uso(int gsoSize, int ip) => new()
+    {
+        Flags = VirtioNetHeader.FlagNeedsChecksum,
+        GsoType = VirtioNetHeader.GsoUdpL4,
+        HeaderLength = (ushort)(ip + 8),
+        GsoSize = (ushort)gsoSize,
+        ChecksumStart = (ushort)ip,
+        ChecksumOffset = 6,
+    };
 
     public static byte[] Tcp(
         bool v6,

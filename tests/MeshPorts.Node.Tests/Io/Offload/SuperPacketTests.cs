@@ -452,26 +452,6 @@ public class SuperPacketTests
         }
     }
 
-    internal static VirtioNetHeader Tso(bool v6, int gsoSize, int headerLength) => new()
-    {
-        Flags = VirtioNetHeader.FlagNeedsChecksum,
-        GsoType = v6 ? VirtioNetHeader.GsoTcpV6 : VirtioNetHeader.GsoTcpV4,
-        HeaderLength = (ushort)headerLength,
-        GsoSize = (ushort)gsoSize,
-        ChecksumStart = (ushort)(v6 ? 40 : 20),
-        ChecksumOffset = 16,
-    };
-
-    private static VirtioNetHeader Uso(int gsoSize, int ip) => new()
-    {
-        Flags = VirtioNetHeader.FlagNeedsChecksum,
-        GsoType = VirtioNetHeader.GsoUdpL4,
-        HeaderLength = (ushort)(ip + 8),
-        GsoSize = (ushort)gsoSize,
-        ChecksumStart = (ushort)ip,
-        ChecksumOffset = 6,
-    };
-
     /// <summary>Runs TryStart and then WriteSegments with <paramref name="perCall"/> slots until done.</summary>
     internal static List<byte[]> Split(VirtioNetHeader header, byte[] packet, int slotSize, int perCall)
     {

@@ -458,7 +458,7 @@ public class TcpCoalescerTests
         var options = Timestamps(0xCAFE_0001, 0xBEEF_0002);
         var ip = v6 ? 40 : 20;
         var original = Tcp(v6, 0x0102_0304, AckNumber, Ack | Psh, options, payload, 0x2222, 45678, checksum: ChecksumMode.Partial);
-        var segments = SuperPacketTests.Split(SuperPacketTests.Tso(v6, gsoSize, ip + 32), original, SlotSize, 64);
+        var segments = SuperPacketTests.Split(Tso(v6, gsoSize, ip + 32), original, SlotSize, 64);
         Assert.True(segments.Count > 1);
 
         var sink = new RecordingSink();
