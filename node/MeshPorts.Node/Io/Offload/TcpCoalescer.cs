@@ -10,7 +10,8 @@ namespace MeshPorts.Node.Io.Offload;
 /// one pass through its TCP stack. Segments merge only as Linux's own GRO would merge them: same flow,
 /// in sequence, same ACK, options, TTL/hop limit and TOS, ACK or ACK|PSH only, every segment but the
 /// last of equal size, a PSH ends the run. Each segment's checksum is checked before it is merged (the
-/// merged packet goes to the kernel as checksum-partial, so a bad segment would otherwise slip by);
+/// merged packet goes to the kernel as checksum-partial, so a bad segment would otherwise slip by),
+/// and only then: a segment written alone is checked by the kernel;
 /// anything else, and a segment with nothing to merge with, is written as it came with an all-zero
 /// header. Packets of one flow keep their order. Used by one thread.
 /// </summary>
@@ -77,7 +78,26 @@ internal sealed class TcpCoalescer
                 continue;
             }
 
-            if (g >= 0 && CanAppend(ref _groups[g], buffer.Slice(_members[g * MaxSegments] * slotSize), packet, segment))
+            var appendable = g >= 0 && CanAppend(ref _groups[g], buffer.Slice(_members[g * MaxSegments] * slotSize), packet, segment);
+            if (appendable && !ChecksumValid(packet, segment.IpHeaderLength))
+            {
+                // It would be merged unchecked: write it alone, as it came, after its flow's run.
+                accepted += Flush(g, buffer, slotSize, lengths, sink);
+                accepted += sink.Write(PlainHeader, packet) ? 1 : 0;
+                continue;
+            }
+
+            // A run's first segment is checked only once a second one joins it: written alone, the
+            // kernel checks it anyway. A bad first segment goes alone and this one starts the run.
+            var verified = appendable;
+            if (appendable && !_groups[g].FirstVerified)
+            {
+                var first = _members[g * MaxSegments];
+                appendable = ChecksumValid(buffer.Slice(first * slotSize, lengths[first]), segment.IpHeaderLength);
+                _groups[g].FirstVerified = appendable;
+            }
+
+            if (appendable)
             {
                 ref var group = ref _groups[g];
                 _members[(g * MaxSegments) + group.Count++] = i;
@@ -108,6 +128,7 @@ internal sealed class TcpCoalescer
                     TotalLength = packet.Length,
                     NextSequence = unchecked(segment.Sequence + (uint)segment.Payload),
                     LastFlags = segment.Flags,
+                    FirstVerified = verified,
                 };
                 _members[g * MaxSegments] = i;
                 _active |= 1 << g;
@@ -167,9 +188,14 @@ internal sealed class TcpCoalescer
             return Kind.TcpOther;
         }
 
+        return Kind.Candidate;
+    }
+
+    private static bool ChecksumValid(ReadOnlySpan<byte> packet, int ipHeader)
+    {
         var transport = packet[ipHeader..];
         var sum = InternetChecksum.PseudoHeader(IpPacket.Source(packet), IpPacket.Destination(packet), IpProtocol.Tcp, transport.Length);
-        return InternetChecksum.Finish(InternetChecksum.Add(sum, transport)) == 0 ? Kind.Candidate : Kind.TcpOther;
+        return InternetChecksum.Finish(InternetChecksum.Add(sum, transport)) == 0;
     }
 
     private static bool CanAppend(ref Group group, ReadOnlySpan<byte> first, ReadOnlySpan<byte> packet, in Segment segment)
@@ -325,5 +351,8 @@ internal sealed class TcpCoalescer
         public int TotalLength;
         public uint NextSequence;
         public byte LastFlags;
+
+        /// <summary>The first segment's checksum was checked (done when a second segment joins).</summary>
+        public bool FirstVerified;
     }
 }

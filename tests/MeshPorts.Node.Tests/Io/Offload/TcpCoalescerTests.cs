@@ -120,6 +120,26 @@ public class TcpCoalescerTests
         AssertKernelAccepts(sink.Writes[2].Packet);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ABadFirstSegment_IsWrittenAlone_AndTheRunStartsAfterIt(bool v6)
+    {
+        // The first segment of a run is checked only when a second joins it: that check must still
+        // keep a bad one out of the merged packet.
+        var flow = new Flow(v6, 40001, 5, 1);
+        var bad = flow.Segment(0, Mss, checksum: ChecksumMode.Broken);
+        var packets = new List<byte[]> { bad, flow.Segment(Mss, Mss), flow.Segment(2 * Mss, Mss) };
+        var sink = new RecordingSink();
+        Assert.Equal(3, Run(new TcpCoalescer(), sink, packets));
+
+        Assert.Equal(2, sink.Writes.Count);
+        Assert.Equal(bad, sink.Writes[0].Packet);
+        Assert.Equal(new byte[VirtioNetHeader.Size], sink.Writes[0].RawHeader);
+        Assert.Equal(flow.Data.AsSpan(Mss, 2 * Mss).ToArray(), TcpPayload(sink.Writes[1].Packet));
+        AssertKernelAccepts(sink.Writes[1].Packet);
+    }
+
     [Fact]
     public void ASingleBadChecksumSegment_IsWrittenPlain()
     {
