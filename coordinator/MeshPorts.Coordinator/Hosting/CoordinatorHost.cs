@@ -94,11 +94,14 @@ internal sealed class CoordinatorHost : IAsyncDisposable
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.State"), url, tls.Pin));
         builder.Services.AddGrpc(g =>
         {
-            g.Interceptors.Add<AdminAuthInterceptor>();
+            // The largest legitimate message is a policy file; anything bigger is refused before it is parsed.
+            g.MaxReceiveMessageSize = options.MaxMessageBytes;
+            g.Interceptors.Add<CallAuthorizationInterceptor>();
             g.Interceptors.Add<ErrorInterceptor>();
         });
 
         var app = builder.Build();
+        app.Use(CanonicalGrpcPath.InvokeAsync);
         app.MapGrpcService<NodeControlService>();
         app.MapGrpcService<AdminService>();
         app.MapGet("/healthz", () => Results.Text("ok\n"));

@@ -40,6 +40,9 @@ internal sealed class CoordinatorOptions
     /// <summary>Heartbeat interval on Watch streams.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>The largest gRPC message accepted (1 MiB: a policy file is the biggest legitimate one).</summary>
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Deltas kept per node for resuming without a snapshot.</summary>
     public int DeltaLogCapacity { get; set; } = 256;
 
@@ -89,6 +92,11 @@ internal sealed class CoordinatorOptions
             || MaxClockSkew <= TimeSpan.Zero || NonceLifetime <= TimeSpan.Zero || HeartbeatInterval <= TimeSpan.Zero)
         {
             return "durations must be positive";
+        }
+
+        if (MaxMessageBytes < 64 * 1024)
+        {
+            return "MaxMessageBytes must be at least 64 KiB";
         }
 
         if (DeltaLogCapacity < 1 || MaxEnrollFailures < 1 || ProbeAlertThreshold < 2)

@@ -177,7 +177,10 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
         var input = auth is null
             ? null
             : new NodeAuthInput(auth.MachinePublicKey.ToByteArray(), auth.Nonce.ToByteArray(), auth.TimestampUnixMs, auth.Signature.ToByteArray());
-        return _state.AuthenticateAsync(input, context.Method, BodyHash(request), context.CancellationToken);
+        // The signature binds the method routing matched, never the path's text (CallAuthorizationInterceptor).
+        var method = CallAuthorizationInterceptor.MatchedMethod(context)?.Method.FullName
+            ?? throw new RpcException(new Status(StatusCode.PermissionDenied, "no caller may use this method"));
+        return _state.AuthenticateAsync(input, method, BodyHash(request), context.CancellationToken);
     }
 
     private static RpcException Removed() =>
