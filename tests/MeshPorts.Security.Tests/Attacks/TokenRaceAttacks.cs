@@ -61,6 +61,55 @@ public sealed class TokenRaceAttacks(CoordinatorFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task AToken_RevokedWhileMachinesRaceToUseIt_EnrollsNobodyAfterTheRevocation()
+    {
+        using var admin = new AdminApi(fixture.Coordinator);
+        var created = await admin.Client.CreateTokenAsync(new CreateTokenRequest { Uses = 1000 }, admin.Auth);
+        var nodesBefore = (await admin.NodesAsync()).Count;
+        var client = WireNode.Client(fixture.Coordinator, out var channel);
+        using var _ = channel;
+        using var stop = new CancellationTokenSource();
+        var afterRevocation = 0;
+        var revoked = false;
+        var racers = Enumerable.Range(0, 4).Select(async _ =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var machine = new WireNode();
+                var request = machine.EnrollRequest(created.JoinString);
+                var sentAfterRevocation = Volatile.Read(ref revoked);
+                try
+                {
+                    await client.EnrollAsync(request);
+                    if (sentAfterRevocation)
+                    {
+                        Interlocked.Increment(ref afterRevocation);
+                    }
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.PermissionDenied)
+                {
+                    if (sentAfterRevocation)
+                    {
+                        return;
+                    }
+                }
+            }
+        }).ToList();
+
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        await admin.Client.RevokeTokenAsync(new RevokeTokenRequest { Id = created.Token.Id }, admin.Auth);
+        Volatile.Write(ref revoked, true);
+        var finished = Task.WhenAll(racers);
+        Assert.True(await Task.WhenAny(finished, Task.Delay(TimeSpan.FromSeconds(30))) == finished, "racers kept enrolling 30 s after the revocation");
+        await stop.CancelAsync();
+
+        Assert.Equal(0, afterRevocation);
+        var token = (await admin.Client.ListTokensAsync(new ListTokensRequest(), admin.Auth)).Tokens.Single(t => t.Id == created.Token.Id);
+        Assert.True(token.Revoked);
+        Assert.Equal((int)(token.UsesTotal - token.UsesLeft), (await admin.NodesAsync()).Count - nodesBefore);
+    }
+
+    [Fact]
     public async Task ARevokedToken_EnrollsNothing()
     {
         using var admin = new AdminApi(fixture.Coordinator);
