@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 # shellcheck source=lib/deps.sh
 source scripts/lib/deps.sh
+meshports_require_dotnet || exit 2
 meshports_install_deps
 [[ ${1:-} == --no-build ]] || scripts/build.sh >/dev/null
 node=${MESHPORTS_NODE:-$root/artifacts/bin/meshports-node}

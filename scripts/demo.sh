@@ -18,6 +18,7 @@ cd "$(dirname "$0")/.."
 MESH_ROOT=$(pwd)
 # shellcheck source=lib/deps.sh
 source scripts/lib/deps.sh
+meshports_require_dotnet || exit 2
 # shellcheck source=lib/mesh.sh
 source scripts/lib/mesh.sh
 meshports_install_deps

@@ -19,6 +19,7 @@ done
 
 # shellcheck source=lib/deps.sh
 source scripts/lib/deps.sh
+meshports_require_dotnet || exit 2
 $install && meshports_install_deps
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

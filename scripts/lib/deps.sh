@@ -14,3 +14,14 @@ meshports_install_deps() {
     mkdir -p /dev/net && mknod /dev/net/tun c 10 200 && chmod 0666 /dev/net/tun
   fi
 }
+
+# The one prerequisite apt does not bring: the .NET 10 SDK. Says the fix in one line when it is missing.
+meshports_require_dotnet() {
+  local version major
+  version=$(dotnet --version 2>/dev/null) || version=""
+  major=${version%%.*}
+  if [[ ! $major =~ ^[0-9]+$ ]] || ((major < 10)); then
+    echo "meshports: needs the .NET 10 SDK ('dotnet --version' says ${version:-nothing}); install dotnet-sdk-10.0 (https://learn.microsoft.com/dotnet/core/install/linux-debian) and put dotnet on PATH" >&2
+    return 1
+  fi
+}
