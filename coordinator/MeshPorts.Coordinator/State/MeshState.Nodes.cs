@@ -161,7 +161,6 @@ internal sealed partial class MeshState
             // Peers key their config by public key: taking another node's would make them drop that node.
             if (OwnerOfWireGuardKey(newKey, exceptId: node.Id) is not null)
             {
-                _metrics.AuthFailed();
                 await _audit.AppendAsync("key.refused", "node:" + node.Name, node.Name, "denied",
                     new { reason = "key belongs to another node", publicKey = Convert.ToBase64String(newKey) }, cancellationToken);
                 throw new StateException(StateError.AlreadyExists, WireGuardKeyTaken);
