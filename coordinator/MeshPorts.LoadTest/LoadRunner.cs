@@ -36,7 +36,7 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter output)
         using var streams = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
 
         var token = await admin.CreateTokenAsync(
-            new CreateTokenRequest { Name = "loadtest", Tags = { "load" }, Uses = (uint)options.Nodes, Ttl = Duration.FromTimeSpan(TimeSpan.FromHours(2)) },
+            new CreateTokenRequest { Tags = { "load" }, Uses = (uint)options.Nodes, Ttl = Duration.FromTimeSpan(TimeSpan.FromHours(2)) },
             cancellationToken: cancellation).ConfigureAwait(false);
         var secret = JoinSecret(token.JoinString);
         var before = ProcessStats.Read(options.CoordinatorPid);
@@ -129,7 +129,7 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter output)
         await Parallel.ForEachAsync(
             Enumerable.Range(0, fresh.Count),
             new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellation },
-            async (i, ct) => await fresh[i].EnrollAsync(client, secret, $"load-{start + i}", ct).ConfigureAwait(false)).ConfigureAwait(false);
+            async (i, ct) => await fresh[i].EnrollAsync(client, secret, "", ct).ConfigureAwait(false)).ConfigureAwait(false);
         _nodes.AddRange(fresh);
     }
 

@@ -12,6 +12,16 @@ public sealed class CommandLineTests
         Assert.Equal(7443, o.Listen.Port);
         Assert.Equal(TimeSpan.FromHours(24), o.MaxGrantDuration);
         Assert.Equal(TimeSpan.FromHours(1), o.KeyLifetime);
+        Assert.Equal(TimeSpan.FromDays(7), o.MaxTokenTtl);
+    }
+
+    [Fact]
+    public void Parse_MaxTokenTtl_SetsTheCap()
+    {
+        Assert.Equal(TimeSpan.FromHours(12), CommandLine.Parse(["--max-token-ttl", "12h"])!.MaxTokenTtl);
+        Assert.Contains("--max-token-ttl", CommandLine.Usage, StringComparison.Ordinal);
+        var ex = Assert.Throws<UsageException>(() => CommandLine.Parse(["--max-token-ttl=soon"]));
+        Assert.Contains("duration", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]

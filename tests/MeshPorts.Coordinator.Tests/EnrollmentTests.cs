@@ -91,16 +91,18 @@ public sealed class EnrollmentTests
     }
 
     [Fact]
-    public async Task Enroll_DuplicateName_GetsNumericSuffix()
+    public async Task Enroll_DuplicateName_IsRefusedNotRenamedQuietly()
     {
         await using var c = await TestCoordinator.StartAsync();
         using var a = await c.EnrollAsync("web");
-        using var b = await c.EnrollAsync("web");
-        using var d = await c.EnrollAsync("web");
+        var ex = await Assert.ThrowsAsync<RpcException>(() => c.EnrollAsync("web"));
+        Assert.Equal(StatusCode.AlreadyExists, ex.StatusCode);
+        Assert.Contains("meshctl nodes remove web", ex.Status.Detail);
+        using var b = await c.EnrollAsync("web-2");
         Assert.Equal("web", a.Name);
         Assert.Equal("web-2", b.Name);
-        Assert.Equal("web-3", d.Name);
         Assert.NotEqual(a.Enrolled!.OverlayIpv4, b.Enrolled!.OverlayIpv4);
+        Assert.Equal(["web", "web-2"], (await c.Admin.ListNodesAsync(new ListNodesRequest())).Nodes.Select(n => n.Name));
     }
 
     [Fact]

@@ -9,6 +9,7 @@ internal static class CommandLine
     public const string Usage = """
         usage: meshports-coordinator [--data DIR] [--listen 0.0.0.0:7443] [--public-url https://HOST:7443]
                                      [--store sqlite:PATH] [--key-lifetime 1h] [--max-grant 24h]
+                                     [--max-token-ttl 7d]
 
           --data DIR          state, TLS key and meshctl.conf (default /var/lib/meshports-coordinator)
           --listen ADDR:PORT  TLS listener (default 0.0.0.0:7443)
@@ -16,6 +17,7 @@ internal static class CommandLine
           --store sqlite:PATH database (default sqlite:DIR/coordinator.db)
           --key-lifetime DUR  node WireGuard key lifetime (default 1h)
           --max-grant DUR     cap on grant durations (default 24h)
+          --max-token-ttl DUR cap on join token --ttl (default 7d)
         """;
 
     /// <summary>Returns null when --help was asked for.</summary>
@@ -37,7 +39,7 @@ internal static class CommandLine
             {
                 return null;
             }
-            else if (arg is not ("--data" or "--listen" or "--public-url" or "--store" or "--key-lifetime" or "--max-grant"))
+            else if (arg is not ("--data" or "--listen" or "--public-url" or "--store" or "--key-lifetime" or "--max-grant" or "--max-token-ttl"))
             {
                 throw new UsageException($"unknown option '{arg}'; see --help");
             }
@@ -69,6 +71,9 @@ internal static class CommandLine
                     break;
                 case "--max-grant":
                     options.MaxGrantDuration = ParseDuration(name, value);
+                    break;
+                case "--max-token-ttl":
+                    options.MaxTokenTtl = ParseDuration(name, value);
                     break;
                 default:
                     throw new UsageException($"unknown option '{arg}'; see --help");

@@ -31,6 +31,9 @@ internal sealed class CoordinatorOptions
     /// <summary>Join token lifetime when --ttl is not given.</summary>
     public TimeSpan DefaultTokenTtl { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>Longest --ttl a join token may have (7d): a leaked join string stops working within it.</summary>
+    public TimeSpan MaxTokenTtl { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>Largest node/coordinator clock difference accepted in a signed call.</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -88,7 +91,7 @@ internal sealed class CoordinatorOptions
             return "--store sqlite: needs a path, e.g. sqlite:/var/lib/meshports-coordinator/coordinator.db";
         }
 
-        if (KeyLifetime <= TimeSpan.Zero || MaxGrantDuration <= TimeSpan.Zero || DefaultTokenTtl <= TimeSpan.Zero
+        if (KeyLifetime <= TimeSpan.Zero || MaxGrantDuration <= TimeSpan.Zero || DefaultTokenTtl <= TimeSpan.Zero || MaxTokenTtl <= TimeSpan.Zero
             || MaxClockSkew <= TimeSpan.Zero || NonceLifetime <= TimeSpan.Zero || HeartbeatInterval <= TimeSpan.Zero)
         {
             return "durations must be positive";
@@ -97,6 +100,11 @@ internal sealed class CoordinatorOptions
         if (MaxMessageBytes < 64 * 1024)
         {
             return "MaxMessageBytes must be at least 64 KiB";
+        }
+
+        if (DefaultTokenTtl > MaxTokenTtl)
+        {
+            return "the default token TTL exceeds --max-token-ttl; raise --max-token-ttl";
         }
 
         if (DeltaLogCapacity < 1 || MaxEnrollFailures < 1 || ProbeAlertThreshold < 2)

@@ -25,25 +25,39 @@ internal static class AccessEvaluator
         {
             if (IsGrantActive(grant, at))
             {
-                Expand(list, nodes, Subject.Parse(grant.Subject), Subject.Parse(grant.Target), grant.Port, grant.Protocol, grant.ExpiresAt, "grant:" + grant.Id);
+                var from = Subject.Parse(grant.Subject);
+                var to = Subject.Parse(grant.Target);
+                Expand(list, nodes, n => GrantCovers(from, grant.SubjectNodeId, n), n => GrantCovers(to, grant.TargetNodeId, n),
+                    grant.Port, grant.Protocol, grant.ExpiresAt, "grant:" + grant.Id);
             }
         }
 
         return list;
     }
 
-    private static void Expand(List<Permission> list, IReadOnlyCollection<NodeRecord> nodes, Subject from, Subject to, int port, string protocol, long? until, string allowedBy)
+    /// <summary>
+    /// A grant's node side covers the node it was made for, by id: a later node given the same name is not it.
+    /// user:/tag: sides match the node's attributes, as rules do.
+    /// </summary>
+    public static bool GrantCovers(Subject side, string? nodeId, NodeRecord node) =>
+        side.Kind == SubjectKind.Node ? nodeId is not null && node.Id == nodeId : side.Covers(node);
+
+    private static void Expand(List<Permission> list, IReadOnlyCollection<NodeRecord> nodes, Subject from, Subject to, int port, string protocol, long? until, string allowedBy) =>
+        Expand(list, nodes, from.Covers, to.Covers, port, protocol, until, allowedBy);
+
+    private static void Expand(List<Permission> list, IReadOnlyCollection<NodeRecord> nodes, Func<NodeRecord, bool> from, Func<NodeRecord, bool> to,
+        int port, string protocol, long? until, string allowedBy)
     {
         foreach (var source in nodes)
         {
-            if (!from.Covers(source))
+            if (!from(source))
             {
                 continue;
             }
 
             foreach (var target in nodes)
             {
-                if (target.Id != source.Id && to.Covers(target))
+                if (target.Id != source.Id && to(target))
                 {
                     list.Add(new Permission(source.Id, target.Id, port, protocol, until, allowedBy));
                 }
@@ -71,7 +85,8 @@ internal static class AccessEvaluator
         foreach (var grant in grants)
         {
             if (IsGrantActive(grant, at) && grant.Port == port && grant.Protocol == protocol
-                && Matches(Subject.Parse(grant.Subject), from, nodes) && Matches(Subject.Parse(grant.Target), to, nodes)
+                && MatchesGrant(Subject.Parse(grant.Subject), grant.SubjectNodeId, from, nodes)
+                && MatchesGrant(Subject.Parse(grant.Target), grant.TargetNodeId, to, nodes)
                 && (best is null || grant.ExpiresAt > best.Until))
             {
                 best = new AccessDecision(true, "grant:" + grant.Id, grant.ExpiresAt,
@@ -96,5 +111,22 @@ internal static class AccessEvaluator
 
         var node = nodes.FirstOrDefault(n => n.Name == query.Name);
         return node is not null && pattern.Covers(node);
+    }
+
+    /// <summary>Like <see cref="Matches"/>, but a grant's node side matches only the node it was made for (by id).</summary>
+    private static bool MatchesGrant(Subject pattern, string? nodeId, Subject query, IReadOnlyCollection<NodeRecord> nodes)
+    {
+        if (pattern.Kind != SubjectKind.Node)
+        {
+            return Matches(pattern, query, nodes);
+        }
+
+        if (query.Kind != SubjectKind.Node)
+        {
+            return false;
+        }
+
+        var node = nodes.FirstOrDefault(n => n.Name == query.Name);
+        return node is not null && GrantCovers(pattern, nodeId, node);
     }
 }

@@ -42,6 +42,8 @@ internal sealed partial class MeshState
                 Id = NewId("g_", 5),
                 Subject = subject.ToString(),
                 Target = target.ToString(),
+                SubjectNodeId = subject.Kind == SubjectKind.Node ? RequireByName(subject.Name).Id : null,
+                TargetNodeId = target.Kind == SubjectKind.Node ? RequireByName(target.Name).Id : null,
                 Port = port,
                 Protocol = protocol,
                 CreatedAt = now,
@@ -52,7 +54,8 @@ internal sealed partial class MeshState
             _grants.Add(grant);
             _metrics.GrantAdded();
             await _audit.AppendAsync("grant.added", "admin", grant.Id, "ok",
-                new { from = grant.Subject, to = grant.Target, port, protocol, expiresAt = grant.ExpiresAt, reason = grant.Reason }, cancellationToken);
+                new { from = grant.Subject, to = grant.Target, fromNodeId = grant.SubjectNodeId, toNodeId = grant.TargetNodeId, port, protocol, expiresAt = grant.ExpiresAt, reason = grant.Reason },
+                cancellationToken);
             await RecomputeLockedAsync(cancellationToken);
             return grant;
         }

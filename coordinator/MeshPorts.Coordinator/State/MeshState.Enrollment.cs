@@ -38,10 +38,23 @@ internal sealed partial class MeshState
             throw new StateException(StateError.InvalidArgument, "--ttl must be positive, e.g. --ttl 1h");
         }
 
+        if (lifetime > _options.MaxTokenTtl)
+        {
+            throw new StateException(StateError.InvalidArgument,
+                $"--ttl {DurationText.Format(lifetime)} exceeds the cap of {DurationText.Format(_options.MaxTokenTtl)}; ask for at most that (the coordinator's --max-token-ttl sets the cap)");
+        }
+
         uses = uses == 0 ? 1 : uses;
         if (uses is < 1 or > 100_000)
         {
             throw new StateException(StateError.InvalidArgument, "--uses must be 1-100000");
+        }
+
+        // A name is an admin's decision about one machine; a token that could enroll it twice would make it a race.
+        if (name.Length > 0 && uses > 1)
+        {
+            throw new StateException(StateError.InvalidArgument,
+                FormattableString.Invariant($"--name enrolls exactly one node; drop --uses {uses}, or drop --name for a fleet token (its nodes are named node-1, node-2, ...)"));
         }
 
         var secret = Hosting.Base64Url.Encode(RandomNumberGenerator.GetBytes(32));
@@ -58,11 +71,44 @@ internal sealed partial class MeshState
             CreatedAt = now,
             ExpiresAt = now + (long)lifetime.TotalMilliseconds,
         };
-        await _store.Tokens.InsertAsync(token, cancellationToken);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            // Under the gate, so an Enroll cannot take the name between this check and the insert.
+            if (name.Length > 0)
+            {
+                await RequireNameFreeLockedAsync(name, cancellationToken);
+            }
+
+            await _store.Tokens.InsertAsync(token, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
         await _audit.AppendAsync("token.created", "admin", token.Id, "ok",
             new { name, user, tags = cleanTags, uses, ttl = DurationText.Format(lifetime) }, cancellationToken);
         return (token, JoinString.Encode(_publicUrl, _pin, secret));
     }
+
+    /// <summary>A name belongs to one node: refused while a node has it or a live token would give it out.</summary>
+    private async Task RequireNameFreeLockedAsync(string name, CancellationToken cancellationToken)
+    {
+        if (FindByName(name) is not null)
+        {
+            throw new StateException(StateError.AlreadyExists, $"a node named '{name}' is enrolled; remove it first: meshctl nodes remove {name}");
+        }
+
+        var now = Now;
+        var live = (await _store.Tokens.ListAsync(cancellationToken)).FirstOrDefault(t => t.Name == name && IsLive(t, now));
+        if (live is not null)
+        {
+            throw new StateException(StateError.AlreadyExists, $"join token {live.Id} already names '{name}'; revoke it first: meshctl token revoke {live.Id}");
+        }
+    }
+
+    private static bool IsLive(TokenRecord token, long now) => !token.Revoked && token.ExpiresAt > now && token.UsesLeft > 0;
 
     public Task<IReadOnlyList<TokenRecord>> ListTokensAsync(CancellationToken cancellationToken) => _store.Tokens.ListAsync(cancellationToken);
 
@@ -117,12 +163,16 @@ internal sealed partial class MeshState
             Protocols.Normalize(s.Protocol);
         }
 
-        foreach (var e in input.Endpoints)
+        var endpointError = NodeEndpoints.Check(input.Endpoints);
+        if (endpointError is not null)
         {
-            if (e.Length == 0 || e.Any(char.IsWhiteSpace) || !e.Contains(':', StringComparison.Ordinal))
-            {
-                throw new StateException(StateError.InvalidArgument, $"endpoint '{e}' must be HOST:PORT");
-            }
+            await FailEnrollAsync(input, StateError.InvalidArgument, endpointError, cancellationToken, token!.Id);
+        }
+
+        var namingError = NamingError(token!, input.RequestedName);
+        if (namingError is not null)
+        {
+            await FailEnrollAsync(input, StateError.InvalidArgument, namingError, cancellationToken, token!.Id);
         }
 
         await _gate.WaitAsync(cancellationToken);
@@ -133,19 +183,28 @@ internal sealed partial class MeshState
                 throw new StateException(StateError.AlreadyExists, "this machine key is already enrolled; reuse the node's saved state instead of enrolling again");
             }
 
-            var wanted = (input.RequestedName.Length > 0 ? input.RequestedName : token!.Name.Length > 0 ? token.Name : "node").Trim().ToLowerInvariant();
-            if (!Subject.IsValidNodeName(wanted))
+            if (OwnerOfWireGuardKey(input.WireGuardKey, exceptId: null) is not null)
             {
-                await FailEnrollAsync(input, StateError.InvalidArgument, $"name '{wanted}': use 1-63 of [a-z0-9-], not starting or ending with '-'", cancellationToken);
+                await FailEnrollAsync(input, StateError.AlreadyExists, WireGuardKeyTaken, cancellationToken, token!.Id);
             }
 
-            var name = UniqueName(wanted);
+            var name = token!.Name.Length > 0 ? token.Name : await NextFleetNameLockedAsync(now, cancellationToken);
+            // A token that cannot be used any more says so (from the store) rather than what its name clashes with;
+            // it is read again because a racer on the same token may have used it since.
+            if (FindByName(name) is not null && await _store.Tokens.FindBySecretHashAsync(hash, cancellationToken) is { } current && IsLive(current, now))
+            {
+                // Checked before the store is touched, so the token keeps its use.
+                await FailEnrollAsync(input, StateError.AlreadyExists,
+                    $"a node named '{name}' is already enrolled; an admin must remove it first (meshctl nodes remove {name}) or give you a token with another --name",
+                    cancellationToken, token.Id);
+            }
+
             var index = Enumerable.Range(1, OverlayAddressing.MaxIndex).First(i => _nodes.Values.All(n => n.AddressIndex != i));
             var node = new NodeRecord
             {
                 Id = NewId("n_", 8),
                 Name = name,
-                User = token!.User,
+                User = token.User,
                 Tags = token.Tags,
                 MachineKey = input.MachineKey,
                 WireGuardKey = input.WireGuardKey,
@@ -204,24 +263,44 @@ internal sealed partial class MeshState
         }
     }
 
-    /// <summary>Duplicate names get -2, -3, ... so a fleet enrolled from one template token just works.</summary>
-    private string UniqueName(string wanted)
+    private const string WireGuardKeyTaken = "this WireGuard public key belongs to another node; generate a fresh key pair";
+
+    /// <summary>
+    /// The node's name is the token's (an admin decision): <c>up --name</c> may only repeat it, and a nameless
+    /// fleet token names its nodes itself, so holding any token never lets a node pick who it is.
+    /// </summary>
+    private static string? NamingError(TokenRecord token, string requested)
     {
-        if (FindByName(wanted) is null)
+        if (requested.Length == 0 || requested == token.Name)
         {
-            return wanted;
+            return null;
         }
 
-        for (var i = 2; ; i++)
+        var shown = requested.Length > 63 ? requested[..63] + "..." : requested;
+        return token.Name.Length > 0
+            ? $"this join token names the node '{token.Name}'; drop --name or ask for a token with --name {shown}"
+            : $"this join token names its nodes node-1, node-2, ...; drop --name or ask for a token with --name {shown}";
+    }
+
+    /// <summary>node-N with the lowest N that no node has and no live token will give out.</summary>
+    private async Task<string> NextFleetNameLockedAsync(long now, CancellationToken cancellationToken)
+    {
+        var reserved = (await _store.Tokens.ListAsync(cancellationToken)).Where(t => t.Name.Length > 0 && IsLive(t, now)).Select(t => t.Name)
+            .Concat(_nodes.Values.Select(n => n.Name)).ToHashSet(StringComparer.Ordinal);
+        for (var i = 1; ; i++)
         {
-            var suffix = FormattableString.Invariant($"-{i}");
-            var candidate = (wanted.Length + suffix.Length > 63 ? wanted[..(63 - suffix.Length)] : wanted) + suffix;
-            if (FindByName(candidate) is null)
+            var candidate = FormattableString.Invariant($"node-{i}");
+            if (!reserved.Contains(candidate))
             {
                 return candidate;
             }
         }
     }
+
+    /// <summary>The node (other than <paramref name="exceptId"/>) whose current or previous WireGuard key is <paramref name="key"/>.</summary>
+    private NodeRecord? OwnerOfWireGuardKey(byte[] key, string? exceptId) =>
+        _nodes.Values.FirstOrDefault(n => n.Id != exceptId && (CryptographicOperations.FixedTimeEquals(n.WireGuardKey, key)
+            || (n.PreviousWireGuardKey is { } previous && CryptographicOperations.FixedTimeEquals(previous, key))));
 
     private async Task FailEnrollAsync(EnrollInput input, StateError error, string message, CancellationToken cancellationToken, string tokenId = "")
     {

@@ -37,7 +37,10 @@ internal sealed partial class MeshState
         }
     }
 
-    /// <summary>Removes a node: its streams end now and its key leaves every netmap in the same step.</summary>
+    /// <summary>
+    /// Removes a node: its streams end now, its key leaves every netmap, and every grant naming it ends, in
+    /// the same step. A later node given the same name is someone else and inherits none of them.
+    /// </summary>
     public async Task<NodeStatus> RemoveNodeAsync(string name, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
@@ -45,11 +48,22 @@ internal sealed partial class MeshState
         {
             var node = RequireByName(name);
             var status = Status(node);
-            await _store.Nodes.DeleteAsync(node.Id, cancellationToken);
+            var now = Now;
+            var ending = _grants.Where(g => g.RevokedAt is null && g.ExpiresAt > now && (g.SubjectNodeId == node.Id || g.TargetNodeId == node.Id))
+                .Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
+            await _store.Nodes.DeleteAsync(node.Id, ending, now, cancellationToken);
             _nodes.Remove(node.Id);
+            _grants = _grants.Select(g => ending.Contains(g.Id) ? g with { RevokedAt = now } : g).ToList();
             _publisher.Disconnect(node.Id);
             _rotations.Remove(node.Id);
-            await _audit.AppendAsync("node.removed", "admin", node.Name, "ok", new { id = node.Id }, cancellationToken);
+            await _audit.AppendAsync("node.removed", "admin", node.Name, "ok", new { id = node.Id, grantsEnded = ending.Count }, cancellationToken);
+            foreach (var g in _grants.Where(g => ending.Contains(g.Id)))
+            {
+                await _audit.AppendAsync("grant.ended", "admin", g.Id, "ok",
+                    new { reason = "node removed", node = node.Name, nodeId = node.Id, from = g.Subject, to = g.Target, port = g.Port, protocol = g.Protocol },
+                    cancellationToken);
+            }
+
             await RecomputeLockedAsync(cancellationToken);
             await CompleteRotationsLockedAsync(node.Id, ulong.MaxValue, cancellationToken);
             return status;
@@ -142,6 +156,14 @@ internal sealed partial class MeshState
             if (node.WireGuardKey.AsSpan().SequenceEqual(newKey))
             {
                 throw new StateException(StateError.InvalidArgument, "the new key equals the current one; generate a fresh key pair");
+            }
+
+            // Peers key their config by public key: taking another node's would make them drop that node.
+            if (OwnerOfWireGuardKey(newKey, exceptId: node.Id) is not null)
+            {
+                await _audit.AppendAsync("key.refused", "node:" + node.Name, node.Name, "denied",
+                    new { reason = "key belongs to another node", publicKey = Convert.ToBase64String(newKey) }, cancellationToken);
+                throw new StateException(StateError.AlreadyExists, WireGuardKeyTaken);
             }
 
             var expires = Now + (long)_options.KeyLifetime.TotalMilliseconds;

@@ -12,7 +12,8 @@ internal interface INodeStore
     /// </summary>
     Task<EnrollOutcome> EnrollAsync(string tokenId, long now, NodeRecord node, CancellationToken cancellationToken);
 
-    Task<bool> DeleteAsync(string id, CancellationToken cancellationToken);
+    /// <summary>In one transaction: deletes the node and ends (revoked_at = <paramref name="endedAt"/>) the grants that named it.</summary>
+    Task<bool> DeleteAsync(string id, IReadOnlyCollection<string> endGrantIds, long endedAt, CancellationToken cancellationToken);
 
     Task UpdateKeyAsync(string id, byte[] wireGuardKey, byte[]? previousKey, long keyExpiresAt, CancellationToken cancellationToken);
 

@@ -48,11 +48,13 @@ internal static class CommandTable
                 "Creates a join token and prints its join string (coordinator URL, certificate pin and secret).",
                 valueOptions: ["--name", "--user", "--tag", "--ttl", "--uses"],
                 details: """
-                    --name NAME   the name the node gets (default: the name the node asks for)
+                    --name NAME   the name of the one node it enrolls (refused while a node or a live
+                                  token has it); without --name, nodes are named node-1, node-2, ...
                     --user USER   the user the node belongs to
                     --tag TAG     a tag for the node; repeat for several
-                    --ttl 1h      how long the token stays valid (default 1h)
-                    --uses 1      how many nodes may enroll with it (default 1)
+                    --ttl 1h      how long the token stays valid (default 1h, at most the
+                                  coordinator's --max-token-ttl, 7d by default)
+                    --uses 1      how many nodes may enroll with it (default 1; 1 with --name)
                     """),
             TokenCommands.CreateAsync),
         new(new CommandSpec("token list", "token list", "Lists join tokens (never their secrets)."), TokenCommands.ListAsync),

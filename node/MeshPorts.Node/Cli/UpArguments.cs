@@ -13,7 +13,8 @@ internal static class UpArguments
           --join JOIN           the join string from `meshctl token create` (first start only; later
                                 starts reuse the identity in --state). --join-file FILE reads it from a
                                 file instead, which keeps it out of `ps`
-          --name NAME           the node name to ask for (default: the token's name)
+          --name NAME           the token's name, repeated as a check (the name comes from the join
+                                token; any other name is refused)
           --expose 5432/tcp     make local port 5432 (even one bound to 127.0.0.1) reachable at this
                                 node's overlay address, to granted identities only; repeatable
           --ifname mp0          the interface to create

@@ -46,7 +46,18 @@ internal static class UpCommand
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
         var store = new NodeStateStore(options.StateDirectory);
-        var endpoints = options.Endpoints.Count > 0 ? options.Endpoints : HostEndpoints.Discover(options.ListenPort, options.InterfaceName);
+        IReadOnlyList<string> endpoints;
+        try
+        {
+            endpoints = options.Endpoints.Count > 0
+                ? await AdvertisedEndpoints.ResolveAsync(options.Endpoints, stopping.Token).ConfigureAwait(false)
+                : HostEndpoints.Discover(options.ListenPort, options.InterfaceName);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+
         DaemonLog.Endpoints(logger, string.Join(", ", endpoints));
         var services = options.Expose.Select(e => new ExposedService
         {

@@ -22,6 +22,7 @@ internal static class HostEndpoints
             {
                 var address = unicast.Address;
                 if (IPAddress.IsLoopback(address) || address.IsIPv6LinkLocal || address.IsIPv6Multicast ||
+                    (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0) ||
                     (address.AddressFamily == AddressFamily.InterNetwork && IsCarrierGradeNat(address)))
                 {
                     continue;
@@ -31,7 +32,8 @@ internal static class HostEndpoints
             }
         }
 
-        return found;
+        // The coordinator takes at most 16; a host with many bridges must still enroll.
+        return found.Take(AdvertisedEndpoints.MaxCount).ToList();
     }
 
     // 100.64.0.0/10 is the overlay's own range; advertising it as an underlay endpoint would loop.

@@ -17,7 +17,7 @@ public sealed class MeshctlEndToEndTests : IClassFixture<CoordinatorFixture>
     [Fact]
     public async Task Tokens_CreateListRevoke_RoundTrip()
     {
-        var created = await JsonOk("token", "create", "--name", "tok-node", "--user", "alice", "--tag", "db", "--ttl", "10m", "--uses", "2");
+        var created = await JsonOk("token", "create", "--user", "alice", "--tag", "db", "--ttl", "10m", "--uses", "2");
         var id = created.GetProperty("id").GetString()!;
         Assert.StartsWith("mpj1_", created.GetProperty("joinString").GetString());
         Assert.Equal(2, created.GetProperty("uses").GetInt32());
@@ -41,7 +41,7 @@ public sealed class MeshctlEndToEndTests : IClassFixture<CoordinatorFixture>
     [Fact]
     public async Task Nodes_ListShowRemove_SeeEnrolledNodes()
     {
-        var join = (await JsonOk("token", "create", "--user", "carol", "--tag", "web")).GetProperty("joinString").GetString()!;
+        var join = (await JsonOk("token", "create", "--name", "web-e2e", "--user", "carol", "--tag", "web")).GetProperty("joinString").GetString()!;
         var enrolled = await TestNode.EnrollAsync(join, "web-e2e", new ExposedService { Port = 8080, Protocol = Protocol.Tcp, Name = "http" });
 
         var list = await JsonOk("nodes", "list");
@@ -229,7 +229,7 @@ public sealed class MeshctlEndToEndTests : IClassFixture<CoordinatorFixture>
 
     private async Task<string> EnrollAsync(string name, string tag, uint port = 0)
     {
-        var join = (await JsonOk("token", "create", "--tag", tag)).GetProperty("joinString").GetString()!;
+        var join = (await JsonOk("token", "create", "--name", name, "--tag", tag)).GetProperty("joinString").GetString()!;
         var services = port == 0 ? [] : new[] { new ExposedService { Port = port, Protocol = Protocol.Tcp } };
         return (await TestNode.EnrollAsync(join, name, services)).Name;
     }

@@ -4,7 +4,7 @@ namespace MeshPorts.Coordinator.Storage.Sqlite;
 
 internal sealed class SqliteGrantStore : IGrantStore
 {
-    private const string Columns = "id, subject, target, port, protocol, created_at, expires_at, reason, revoked_at, expiry_audited";
+    private const string Columns = "id, subject, target, port, protocol, created_at, expires_at, reason, revoked_at, expiry_audited, subject_node_id, target_node_id";
     private readonly SqliteDatabase _db;
 
     public SqliteGrantStore(SqliteDatabase db)
@@ -17,9 +17,10 @@ internal sealed class SqliteGrantStore : IGrantStore
         ArgumentNullException.ThrowIfNull(grant);
         return _db.WriteAsync(
             (c, t) => SqliteDatabase.ExecuteAsync(c, t,
-                $"INSERT INTO grants ({Columns}) VALUES ($id, $s, $t, $p, $proto, $c, $e, $r, NULL, 0);", cancellationToken,
+                $"INSERT INTO grants ({Columns}) VALUES ($id, $s, $t, $p, $proto, $c, $e, $r, NULL, 0, $sn, $tn);", cancellationToken,
                 ("$id", grant.Id), ("$s", grant.Subject), ("$t", grant.Target), ("$p", grant.Port), ("$proto", grant.Protocol),
-                ("$c", grant.CreatedAt), ("$e", grant.ExpiresAt), ("$r", grant.Reason)),
+                ("$c", grant.CreatedAt), ("$e", grant.ExpiresAt), ("$r", grant.Reason),
+                ("$sn", grant.SubjectNodeId), ("$tn", grant.TargetNodeId)),
             cancellationToken);
     }
 
@@ -69,5 +70,7 @@ internal sealed class SqliteGrantStore : IGrantStore
         Reason = r.GetString(7),
         RevokedAt = r.IsDBNull(8) ? null : r.GetInt64(8),
         ExpiryAudited = r.GetInt64(9) != 0,
+        SubjectNodeId = r.IsDBNull(10) ? null : r.GetString(10),
+        TargetNodeId = r.IsDBNull(11) ? null : r.GetString(11),
     };
 }

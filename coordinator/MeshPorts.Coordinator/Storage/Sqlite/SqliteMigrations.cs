@@ -35,6 +35,21 @@ internal static class SqliteMigrations
             hash TEXT NOT NULL);
         CREATE INDEX audit_time ON audit(time);
         """,
+
+        // 2: grants bind to the node's id, so a later node given a removed node's name inherits nothing.
+        // Node-kind grants are backfilled from the current names; one whose node is gone ends now.
+        """
+        ALTER TABLE grants ADD COLUMN subject_node_id TEXT NULL;
+        ALTER TABLE grants ADD COLUMN target_node_id TEXT NULL;
+        UPDATE grants SET subject_node_id = (SELECT id FROM nodes WHERE nodes.name = grants.subject)
+            WHERE subject NOT LIKE 'user:%' AND subject NOT LIKE 'tag:%';
+        UPDATE grants SET target_node_id = (SELECT id FROM nodes WHERE nodes.name = grants.target)
+            WHERE target NOT LIKE 'tag:%';
+        UPDATE grants SET revoked_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000
+            WHERE revoked_at IS NULL AND expires_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000
+              AND ((subject NOT LIKE 'user:%' AND subject NOT LIKE 'tag:%' AND subject_node_id IS NULL)
+                OR (target NOT LIKE 'tag:%' AND target_node_id IS NULL));
+        """,
     ];
 
     public static int Latest => Steps.Length;

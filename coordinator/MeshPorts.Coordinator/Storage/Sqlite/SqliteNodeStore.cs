@@ -77,10 +77,20 @@ internal sealed class SqliteNodeStore : INodeStore
             : EnrollOutcome.TokenUsedUp;
     }
 
-    public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>
-        _db.WriteAsync(
-            async (c, t) => await SqliteDatabase.ExecuteAsync(c, t, "DELETE FROM nodes WHERE id = $id;", cancellationToken, ("$id", id)) == 1,
-            cancellationToken);
+    public Task<bool> DeleteAsync(string id, IReadOnlyCollection<string> endGrantIds, long endedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(endGrantIds);
+        return _db.WriteAsync(async (c, t) =>
+        {
+            foreach (var grantId in endGrantIds)
+            {
+                await SqliteDatabase.ExecuteAsync(c, t, "UPDATE grants SET revoked_at = $at WHERE id = $g AND revoked_at IS NULL;", cancellationToken,
+                    ("$g", grantId), ("$at", endedAt));
+            }
+
+            return await SqliteDatabase.ExecuteAsync(c, t, "DELETE FROM nodes WHERE id = $id;", cancellationToken, ("$id", id)) == 1;
+        }, cancellationToken);
+    }
 
     public Task UpdateKeyAsync(string id, byte[] wireGuardKey, byte[]? previousKey, long keyExpiresAt, CancellationToken cancellationToken) =>
         _db.WriteAsync(
