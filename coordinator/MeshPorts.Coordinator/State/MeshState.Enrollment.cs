@@ -240,6 +240,7 @@ internal sealed partial class MeshState
     [DoesNotReturn]
     private void RateLimited(string source, bool log)
     {
+        _metrics.EnrollFailed();
         _metrics.EnrollRateLimited();
         if (log)
         {

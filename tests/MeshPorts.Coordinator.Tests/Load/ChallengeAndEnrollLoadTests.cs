@@ -56,6 +56,7 @@ public sealed class ChallengeAndEnrollLoadTests
         var events = (await c.Admin.ListAuditAsync(new ListAuditRequest())).Events;
         Assert.Equal(3, events.Count(e => e.Kind == "token.failed"));
         Assert.Equal(17, await MetricsReader.ReadAsync(c, "meshports_enroll_rate_limited_total"));
+        Assert.Equal(20, await MetricsReader.ReadAsync(c, "meshports_enrollment_failures_total"));
     }
 
     [Fact]
