@@ -88,20 +88,31 @@ public sealed class AuditTests
     {
         await using var c = await TestCoordinator.StartAsync(o => o.ProbeAlertThreshold = 5);
         using var node = await c.EnrollAsync("target");
+        using var prober = await c.EnrollAsync("prober");
         for (var round = 0; round < 3; round++)
         {
             var report = new Contracts.Node.DeniedFlowReport();
             for (var port = 1; port <= 10; port++)
             {
-                report.Flows.Add(new Contracts.Node.DeniedFlow { SourceAddress = "100.64.0.99", Port = (uint)(port + (round * 10)), Protocol = Contracts.Node.Protocol.Tcp, Count = 3 });
+                report.Flows.Add(new Contracts.Node.DeniedFlow
+                {
+                    SourceAddress = prober.Enrolled!.OverlayIpv4,
+                    DestinationAddress = node.Enrolled!.OverlayIpv4,
+                    Port = (uint)(port + (round * 10)),
+                    Protocol = Contracts.Node.Protocol.Tcp,
+                    Count = 3,
+                });
             }
 
             report.Auth = await node.SignAsync(report, "/meshports.node.v1.NodeControl/ReportDeniedFlows");
             await c.Node.ReportDeniedFlowsAsync(report);
+            c.Time.Advance(TimeSpan.FromSeconds(10));
         }
 
         var events = (await c.Admin.ListAuditAsync(new ListAuditRequest())).Events;
         Assert.Equal(3, events.Count(e => e.Kind == "flow.denied"));
-        Assert.Equal("100.64.0.99", Assert.Single(events, e => e.Kind == "flow.alert").Subject);
+        var alert = Assert.Single(events, e => e.Kind == "flow.alert");
+        Assert.Equal("prober", alert.Subject);
+        Assert.Equal("node:target", alert.Actor);
     }
 }

@@ -14,8 +14,14 @@ internal sealed class CoordinatorMetrics
     private long _watchStreams;
     private long _grantsAdded;
     private long _authFailures;
+    private long _challengesRefused;
+    private long _enrollRateLimited;
+    private long _reportsRefused;
+    private long _flowsDropped;
 
     public Func<int>? NodeCount { get; set; }
+
+    public Func<int>? LiveNonces { get; set; }
 
     public void Enrolled() => Interlocked.Increment(ref _enrollments);
 
@@ -31,6 +37,14 @@ internal sealed class CoordinatorMetrics
 
     public void AuthFailed() => Interlocked.Increment(ref _authFailures);
 
+    public void ChallengeRefused() => Interlocked.Increment(ref _challengesRefused);
+
+    public void EnrollRateLimited() => Interlocked.Increment(ref _enrollRateLimited);
+
+    public void DeniedReportRefused() => Interlocked.Increment(ref _reportsRefused);
+
+    public void DeniedFlowsDropped(int count) => Interlocked.Add(ref _flowsDropped, count);
+
     public void StreamOpened() => Interlocked.Increment(ref _watchStreams);
 
     public void StreamClosed() => Interlocked.Decrement(ref _watchStreams);
@@ -41,12 +55,17 @@ internal sealed class CoordinatorMetrics
         Add(sb, "meshports_enrollments_total", "counter", "Successful enrollments.", Interlocked.Read(ref _enrollments));
         Add(sb, "meshports_enrollment_failures_total", "counter", "Rejected enrollments.", Interlocked.Read(ref _enrollFailures));
         Add(sb, "meshports_auth_failures_total", "counter", "Rejected node signatures.", Interlocked.Read(ref _authFailures));
+        Add(sb, "meshports_challenges_refused_total", "counter", "GetChallenge calls for a machine key that is not enrolled.", Interlocked.Read(ref _challengesRefused));
+        Add(sb, "meshports_enroll_rate_limited_total", "counter", "Enrollments refused by the per-source failure limiter (not audited).", Interlocked.Read(ref _enrollRateLimited));
+        Add(sb, "meshports_denied_reports_refused_total", "counter", "Denied-flow reports refused: too soon after the last one, or too large.", Interlocked.Read(ref _reportsRefused));
+        Add(sb, "meshports_denied_flows_dropped_total", "counter", "Reported denied flows dropped as invalid (bad address, port, protocol or count; not to the reporter).", Interlocked.Read(ref _flowsDropped));
         Add(sb, "meshports_deltas_sent_total", "counter", "Netmap deltas written to streams.", Interlocked.Read(ref _deltasSent));
         Add(sb, "meshports_snapshots_sent_total", "counter", "Full snapshots written to streams.", Interlocked.Read(ref _snapshotsSent));
         Add(sb, "meshports_audit_events_total", "counter", "Audit events appended.", Interlocked.Read(ref _auditEvents));
         Add(sb, "meshports_grants_added_total", "counter", "Grants created.", Interlocked.Read(ref _grantsAdded));
         Add(sb, "meshports_watch_streams", "gauge", "Open Watch streams.", Interlocked.Read(ref _watchStreams));
         Add(sb, "meshports_nodes", "gauge", "Enrolled nodes.", NodeCount?.Invoke() ?? 0);
+        Add(sb, "meshports_live_nonces", "gauge", "Challenge nonces held (unused, not yet expired).", LiveNonces?.Invoke() ?? 0);
         return sb.ToString();
     }
 

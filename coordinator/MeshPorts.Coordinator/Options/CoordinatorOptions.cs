@@ -59,6 +59,30 @@ internal sealed class CoordinatorOptions
 
     public TimeSpan ProbeAlertWindow { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Live challenge nonces per machine key; issuing one more drops that key's oldest. A node needs one per call.</summary>
+    public int NoncesPerMachineKey { get; set; } = 4;
+
+    /// <summary>Live challenge nonces per source (IPv4 address or IPv6 /64); one more drops that source's oldest.</summary>
+    public int NoncesPerSource { get; set; } = 256;
+
+    /// <summary>Live challenge nonces in total; one more drops the oldest.</summary>
+    public int MaxLiveNonces { get; set; } = 65_536;
+
+    /// <summary>Sources the enrollment failure limiter remembers; the least recently seen is forgotten first.</summary>
+    public int MaxEnrollFailureSources { get; set; } = 16_384;
+
+    /// <summary>Probing sources the denied-flow aggregator tracks; the least recently seen is forgotten first.</summary>
+    public int MaxProbeSources { get; set; } = 16_384;
+
+    /// <summary>Distinct targets remembered per probing source (past it the count saturates); at least the alert threshold.</summary>
+    public int MaxProbeTargetsPerSource { get; set; } = 256;
+
+    /// <summary>Flows in one denied-flow report: the node's own aggregator holds at most 1,024 groups (FilterOptions.MaxDeniedGroups).</summary>
+    public int MaxDeniedFlowsPerReport { get; set; } = 1_024;
+
+    /// <summary>Shortest gap between two reports from one node: half the node's 10 s report interval, as slack for delays.</summary>
+    public TimeSpan MinDeniedReportInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The URL actually published: the configured one, or https://HOSTNAME:PORT.</summary>
     public Uri EffectivePublicUrl =>
         PublicUrl ?? new Uri(FormattableString.Invariant($"https://{Environment.MachineName.ToLowerInvariant()}:{Listen.Port}"));
@@ -110,6 +134,17 @@ internal sealed class CoordinatorOptions
         if (DeltaLogCapacity < 1 || MaxEnrollFailures < 1 || ProbeAlertThreshold < 2)
         {
             return "DeltaLogCapacity and MaxEnrollFailures must be >= 1, ProbeAlertThreshold >= 2";
+        }
+
+        if (NoncesPerMachineKey < 1 || NoncesPerSource < 1 || MaxLiveNonces < 1 || MaxEnrollFailureSources < 1
+            || MaxProbeSources < 1 || MaxDeniedFlowsPerReport < 1 || MinDeniedReportInterval < TimeSpan.Zero)
+        {
+            return "nonce, source and report bounds must be >= 1 and MinDeniedReportInterval >= 0";
+        }
+
+        if (MaxProbeTargetsPerSource < ProbeAlertThreshold)
+        {
+            return "MaxProbeTargetsPerSource must be at least ProbeAlertThreshold, or no source could ever alert";
         }
 
         return null;

@@ -28,7 +28,7 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var (token, join) = await _state.CreateTokenAsync(request.Name, request.User, request.Tags.ToList(),
-            request.Ttl?.ToTimeSpan(), (int)Math.Min(request.Uses, int.MaxValue), context.CancellationToken);
+            ProtoMapper.Duration(request.Ttl, "ttl"), (int)Math.Min(request.Uses, int.MaxValue), context.CancellationToken);
         return new CreateTokenResponse { Token = ProtoMapper.Token(token), JoinString = join };
     }
 
@@ -78,7 +78,7 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
         ArgumentNullException.ThrowIfNull(context);
         var grant = await _state.AddGrantAsync(request.From, request.To, (int)Math.Min(request.Port, int.MaxValue),
             request.Protocol == Contracts.Node.Protocol.Unspecified ? "tcp" : ProtoMapper.Protocol(request.Protocol),
-            request.Duration?.ToTimeSpan(), request.Reason, context.CancellationToken);
+            ProtoMapper.Duration(request.Duration, "duration"), request.Reason, context.CancellationToken);
         return new AddGrantResponse { Grant = ProtoMapper.Grant(grant, _state.IsGrantActive(grant)) };
     }
 
@@ -145,7 +145,7 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
         ArgumentNullException.ThrowIfNull(context);
         var decision = await _state.CheckAccessAsync(request.From, request.To, (int)Math.Min(request.Port, int.MaxValue),
             request.Protocol == Contracts.Node.Protocol.Unspecified ? "tcp" : ProtoMapper.Protocol(request.Protocol),
-            request.At?.ToDateTimeOffset(), context.CancellationToken);
+            ProtoMapper.Time(request.At, "at"), context.CancellationToken);
         return new CheckAccessResponse
         {
             Allowed = decision.Allowed,
@@ -159,7 +159,7 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var since = request.Since?.ToDateTimeOffset().ToUnixTimeMilliseconds() ?? 0;
+        var since = ProtoMapper.Time(request.Since, "since")?.ToUnixTimeMilliseconds() ?? 0;
         var limit = request.Limit == 0 ? 1000 : (int)Math.Min(request.Limit, 100_000);
         var response = new ListAuditResponse();
         response.Events.AddRange((await _store.Audit.ListAsync(0, since, limit, context.CancellationToken)).Select(ProtoMapper.Audit));
@@ -173,12 +173,14 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
         ArgumentNullException.ThrowIfNull(context);
         var ct = context.CancellationToken;
 
+        var sinceTime = ProtoMapper.Time(request.Since, "since");
+
         // Subscribe before replaying so nothing appended in between is missed; seq de-duplicates the overlap.
         using var follower = _audit.Follow();
         long lastSeq = 0;
-        if (request.Since is not null)
+        if (sinceTime is not null)
         {
-            var since = request.Since.ToDateTimeOffset().ToUnixTimeMilliseconds();
+            var since = sinceTime.Value.ToUnixTimeMilliseconds();
             while (true)
             {
                 var batch = await _store.Audit.ListAsync(lastSeq, since, 1000, ct);

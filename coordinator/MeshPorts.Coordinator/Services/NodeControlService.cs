@@ -63,7 +63,8 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
     public override Task<ChallengeResponse> GetChallenge(ChallengeRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (nonce, expires, now) = _state.IssueChallenge(request.MachinePublicKey.ToByteArray());
+        ArgumentNullException.ThrowIfNull(context);
+        var (nonce, expires, now) = _state.IssueChallenge(request.MachinePublicKey.ToByteArray(), Source(context));
         return Task.FromResult(new ChallengeResponse
         {
             Nonce = ByteString.CopyFrom(nonce),
@@ -154,8 +155,13 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
         ArgumentNullException.ThrowIfNull(request);
         var node = await AuthenticateAsync(request.Auth, request, context);
         var flows = request.Flows
-            .Select(f => new DeniedFlowInput(f.SourceAddress, f.DestinationAddress, (int)f.Port,
-                f.Protocol == Protocol.Udp ? Protocols.Udp : Protocols.Tcp, f.Count))
+            .Select(f => new DeniedFlowInput(f.SourceAddress, f.DestinationAddress, (long)f.Port, f.Protocol switch
+            {
+                Protocol.Tcp => Protocols.Tcp,
+                Protocol.Udp => Protocols.Udp,
+                Protocol.Unspecified => DeniedFlowCheck.OtherProtocol,
+                _ => "",
+            }, f.Count))
             .ToList();
         await _state.ReportDeniedFlowsAsync(node, flows, context.CancellationToken);
         return new DeniedFlowReportResponse();

@@ -16,6 +16,53 @@ internal static class ProtoMapper
     public static Timestamp TimeOrMax(long unixMs) =>
         Time(Math.Min(unixMs, new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds()));
 
+    /// <summary>
+    /// A request's Duration as a TimeSpan, or null if unset. Out-of-range seconds or nanos, or mixed signs,
+    /// are the caller's mistake (INVALID_ARGUMENT naming the field), not the UNKNOWN that ToTimeSpan throws.
+    /// </summary>
+    public static TimeSpan? Duration(Duration? value, string field)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Seconds is < MinDurationSeconds or > MaxDurationSeconds || value.Nanos is < -MaxNanos or > MaxNanos
+            || (value.Seconds < 0 && value.Nanos > 0) || (value.Seconds > 0 && value.Nanos < 0))
+        {
+            throw new StateException(StateError.InvalidArgument,
+                $"{field}: not a valid Duration (seconds within +-315576000000, nanos within +-999999999, both of one sign); send e.g. 3600s");
+        }
+
+        return value.ToTimeSpan();
+    }
+
+    /// <summary>A request's Timestamp, or null if unset; outside 0001-01-01..9999-12-31 or with bad nanos is INVALID_ARGUMENT.</summary>
+    public static DateTimeOffset? Time(Timestamp? value, string field)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Seconds is < MinTimestampSeconds or > MaxTimestampSeconds || value.Nanos is < 0 or > MaxNanos)
+        {
+            throw new StateException(StateError.InvalidArgument,
+                $"{field}: not a valid Timestamp (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z, nanos 0-999999999); send an RFC 3339 time");
+        }
+
+        return value.ToDateTimeOffset();
+    }
+
+    // google/protobuf/duration.proto: about +-10,000 years; nanos carry the sign of seconds.
+    private const long MinDurationSeconds = -315_576_000_000;
+    private const long MaxDurationSeconds = 315_576_000_000;
+    private const int MaxNanos = 999_999_999;
+
+    // google/protobuf/timestamp.proto: seconds from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+    private const long MinTimestampSeconds = -62_135_596_800;
+    private const long MaxTimestampSeconds = 253_402_300_799;
+
     public static Protocol Protocol(string protocol) => protocol == Protocols.Udp ? Contracts.Node.Protocol.Udp : Contracts.Node.Protocol.Tcp;
 
     public static string Protocol(Protocol protocol) => protocol switch

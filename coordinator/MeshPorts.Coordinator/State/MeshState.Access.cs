@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using MeshPorts.Coordinator.Cli;
@@ -218,32 +219,112 @@ internal sealed partial class MeshState
         }
     }
 
-    /// <summary>Audits a node's denied-flow report and raises one alert per probing source per window.</summary>
+    /// <summary>
+    /// Audits a node's denied-flow report and raises one alert per probing source per window. A report is
+    /// the node's word only: each flow must be one the node could have seen (to its own overlay address,
+    /// in range), invalid ones are dropped and counted, and an alert names a source only as the enrolled
+    /// node holding that overlay address, never an address a node typed in.
+    /// </summary>
     public async Task ReportDeniedFlowsAsync(NodeRecord node, IReadOnlyList<DeniedFlowInput> flows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(flows);
-        if (flows.Count == 0)
+        var now = Now;
+        if (!TryTakeReportSlot(node.Id, now))
+        {
+            _metrics.DeniedReportRefused();
+            throw new StateException(StateError.ResourceExhausted, FormattableString.Invariant(
+                $"denied-flow reports from one node must be at least {_options.MinDeniedReportInterval.TotalSeconds:0.###}s apart; send the next one later"));
+        }
+
+        if (flows.Count > _options.MaxDeniedFlowsPerReport)
+        {
+            _metrics.DeniedReportRefused();
+            throw new StateException(StateError.ResourceExhausted, FormattableString.Invariant(
+                $"a denied-flow report carries at most {_options.MaxDeniedFlowsPerReport} flows; got {flows.Count}"));
+        }
+
+        var ownAddresses = new[] { IPAddress.Parse(OverlayAddressing.Ipv4(node.AddressIndex)), IPAddress.Parse(_addressing.Ipv6(node.AddressIndex)) };
+        var directory = _directory;
+        var accepted = new List<(DeniedFlowInput Flow, long Count, NodeRecord? From)>(flows.Count);
+        foreach (var f in flows)
+        {
+            if (DeniedFlowCheck.IsValid(f, ownAddresses, out var source, out var count))
+            {
+                accepted.Add((f, count, directory.NodeAt(source)));
+            }
+        }
+
+        if (accepted.Count < flows.Count)
+        {
+            _metrics.DeniedFlowsDropped(flows.Count - accepted.Count);
+        }
+
+        if (accepted.Count == 0)
         {
             return;
         }
 
-        var now = Now;
         await _audit.AppendAsync("flow.denied", "node:" + node.Name, node.Name, "denied",
             new
             {
-                flows = flows.Count,
-                packets = flows.Sum(f => f.Count),
-                sample = flows.Take(20).Select(f => FormattableString.Invariant($"{f.SourceAddress}->{f.Port}/{f.Protocol}")).ToArray(),
+                flows = accepted.Count,
+                dropped = flows.Count - accepted.Count,
+                packets = accepted.Sum(a => a.Count),
+                sample = accepted.Take(20).Select(a => a.From is { } from
+                    ? FormattableString.Invariant($"node:{from.Name}({a.Flow.SourceAddress})->{a.Flow.Port}/{a.Flow.Protocol}")
+                    : FormattableString.Invariant($"{a.Flow.SourceAddress}(not an enrolled node)->{a.Flow.Port}/{a.Flow.Protocol}")).ToArray(),
             },
             cancellationToken);
-        foreach (var f in flows)
+        foreach (var (f, _, from) in accepted)
         {
-            var distinct = _flows.Record(f.SourceAddress, FormattableString.Invariant($"{node.Name}:{f.Port}/{f.Protocol}"), now);
+            if (from is null)
+            {
+                continue;
+            }
+
+            var distinct = _flows.Record(from.Id, FormattableString.Invariant($"{node.Name}:{f.Port}/{f.Protocol}"), now);
             if (distinct is not null)
             {
-                await _audit.AppendAsync("flow.alert", "source:" + f.SourceAddress, f.SourceAddress, "alert",
-                    new { distinctTargets = distinct.Value, window = DurationText.Format(_options.ProbeAlertWindow), lastNode = node.Name }, cancellationToken);
+                await _audit.AppendAsync("flow.alert", "node:" + node.Name, from.Name, "alert",
+                    new
+                    {
+                        source = from.Name,
+                        sourceAddress = f.SourceAddress,
+                        distinctTargets = distinct.Value,
+                        window = DurationText.Format(_options.ProbeAlertWindow),
+                        reportedBy = node.Name,
+                    },
+                    cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>One report per node per <see cref="Options.CoordinatorOptions.MinDeniedReportInterval"/>, taken atomically.</summary>
+    private bool TryTakeReportSlot(string nodeId, long now)
+    {
+        var min = (long)_options.MinDeniedReportInterval.TotalMilliseconds;
+        while (true)
+        {
+            if (!_lastDeniedReport.TryGetValue(nodeId, out var last))
+            {
+                if (_lastDeniedReport.TryAdd(nodeId, now))
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            // A clock stepped back (now < last) restarts the gap rather than refusing until it catches up.
+            if (now >= last && now - last < min)
+            {
+                return false;
+            }
+
+            if (_lastDeniedReport.TryUpdate(nodeId, now, last))
+            {
+                return true;
             }
         }
     }

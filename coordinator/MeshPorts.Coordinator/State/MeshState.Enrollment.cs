@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using MeshPorts.Coordinator.Auth;
@@ -127,11 +128,10 @@ internal sealed partial class MeshState
     {
         ArgumentNullException.ThrowIfNull(input);
         var now = Now;
-        if (_enrollLimiter.IsBlocked(input.Source, now))
+        if (_enrollLimiter.IsBlocked(input.Source, now, out var firstRefusal))
         {
-            await _audit.AppendAsync("token.failed", "source:" + input.Source, "", "denied", new { reason = "rate limited" }, cancellationToken);
-            _metrics.EnrollFailed();
-            throw new StateException(StateError.ResourceExhausted, "too many failed enrollments from this address; wait a minute and retry with a valid join string");
+            // Counted, not audited: one fsync'd event per refused request is what a flood wants.
+            RateLimited(input.Source, firstRefusal);
         }
 
         if (input.MachineKey.Length != 32 || input.WireGuardKey.Length != 32)
@@ -304,11 +304,29 @@ internal sealed partial class MeshState
 
     private async Task FailEnrollAsync(EnrollInput input, StateError error, string message, CancellationToken cancellationToken, string tokenId = "")
     {
-        _enrollLimiter.RecordFailure(input.Source, Now);
+        // Concurrent failures from one source all passed IsBlocked; only the ones within budget are audited.
+        if (!_enrollLimiter.TryRecordFailure(input.Source, Now, out var firstRefusal))
+        {
+            RateLimited(input.Source, firstRefusal);
+        }
+
         _metrics.EnrollFailed();
         StateLog.EnrollRefused(_logger, input.Source, message);
         await _audit.AppendAsync("token.failed", "source:" + input.Source, tokenId, "denied", new { reason = message, requested = input.RequestedName }, cancellationToken);
         throw new StateException(error, message);
+    }
+
+    [DoesNotReturn]
+    private void RateLimited(string source, bool log)
+    {
+        _metrics.EnrollFailed();
+        _metrics.EnrollRateLimited();
+        if (log)
+        {
+            AuthLog.EnrollRateLimited(_logger, SourcePrefix.Of(source), (long)_options.EnrollFailureWindow.TotalSeconds);
+        }
+
+        throw new StateException(StateError.ResourceExhausted, "too many failed enrollments from this address; wait a minute and retry with a valid join string");
     }
 
     private void CheckSkewOrThrow(long timestampMs, long now, out string? error)
@@ -319,15 +337,26 @@ internal sealed partial class MeshState
             : null;
     }
 
-    public (byte[] Nonce, long ExpiresAt, long ServerTime) IssueChallenge(byte[] machineKey)
+    /// <summary>
+    /// Issues a nonce to an enrolled machine key only: nobody else has a call to sign, and refusing them
+    /// keeps an unauthenticated flood out of the store. <paramref name="source"/> bounds nonces per caller.
+    /// </summary>
+    public (byte[] Nonce, long ExpiresAt, long ServerTime) IssueChallenge(byte[] machineKey, string source)
     {
         ArgumentNullException.ThrowIfNull(machineKey);
         if (machineKey.Length != NodeSignatures.KeySize)
         {
+            _metrics.ChallengeRefused();
             throw new StateException(StateError.InvalidArgument, "machine_public_key must be 32 bytes");
         }
 
-        var (nonce, expires) = _challenges.Issue(machineKey);
+        if (!_directory.IsEnrolled(machineKey))
+        {
+            _metrics.ChallengeRefused();
+            throw new StateException(StateError.Unauthenticated, "unknown machine key: the node was removed or never enrolled; enroll again with a new join string");
+        }
+
+        var (nonce, expires) = _challenges.Issue(machineKey, source);
         return (nonce, expires, Now);
     }
 

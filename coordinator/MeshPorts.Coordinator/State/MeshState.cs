@@ -34,12 +34,14 @@ internal sealed partial class MeshState : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, NodeRecord> _nodes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _lastSeen = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _lastDeniedReport = new(StringComparer.Ordinal);
     private readonly HashSet<(string NodeId, long ExpiresAt)> _keyExpiryAudited = [];
     private readonly Dictionary<string, PendingRotation> _rotations = new(StringComparer.Ordinal);
     private List<GrantRecord> _grants = [];
     private PolicyDocument _policy = PolicyDocument.Empty;
     private PolicyRecord? _policyRecord;
     private OverlayAddressing _addressing = new("fd00::/48");
+    private volatile EnrolledDirectory _directory = EnrolledDirectory.Empty;
 
     public MeshState(IStore store, AuditLog audit, INetmapPublisher publisher, TimeProvider time, CoordinatorOptions options,
         CoordinatorMetrics metrics, ILogger logger, Uri publicUrl, string pin)
@@ -53,11 +55,12 @@ internal sealed partial class MeshState : IDisposable
         _logger = logger;
         _publicUrl = publicUrl;
         _pin = pin;
-        _challenges = new ChallengeStore(time, options.NonceLifetime);
-        _enrollLimiter = new FailureRateLimiter(options.MaxEnrollFailures, options.EnrollFailureWindow);
-        _flows = new DeniedFlowAggregator(options.ProbeAlertThreshold, options.ProbeAlertWindow);
+        _challenges = new ChallengeStore(time, options.NonceLifetime, options.NoncesPerMachineKey, options.NoncesPerSource, options.MaxLiveNonces);
+        _enrollLimiter = new FailureRateLimiter(options.MaxEnrollFailures, options.EnrollFailureWindow, options.MaxEnrollFailureSources);
+        _flows = new DeniedFlowAggregator(options.ProbeAlertThreshold, options.ProbeAlertWindow, options.MaxProbeSources, options.MaxProbeTargetsPerSource);
         _scheduler = new ExpiryScheduler(time, () => _ = OnDeadlineAsync());
         metrics.NodeCount = () => _nodes.Count;
+        metrics.LiveNonces = () => _challenges.Count;
     }
 
     public string Ipv6Prefix => _addressing.Ipv6Prefix;
@@ -99,6 +102,7 @@ internal sealed partial class MeshState : IDisposable
     private async Task<IReadOnlyDictionary<string, ulong>> RecomputeLockedAsync(CancellationToken cancellationToken)
     {
         var now = Now;
+        _directory = EnrolledDirectory.Build(_nodes.Values, _addressing);
         var views = NetmapBuilder.Build(_nodes.Values, _policy.Rules, _grants, _addressing, now);
         var changed = _publisher.Publish(views);
         await _store.Nodes.UpdateLatestSerialsAsync(changed, cancellationToken);
