@@ -113,6 +113,14 @@ internal sealed class FakeAdminApi : IAdminApi
         return Task.FromResult(VerifyResult);
     }
 
+    /// <summary>The chain <see cref="ListAuditPageAsync"/> serves, in pages of <see cref="AuditPageSize"/>.</summary>
+    public List<AuditEventView> AuditEvents { get; } = [];
+
+    public int AuditPageSize { get; set; } = 2;
+
+    public Task<IReadOnlyList<AuditEventView>> ListAuditPageAsync(ulong afterSeq, CancellationToken cancellation) =>
+        Task.FromResult<IReadOnlyList<AuditEventView>>([.. AuditEvents.Where(e => e.Seq > afterSeq).OrderBy(e => e.Seq).Take(AuditPageSize)]);
+
     private static NodeView Node(string name) => new()
     {
         Name = name,
