@@ -96,10 +96,18 @@ internal sealed class AuditVerifier
             }
 
             head = newer;
-            _wanted.TryAdd(head.Seq, "");
-            if (head.Seq > _lastSeq && await WalkAsync(cancellation) is { } later)
+            if (head.Seq == _lastSeq)
             {
-                return later;
+                // Already walked past: its hash is the one just computed, not one still to be read.
+                _wanted[head.Seq] = _lastHash;
+            }
+            else
+            {
+                _wanted.TryAdd(head.Seq, "");
+                if (await WalkAsync(cancellation) is { } later)
+                {
+                    return later;
+                }
             }
         }
 

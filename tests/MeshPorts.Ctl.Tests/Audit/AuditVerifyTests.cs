@@ -137,6 +137,19 @@ public sealed class AuditVerifyTests : IDisposable
     }
 
     [Fact]
+    public async Task Verify_EventsAppendedWhileItReads_AreCoveredByTheNextHead()
+    {
+        _log.Append(3);
+        var before = _api.VerifyResult;
+        _log.Append(2);
+        _api.LaterVerifyResults.Enqueue(_api.VerifyResult);
+        _api.VerifyResult = before;
+        var run = await VerifyAsync(_log.KeyText);
+        Assert.True(run.ExitCode == 0, run.Err);
+        Assert.Equal(5ul, SeenHeadFile.Load(SeenPath)!.Seq);
+    }
+
+    [Fact]
     public async Task Verify_AnEventEditedWithoutRecomputing_FailsNamingIt()
     {
         _log.Append(4);
