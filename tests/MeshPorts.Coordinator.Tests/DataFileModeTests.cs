@@ -32,4 +32,28 @@ public sealed class DataFileModeTests
             }
         }
     }
+
+    [Fact]
+    public async Task AuditSigningKey_AndAuditJsonl_AreCreatedOwnerOnly()
+    {
+        await using var coordinator = await Support.TestCoordinator.StartAsync();
+        await coordinator.CreateTokenAsync("mode-check");
+        foreach (var name in new[] { "audit-signing.key", "audit.jsonl" })
+        {
+            var path = Path.Combine(coordinator.DataDir, name);
+            Assert.True(File.Exists(path), $"{name} was not created");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+    }
+
+    [Fact]
+    public async Task AuditJsonl_LeftWorldReadableByAnEarlierCoordinator_IsMadeOwnerOnlyAtStart()
+    {
+        var dir = Directory.CreateTempSubdirectory("mp-mode-");
+        var jsonl = Path.Combine(dir.FullName, "audit.jsonl");
+        File.WriteAllText(jsonl, "");
+        File.SetUnixFileMode(jsonl, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        await using var coordinator = await Support.TestCoordinator.StartAsync(dataDir: dir.FullName);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(jsonl));
+    }
 }

@@ -12,4 +12,10 @@ internal static partial class AuditLogLog
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "source {Source} probed {Count} distinct targets within the window; alert raised")]
     public static partial void ProbeAlert(ILogger logger, string source, int count);
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "signed the head of an audit log written before heads were signed, at event {Seq}")]
+    public static partial void HeadAdopted(ILogger logger, long seq);
+
+    [LoggerMessage(EventId = 311, Level = LogLevel.Error, Message = "audit log changed outside the coordinator: {Problem}; recorded as audit.head_mismatch, run meshctl audit verify and restore the database from a backup")]
+    public static partial void HeadMismatch(ILogger logger, string problem);
 }

@@ -17,7 +17,8 @@ internal sealed class AdminCredential
     }
 
     /// <summary>Loads the stored hash, or on first start creates a secret and writes meshctl.conf.</summary>
-    public static AdminCredential LoadOrCreate(string dataDir, Uri publicUrl, string pin, out bool created)
+    /// <param name="auditKey">"ed25519:&lt;base64&gt;" of the audit signing key, so meshctl can check signed heads from the start.</param>
+    public static AdminCredential LoadOrCreate(string dataDir, Uri publicUrl, string pin, string auditKey, out bool created)
     {
         ArgumentNullException.ThrowIfNull(publicUrl);
         var hashPath = Path.Combine(dataDir, "admin.sha256");
@@ -35,6 +36,7 @@ internal sealed class AdminCredential
             url = {publicUrl.GetLeftPart(UriPartial.Authority)}
             pin = {pin}
             token = {secret}
+            audit_key = {auditKey}
 
             """;
         TlsMaterial.WriteFile(Path.Combine(dataDir, "meshctl.conf"), conf, UnixFileMode.UserRead | UnixFileMode.UserWrite);

@@ -57,10 +57,17 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         }
 
         await output.WriteLineAsync($"certificate SHA-256 pin (of its SubjectPublicKeyInfo): {tls.Pin}");
-        var admin = AdminCredential.LoadOrCreate(options.DataDir, url, tls.Pin, out var adminCreated);
+        var auditKey = AuditSigningKeyFile.LoadOrCreate(options.DataDir, out var auditKeyCreated);
+        if (auditKeyCreated)
+        {
+            await output.WriteLineAsync($"created audit signing key {Path.Combine(options.DataDir, AuditSigningKeyFile.FileName)} (mode 0600)");
+        }
+
+        await output.WriteLineAsync($"audit signing key: {auditKey.PublicKeyText}");
+        var admin = AdminCredential.LoadOrCreate(options.DataDir, url, tls.Pin, auditKey.PublicKeyText, out var adminCreated);
         if (adminCreated)
         {
-            await output.WriteLineAsync($"wrote {Path.Combine(options.DataDir, "meshctl.conf")} (mode 0600: url, pin, admin token)");
+            await output.WriteLineAsync($"wrote {Path.Combine(options.DataDir, "meshctl.conf")} (mode 0600: url, pin, admin token, audit key)");
         }
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = options.DataDir });
@@ -88,7 +95,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         builder.Services.AddSingleton(sp =>
         {
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Audit");
-            return new AuditLog(store.Audit, time, logger, Path.Combine(options.DataDir, "audit.jsonl")) { OnAppended = metrics.AuditEvent };
+            return new AuditLog(store.Audit, time, logger, Path.Combine(options.DataDir, "audit.jsonl"), auditKey) { OnAppended = metrics.AuditEvent };
         });
         builder.Services.AddSingleton(sp => new MeshState(store, sp.GetRequiredService<AuditLog>(), hub, time, options, metrics,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.State"), url, tls.Pin));
@@ -109,6 +116,13 @@ internal sealed class CoordinatorHost : IAsyncDisposable
 
         var state = app.Services.GetRequiredService<MeshState>();
         var audit = app.Services.GetRequiredService<AuditLog>();
+
+        // Before State appends anything: the stored head is checked against the chain it should cover.
+        if (await audit.InitializeAsync(auditKeyCreated, cancellationToken) is { } auditProblem)
+        {
+            await output.WriteLineAsync($"AUDIT LOG CHANGED OUTSIDE THE COORDINATOR: {auditProblem}; recorded as {AuditLog.HeadMismatchKind}, run meshctl audit verify");
+        }
+
         await state.InitializeAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Coordinator");

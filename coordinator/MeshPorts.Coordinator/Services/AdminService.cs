@@ -161,8 +161,9 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
         ArgumentNullException.ThrowIfNull(context);
         var since = ProtoMapper.Time(request.Since, "since")?.ToUnixTimeMilliseconds() ?? 0;
         var limit = request.Limit == 0 ? 1000 : (int)Math.Min(request.Limit, 100_000);
+        var afterSeq = (long)Math.Min(request.AfterSeq, long.MaxValue);
         var response = new ListAuditResponse();
-        response.Events.AddRange((await _store.Audit.ListAsync(0, since, limit, context.CancellationToken)).Select(ProtoMapper.Audit));
+        response.Events.AddRange((await _store.Audit.ListAsync(afterSeq, since, limit, context.CancellationToken)).Select(ProtoMapper.Audit));
         return response;
     }
 
@@ -210,7 +211,23 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
     public override async Task<VerifyAuditResponse> VerifyAudit(VerifyAuditRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        // The head is read first: the walk then covers at least what it signs, and meshctl checks the two against each other itself.
+        var head = await _audit.GetHeadAsync(context.CancellationToken);
         var v = await _audit.VerifyAsync(context.CancellationToken);
-        return new VerifyAuditResponse { Ok = v.Ok, Checked = (ulong)v.Checked, FirstBadSeq = (ulong)v.FirstBadSeq, Problem = v.Problem };
+        return new VerifyAuditResponse
+        {
+            Ok = v.Ok,
+            Checked = (ulong)v.Checked,
+            FirstBadSeq = (ulong)v.FirstBadSeq,
+            Problem = v.Problem,
+            Head = head is null ? null : new AuditHead
+            {
+                Seq = (ulong)head.Seq,
+                Hash = head.Hash,
+                Time = ProtoMapper.Time(head.Time),
+                Signature = Google.Protobuf.ByteString.CopyFrom(head.Signature),
+            },
+            AuditKey = _audit.PublicKeyText,
+        };
     }
 }

@@ -1,11 +1,18 @@
 namespace MeshPorts.Coordinator.Storage;
 
-/// <summary>The hash-chained audit log. The store keeps rows; the chain is computed by the caller.</summary>
+/// <summary>The hash-chained audit log and its signed head. The store keeps rows; the chain and the signature are computed by the caller.</summary>
 internal interface IAuditStore
 {
     Task<AuditRecord?> GetLastAsync(CancellationToken cancellationToken);
 
-    Task AppendAsync(AuditRecord record, CancellationToken cancellationToken);
+    /// <summary>Stores the event and the head that now covers it in one transaction, so neither is ever kept without the other.</summary>
+    Task AppendAsync(AuditRecord record, AuditHeadRecord head, CancellationToken cancellationToken);
+
+    /// <summary>The last head stored, or null when none was ever signed (an empty log, or one written before heads were signed).</summary>
+    Task<AuditHeadRecord?> GetHeadAsync(CancellationToken cancellationToken);
+
+    /// <summary>Replaces the stored head without an event: only for signing the head of a log written before heads were signed.</summary>
+    Task SetHeadAsync(AuditHeadRecord head, CancellationToken cancellationToken);
 
     /// <summary>Events with seq &gt; <paramref name="afterSeq"/> and time &gt;= <paramref name="sinceTime"/>, in seq order.</summary>
     Task<IReadOnlyList<AuditRecord>> ListAsync(long afterSeq, long sinceTime, int limit, CancellationToken cancellationToken);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace MeshPorts.Ctl.Api;
 
@@ -23,4 +24,8 @@ internal sealed record AuditEventView
     public string? PrevHash { get; init; }
 
     public string? Hash { get; init; }
+
+    /// <summary>details_json exactly as the server sent it: the bytes the chain hashes (not printed; <see cref="Details"/> is).</summary>
+    [JsonIgnore]
+    public string DetailsJson { get; init; } = "";
 }

@@ -196,7 +196,22 @@ internal sealed class GrpcAdminApi : IAdminApi
             Checked = response.Checked,
             FirstBadSeq = response.FirstBadSeq == 0 ? null : response.FirstBadSeq,
             Problem = Empty(response.Problem),
+            Head = response.Head is { } h ? new AuditHeadView
+            {
+                Seq = h.Seq,
+                Hash = h.Hash,
+                Time = Time(h.Time) ?? default,
+                Signature = h.Signature.ToBase64(),
+            }
+            : null,
+            AuditKey = Empty(response.AuditKey),
         };
+    }
+
+    public async Task<IReadOnlyList<AuditEventView>> ListAuditPageAsync(ulong afterSeq, CancellationToken cancellation)
+    {
+        var response = await _client.ListAuditAsync(new ListAuditRequest { AfterSeq = afterSeq, Limit = AuditPage }, Options(cancellation)).ConfigureAwait(false);
+        return response.Events.Select(ToView).ToList();
     }
 
     private static CallOptions Options(CancellationToken cancellation) =>
@@ -279,6 +294,7 @@ internal sealed class GrpcAdminApi : IAdminApi
         Details = ParseDetails(e.DetailsJson),
         PrevHash = Empty(e.PrevHash),
         Hash = Empty(e.Hash),
+        DetailsJson = e.DetailsJson,
     };
 
     private static JsonElement? ParseDetails(string json)

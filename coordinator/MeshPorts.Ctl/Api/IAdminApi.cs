@@ -39,5 +39,9 @@ internal interface IAdminApi
 
     IAsyncEnumerable<AuditEventView> AuditAsync(DateTimeOffset? since, bool follow, CancellationToken cancellation);
 
+    /// <summary>Up to one page of events with seq &gt; <paramref name="afterSeq"/>, in seq order; empty past the end.</summary>
+    Task<IReadOnlyList<AuditEventView>> ListAuditPageAsync(ulong afterSeq, CancellationToken cancellation);
+
+    /// <summary>The server's own verdict on its chain, with its latest signed head and audit key.</summary>
     Task<AuditVerifyView> VerifyAuditAsync(CancellationToken cancellation);
 }

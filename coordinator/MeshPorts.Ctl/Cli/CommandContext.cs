@@ -50,17 +50,11 @@ internal sealed class CommandContext : IAsyncDisposable
     public CtlConfig? Config { get; private set; }
 
     /// <summary>Finds and checks meshctl.conf, then opens the pinned channel (once per invocation).</summary>
-    public GrpcChannel Channel()
-    {
-        if (_channel is null)
-        {
-            var path = ConfigLocator.Locate(Args.Value("--config"), _getEnvironment);
-            Config = ConfigFileReader.Load(path);
-            _channel = ChannelFactory.Create(Config);
-        }
+    public GrpcChannel Channel() => _channel ??= ChannelFactory.Create(LoadConfig());
 
-        return _channel;
-    }
+    /// <summary>Finds and checks meshctl.conf (once per invocation).</summary>
+    public CtlConfig LoadConfig() =>
+        Config ??= ConfigFileReader.Load(ConfigLocator.Locate(Args.Value("--config"), _getEnvironment));
 
     /// <summary>The admin API; call only after the arguments are validated, so usage errors never need a config.</summary>
     public IAdminApi Api() => _api ??= _apiFactory(this);

@@ -101,7 +101,7 @@ internal static class CommandTable
                 flags: ["--follow"],
                 details: "--since TIME   RFC 3339 UTC, or a duration meaning that long ago (1h)"),
             AuditCommands.ListAsync),
-        new(new CommandSpec("audit verify", "audit verify", "Checks the audit log's hash chain; exits 1 if it is broken."), AuditCommands.VerifyAsync),
+        new(new CommandSpec("audit verify", "audit verify", "Recomputes the audit log's hash chain, checks its signed head and that it still holds the head seen last time; exits 1 if not."), AuditCommands.VerifyAsync),
     ];
 
     /// <summary>The command named by the leading words, and how many words it took.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MeshPorts.Contracts.Audit;
 using MeshPorts.Ctl.Cli;
 using MeshPorts.Ctl.Transport;
 
@@ -55,7 +56,7 @@ internal static class ConfigFileReader
         ArgumentNullException.ThrowIfNull(text);
         var entries = text.TrimStart().StartsWith('{') ? ParseJson(text, source) : ParseLines(text, source);
 
-        string? url = null, pin = null, token = null;
+        string? url = null, pin = null, token = null, auditKey = null;
         foreach (var (key, value) in entries)
         {
             switch (Normalize(key))
@@ -68,6 +69,9 @@ internal static class ConfigFileReader
                     break;
                 case "token" or "admintoken" or "credential" or "admincredential" or "adminkey" or "apikey" or "secret":
                     token = value;
+                    break;
+                case "auditkey" or "auditsigningkey":
+                    auditKey = value;
                     break;
                 default:
                     // Unknown keys are ignored so a newer coordinator can add fields without breaking older meshctl.
@@ -96,7 +100,12 @@ internal static class ConfigFileReader
             throw new CtlException($"{source} has no admin 'token'; copy the coordinator's DATA/meshctl.conf again");
         }
 
-        return new CtlConfig(uri, parsedPin, token, source);
+        if (auditKey is not null && !AuditHeadSignature.TryParseKey(auditKey, out _))
+        {
+            throw new CtlException($"{source}: audit_key '{auditKey}' is not ed25519:<base64 of 32 bytes>; copy the key the coordinator printed at start");
+        }
+
+        return new CtlConfig(uri, parsedPin, token, source, auditKey);
     }
 
     private static string Normalize(string key) =>

@@ -110,8 +110,25 @@ internal sealed class FakeAdminApi : IAdminApi
     public Task<AuditVerifyView> VerifyAuditAsync(CancellationToken cancellation)
     {
         Calls.Add("audit verify");
-        return Task.FromResult(VerifyResult);
+        var result = VerifyResult;
+        if (LaterVerifyResults.Count > 0)
+        {
+            VerifyResult = LaterVerifyResults.Dequeue();
+        }
+
+        return Task.FromResult(result);
     }
+
+    /// <summary>What later VerifyAudit calls answer, in turn, after the first has answered <see cref="VerifyResult"/>.</summary>
+    public Queue<AuditVerifyView> LaterVerifyResults { get; } = new();
+
+    /// <summary>The chain <see cref="ListAuditPageAsync"/> serves, in pages of <see cref="AuditPageSize"/>.</summary>
+    public List<AuditEventView> AuditEvents { get; } = [];
+
+    public int AuditPageSize { get; set; } = 2;
+
+    public Task<IReadOnlyList<AuditEventView>> ListAuditPageAsync(ulong afterSeq, CancellationToken cancellation) =>
+        Task.FromResult<IReadOnlyList<AuditEventView>>([.. AuditEvents.Where(e => e.Seq > afterSeq).OrderBy(e => e.Seq).Take(AuditPageSize)]);
 
     private static NodeView Node(string name) => new()
     {

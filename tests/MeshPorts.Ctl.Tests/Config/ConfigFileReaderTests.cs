@@ -64,4 +64,23 @@ public class ConfigFileReaderTests
         Assert.Contains(fix, ex.Message);
         Assert.Contains("meshctl.conf", ex.Message);
     }
+
+    [Fact]
+    public void Parse_AuditKeyLine_GivesTheKeyThatSignsAuditHeads()
+    {
+        var key = "ed25519:" + Convert.ToBase64String(new byte[32]);
+        var config = ConfigFileReader.Parse($"url = https://h:7443\npin = sha256:{Hex}\ntoken = t\naudit_key = {key}\n", "meshctl.conf");
+        Assert.Equal(key, config.AuditKey);
+        Assert.Null(ConfigFileReader.Parse($"url = https://h:7443\npin = sha256:{Hex}\ntoken = t\n", "meshctl.conf").AuditKey);
+    }
+
+    [Theory]
+    [InlineData("ed25519:AAAA")]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")]
+    [InlineData("ed25519:not base64!")]
+    public void Parse_MalformedAuditKey_IsRefusedNamingTheFix(string key)
+    {
+        var ex = Assert.Throws<CtlException>(() => ConfigFileReader.Parse($"url = https://h:7443\npin = sha256:{Hex}\ntoken = t\naudit_key = {key}\n", "meshctl.conf"));
+        Assert.Contains("audit_key", ex.Message);
+    }
 }

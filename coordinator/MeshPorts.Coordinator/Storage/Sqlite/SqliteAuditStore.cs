@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 
 namespace MeshPorts.Coordinator.Storage.Sqlite;
@@ -5,6 +6,10 @@ namespace MeshPorts.Coordinator.Storage.Sqlite;
 internal sealed class SqliteAuditStore : IAuditStore
 {
     private const string Columns = "seq, time, kind, actor, subject, outcome, details, prev_hash, hash";
+
+    // The head lives in the settings table, so no migration is needed and old databases open unchanged:
+    // "SEQ HASH TIME SIGNATURE_BASE64". It is only as trustworthy as its signature, which is checked on load.
+    private const string HeadKey = "audit.head";
     private readonly SqliteDatabase _db;
 
     public SqliteAuditStore(SqliteDatabase db)
@@ -15,14 +20,32 @@ internal sealed class SqliteAuditStore : IAuditStore
     public async Task<AuditRecord?> GetLastAsync(CancellationToken cancellationToken) =>
         (await QueryAsync($"SELECT {Columns} FROM audit ORDER BY seq DESC LIMIT 1;", cancellationToken)).FirstOrDefault();
 
-    public Task AppendAsync(AuditRecord record, CancellationToken cancellationToken)
+    public Task AppendAsync(AuditRecord record, AuditHeadRecord head, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(head);
         return _db.WriteAsync(
-            (c, t) => SqliteDatabase.ExecuteAsync(c, t, $"INSERT INTO audit ({Columns}) VALUES ($s, $t, $k, $a, $sub, $o, $d, $p, $h);", cancellationToken,
-                ("$s", record.Seq), ("$t", record.Time), ("$k", record.Kind), ("$a", record.Actor), ("$sub", record.Subject),
-                ("$o", record.Outcome), ("$d", record.Details), ("$p", record.PrevHash), ("$h", record.Hash)),
+            async (c, t) =>
+            {
+                await SqliteDatabase.ExecuteAsync(c, t, $"INSERT INTO audit ({Columns}) VALUES ($s, $t, $k, $a, $sub, $o, $d, $p, $h);", cancellationToken,
+                    ("$s", record.Seq), ("$t", record.Time), ("$k", record.Kind), ("$a", record.Actor), ("$sub", record.Subject),
+                    ("$o", record.Outcome), ("$d", record.Details), ("$p", record.PrevHash), ("$h", record.Hash));
+                return await WriteHeadAsync(c, t, head, cancellationToken);
+            },
             cancellationToken);
+    }
+
+    public async Task<AuditHeadRecord?> GetHeadAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var command = SqliteDatabase.Command(connection, null, "SELECT value FROM settings WHERE key = $k;", ("$k", HeadKey));
+        return await command.ExecuteScalarAsync(cancellationToken) is string text ? ParseHead(text) : null;
+    }
+
+    public Task SetHeadAsync(AuditHeadRecord head, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        return _db.WriteAsync((c, t) => WriteHeadAsync(c, t, head, cancellationToken), cancellationToken);
     }
 
     public async Task<IReadOnlyList<AuditRecord>> ListAsync(long afterSeq, long sinceTime, int limit, CancellationToken cancellationToken) =>
@@ -34,6 +57,27 @@ internal sealed class SqliteAuditStore : IAuditStore
         await using var connection = await _db.OpenAsync(cancellationToken);
         await using var command = SqliteDatabase.Command(connection, null, "SELECT COUNT(*) FROM audit;");
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static Task<int> WriteHeadAsync(SqliteConnection c, SqliteTransaction t, AuditHeadRecord head, CancellationToken cancellationToken) =>
+        SqliteDatabase.ExecuteAsync(c, t, "INSERT OR REPLACE INTO settings (key, value) VALUES ($k, $v);", cancellationToken,
+            ("$k", HeadKey), ("$v", string.Create(CultureInfo.InvariantCulture, $"{head.Seq} {head.Hash} {head.Time} {Convert.ToBase64String(head.Signature)}")));
+
+    // A row someone mangled reads as "no head": the caller then finds the chain not covered by a signed head.
+    private static AuditHeadRecord? ParseHead(string text)
+    {
+        var parts = text.Split(' ');
+        if (parts.Length != 4
+            || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
+            || !long.TryParse(parts[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var time))
+        {
+            return null;
+        }
+
+        var signature = new byte[64];
+        return Convert.TryFromBase64String(parts[3], signature, out var written) && written == signature.Length
+            ? new AuditHeadRecord(seq, parts[1], time, signature)
+            : null;
     }
 
     private async Task<List<AuditRecord>> QueryAsync(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
