@@ -18,6 +18,13 @@ internal sealed partial class PacketFilter
             return Count(FilterVerdict.Drop(reason));
         }
 
+        // Before any flow lookup, so neither a grant, nor a flow this node opened, nor an ICMP error
+        // lets a peer reach the host's other addresses or what the host routes to.
+        if (!IsForThisNode(p))
+        {
+            return Count(FilterVerdict.Drop(FilterReason.NotForThisNode));
+        }
+
         var now = NowTicks;
         if (p.IsIcmp && p.IcmpMessage == IcmpKind.Error)
         {
