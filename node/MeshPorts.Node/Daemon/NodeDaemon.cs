@@ -1,6 +1,7 @@
 using System.Net;
 using System.Runtime.Versioning;
 using System.Text.Json;
+using MeshPorts.Node.Clock;
 using MeshPorts.Node.Daemon.Status;
 using MeshPorts.Node.Expose;
 using MeshPorts.Node.Filter;
@@ -71,7 +72,7 @@ internal sealed class NodeDaemon : IDisposable
             addresses.Add(_identity.OverlayIpv6);
         }
 
-        var filter = new PacketFilter(_time, addresses);
+        var filter = new PacketFilter(_time, addresses, clock: new CoordinatorClock(_time));
         ITunDevice tun = LinuxTunDevice.Create(ifname, offloads: _options.Offloads);
         using var device = new Device.Device(tun, new LinuxUdpTransportFactory(_options.Offloads), _time, _loggers.CreateLogger<Device.Device>(), filter: filter);
         device.Configure(_identity.PrivateKey, _options.ListenPort);

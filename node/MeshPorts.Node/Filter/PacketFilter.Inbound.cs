@@ -51,7 +51,7 @@ internal sealed partial class PacketFilter
         var ruleProtocol = p.RuleProtocol;
         if (ruleProtocol is null)
         {
-            Denied.Record(peer, p, now);
+            Denied.Record(peer, p, WallTicks);
             return FilterVerdict.Drop(FilterReason.NotAllowed);
         }
 
@@ -63,7 +63,7 @@ internal sealed partial class PacketFilter
         var admitter = FindAdmitter(Volatile.Read(ref _rules), peer, p.IsIPv6, p.Protocol, p.DestinationPort, p.Source, now);
         if (admitter is null)
         {
-            Denied.Record(peer, p, now);
+            Denied.Record(peer, p, WallTicks);
             return FilterVerdict.Drop(FilterReason.NotAllowed);
         }
 

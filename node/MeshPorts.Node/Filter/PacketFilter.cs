@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using MeshPorts.Node.Clock;
 using MeshPorts.Node.Packets;
 using MeshPorts.WireGuard.Keys;
 
@@ -9,7 +10,8 @@ namespace MeshPorts.Node.Filter;
 
 /// <summary>
 /// The node's stateful packet filter, deny by default. Inbound flows are admitted by a rule or grant
-/// and remembered with it; when it ends (NotAfter on this node's clock, or removal from the rule set)
+/// and remembered with it; when it ends (NotAfter, as a monotonic deadline taken when the rule arrived;
+/// see <see cref="CoordinatorClock"/>), or it is removed from the rule set,
 /// the flow is cut: its packets are refused and TCP is reset at both ends. Flows this node opened are
 /// allowed back in. Whatever the rules say, a packet from a peer must be addressed to one of this
 /// node's own overlay addresses: a peer may reach the node, never what the node can reach.
@@ -27,6 +29,7 @@ internal sealed partial class PacketFilter
     public const int ResetBufferSize = TcpReset.MaxLength;
 
     private readonly TimeProvider _time;
+    private readonly CoordinatorClock _clock;
     private readonly FilterOptions _options;
     private readonly ConcurrentDictionary<FlowKey, Flow> _flows = new();
     private readonly Lock _rulesLock = new();
@@ -50,7 +53,8 @@ internal sealed partial class PacketFilter
     /// This node's overlay addresses (its IPv4 /32 and IPv6 /128): the only destinations an inbound
     /// packet may have.
     /// </param>
-    public PacketFilter(TimeProvider time, IEnumerable<IPAddress> localAddresses, FilterOptions? options = null)
+    /// <param name="clock">Where rule ends become monotonic deadlines; shared with the device and the agent.</param>
+    public PacketFilter(TimeProvider time, IEnumerable<IPAddress> localAddresses, FilterOptions? options = null, CoordinatorClock? clock = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(localAddresses);
@@ -58,6 +62,7 @@ internal sealed partial class PacketFilter
         options ??= new FilterOptions();
         options.Validate();
         _time = time;
+        _clock = clock ?? new CoordinatorClock(time);
         _options = options;
         _tcpEstablishedIdle = options.TcpEstablishedIdle.Ticks;
         _tcpHalfOpenIdle = options.TcpHalfOpenIdle.Ticks;
@@ -72,6 +77,8 @@ internal sealed partial class PacketFilter
 
     public FilterCounters Counters { get; } = new();
 
+    public CoordinatorClock Clock => _clock;
+
     /// <summary>Refused flow openings grouped for the coordinator; drain it periodically.</summary>
     public DeniedFlowAggregator Denied { get; }
 
@@ -81,7 +88,11 @@ internal sealed partial class PacketFilter
     /// <summary>The rule set now in force.</summary>
     public IReadOnlyList<FilterRule> Rules => Array.ConvertAll(Volatile.Read(ref _rules).Slots, s => s.Rule);
 
-    private long NowTicks => _time.GetUtcNow().UtcTicks;
+    // Monotonic: rule deadlines, flow idleness and scans all follow it, never the wall clock.
+    private long NowTicks => _clock.NowTicks;
+
+    // Only for what is reported to people (denied flows' first and last sighting).
+    private long WallTicks => _time.GetUtcNow().UtcTicks;
 
     /// <summary>True when <paramref name="p"/> is addressed to one of this node's overlay addresses.</summary>
     private bool IsForThisNode(in ParsedPacket p)
