@@ -1,3 +1,4 @@
+using System.Net;
 using BenchmarkDotNet.Attributes;
 using MeshPorts.Node.Filter;
 using MeshPorts.WireGuard.Keys;
@@ -29,7 +30,7 @@ public class PacketFilterBenchmarks
     public void Setup()
     {
         _peer = WgKey.GeneratePrivate().PublicFromPrivate();
-        _filter = new PacketFilter(TimeProvider.System);
+        _filter = new PacketFilter(TimeProvider.System, [IPAddress.Parse(Local)]);
         _filter.ReplaceRules([new FilterRule("grant-1", FilterRuleKind.Grant, _peer, FilterProtocol.Tcp, ServicePort, DateTimeOffset.UtcNow.AddHours(24))]);
 
         // The three-way handshake puts the flow in Established.

@@ -84,6 +84,12 @@ internal static class LocalCommands
         var c = s.Coordinator;
         text.AppendLine(inv, $"  coordinator {c.Url}: {(c.Connected ? "connected" : "NOT connected" + (c.LastError is null ? "" : $" ({c.LastError})"))}, serial {c.Serial}, last contact {Ago(c.LastContact, now)}");
         text.AppendLine(inv, $"  filter: {s.Filter.Rules} rules, {s.Filter.Flows} flows; {s.Filter.Allowed} packets allowed, {s.Filter.Denied} denied, {s.Filter.CutFlows} flows cut");
+        var drops = string.Join(", ", s.Drops.Where(d => d.Value > 0).Select(d => string.Create(inv, $"{d.Key} {d.Value}")));
+        if (drops.Length > 0)
+        {
+            text.AppendLine(inv, $"  drops: {drops}");
+        }
+
         if (s.Exposed.Count == 0)
         {
             text.AppendLine("  exposed: nothing");

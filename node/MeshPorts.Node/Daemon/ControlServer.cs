@@ -33,6 +33,9 @@ internal sealed class ControlServer : IAsyncDisposable
 
     public string SocketPath { get; }
 
+    /// <summary>For tests: called right after bind(2), to see what the socket's path shows at that moment.</summary>
+    internal Action? AfterBind { get; init; }
+
     public static string PathFor(string interfaceName, string directory = DefaultDirectory) => Path.Combine(directory, interfaceName + ".sock");
 
     public void Start()
@@ -53,8 +56,7 @@ internal sealed class ControlServer : IAsyncDisposable
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
-            File.SetUnixFileMode(SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            Io.UnixSocketFile.Bind(listener, SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite, AfterBind);
             listener.Listen(8);
         }
         catch

@@ -24,4 +24,7 @@ internal static partial class DaemonLog
 
     [LoggerMessage(7, LogLevel.Information, "Advertising endpoints {Endpoints}")]
     public static partial void Endpoints(ILogger logger, string endpoints);
+
+    [LoggerMessage(8, LogLevel.Warning, "Could not turn forwarding off on {Interface} ({Setting}: {Reason}); peers are still held to this node's overlay addresses by the filter, but set it to 0 by hand for defence in depth")]
+    public static partial void ForwardingNotDisabled(ILogger logger, string @interface, string setting, string reason);
 }

@@ -95,6 +95,14 @@ internal sealed partial class MeshAgent
                 }
 
                 return true;
+            case WatchEvent.EventOneofCase.Heartbeat:
+                // What the node knows of the coordinator's clock, for ends that arrive from now on.
+                if (watchEvent.Heartbeat.ServerTime is { } serverTime)
+                {
+                    _device.Clock.Observe(serverTime.ToDateTimeOffset());
+                }
+
+                return true;
         }
 
         Device.MeshApplyResult result;

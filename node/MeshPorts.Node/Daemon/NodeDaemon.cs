@@ -1,6 +1,7 @@
 using System.Net;
 using System.Runtime.Versioning;
 using System.Text.Json;
+using MeshPorts.Node.Clock;
 using MeshPorts.Node.Daemon.Status;
 using MeshPorts.Node.Expose;
 using MeshPorts.Node.Filter;
@@ -65,11 +66,18 @@ internal sealed class NodeDaemon : IDisposable
     private async Task<int> RunUntilStoppedAsync()
     {
         var ifname = _options.InterfaceName;
-        var filter = new PacketFilter(_time);
+        var addresses = new List<IPAddress> { _identity.OverlayIpv4 };
+        if (_identity.OverlayIpv6 is not null)
+        {
+            addresses.Add(_identity.OverlayIpv6);
+        }
+
+        var filter = new PacketFilter(_time, addresses, clock: new CoordinatorClock(_time));
         ITunDevice tun = LinuxTunDevice.Create(ifname, offloads: _options.Offloads);
         using var device = new Device.Device(tun, new LinuxUdpTransportFactory(_options.Offloads), _time, _loggers.CreateLogger<Device.Device>(), filter: filter);
         device.Configure(_identity.PrivateKey, _options.ListenPort);
         LinkSetup.Apply(ifname, _identity.OverlayIpv4, _identity.OverlayIpv6, _identity.OverlayPrefixes);
+        InterfaceForwarding.Disable(ifname, _logger);
         device.Start();
 
         using var agent = new MeshAgent(
@@ -86,12 +94,6 @@ internal sealed class NodeDaemon : IDisposable
 
         await using var uapi = new UapiServer(UapiServer.DefaultSocketPath(ifname), new ReadOnlyUapiDevice(device), _loggers.CreateLogger<UapiServer>());
         uapi.Start();
-
-        var addresses = new List<IPAddress> { _identity.OverlayIpv4 };
-        if (_identity.OverlayIpv6 is not null)
-        {
-            addresses.Add(_identity.OverlayIpv6);
-        }
 
         await using var proxy = _options.Expose.Count > 0
             ? new OverlayPortProxy(ifname, addresses, _options.Expose, logger: _loggers.CreateLogger<OverlayPortProxy>(), timeProvider: _time)
@@ -190,6 +192,7 @@ internal sealed class NodeDaemon : IDisposable
             Exposed = exposed,
             Peers = peers,
             Filter = new FilterStatusDocument(filter.Rules.Count, filter.FlowCount, filter.Counters.Allowed, filter.Counters.TotalDenied, filter.Counters.CutFlows),
+            Drops = DropCounts.From(filter.Counters, device.Counters),
         };
     }
 

@@ -5,8 +5,8 @@ using MeshPorts.WireGuard.Keys;
 namespace MeshPorts.Node.Device;
 
 /// <summary>
-/// Mesh mode: the coordinator's view of peers and rules applied as a whole, and the node's own clock
-/// removing peers whose time is up whether or not the coordinator is reachable.
+/// Mesh mode: the coordinator's view of peers and rules applied as a whole, and the node's own
+/// monotonic clock removing peers whose time is up whether or not the coordinator is reachable.
 /// </summary>
 internal sealed partial class Device
 {
@@ -41,13 +41,15 @@ internal sealed partial class Device
         lock (_configLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var now = Time.GetUtcNow();
+            var now = Clock.NowTicks;
             var wanted = new Dictionary<string, MeshPeerConfig>(StringComparer.Ordinal);
+            var deadlines = new Dictionary<string, long>(StringComparer.Ordinal);
             foreach (var peer in config.Peers)
             {
                 // Fail closed: a peer whose time is already up is never (re)installed; one that claims
                 // this interface's own key cannot be a peer at all.
-                if (peer.ValidUntil <= now)
+                var deadline = DeadlineOf(peer);
+                if (deadline <= now)
                 {
                     continue;
                 }
@@ -59,6 +61,7 @@ internal sealed partial class Device
                 }
 
                 wanted[peer.NodeId] = peer;
+                deadlines[peer.NodeId] = deadline;
             }
 
             int added = 0, rekeyed = 0, removed = 0, cut = 0;
@@ -73,7 +76,7 @@ internal sealed partial class Device
 
             foreach (var want in wanted.Values)
             {
-                var (peer, change) = UpsertMeshPeerLocked(want);
+                var (peer, change) = UpsertMeshPeerLocked(want, deadlines[want.NodeId]);
                 added += change == PeerChange.Added ? 1 : 0;
                 rekeyed += change == PeerChange.Rekeyed ? 1 : 0;
                 ApplyRoutesLocked(peer, want.AllowedIps);
@@ -143,10 +146,10 @@ internal sealed partial class Device
         }
     }
 
-    // Timer thread: a peer whose ValidUntil passed goes now, on this node's clock (fail closed).
+    // Timer thread: a peer whose deadline passed goes now, on this node's monotonic clock (fail closed).
     private void ExpireMeshPeers()
     {
-        if (Time.GetUtcNow().UtcTicks < Volatile.Read(ref _nextPeerExpiryTicks))
+        if (Clock.NowTicks < Volatile.Read(ref _nextPeerExpiryTicks))
         {
             return;
         }
@@ -158,10 +161,10 @@ internal sealed partial class Device
                 return;
             }
 
-            var now = Time.GetUtcNow();
+            var now = Clock.NowTicks;
             foreach (var peer in _meshPeers.Values.ToList())
             {
-                if (((MeshPeerState)peer.DeviceState!).ValidUntil <= now)
+                if (((MeshPeerState)peer.DeviceState!).DeadlineTicks <= now)
                 {
                     RemoveMeshPeerLocked(peer, "its time is up");
                 }
@@ -179,13 +182,14 @@ internal sealed partial class Device
     }
 
     // Called with _configLock held.
-    private (Peer Peer, PeerChange Change) UpsertMeshPeerLocked(MeshPeerConfig want)
+    private (Peer Peer, PeerChange Change) UpsertMeshPeerLocked(MeshPeerConfig want, long deadline)
     {
         if (_meshPeers.TryGetValue(want.NodeId, out var peer))
         {
             var state = (MeshPeerState)peer.DeviceState!;
             state.Name = want.Name;
             state.ValidUntil = want.ValidUntil;
+            state.DeadlineTicks = deadline;
             if (peer.PublicKey == want.PublicKey)
             {
                 return (peer, PeerChange.None);
@@ -216,7 +220,7 @@ internal sealed partial class Device
         }
 
         var fresh = _engine.AddPeer(want.PublicKey);
-        var meshState = new MeshPeerState(want.NodeId) { Name = want.Name, ValidUntil = want.ValidUntil };
+        var meshState = new MeshPeerState(want.NodeId) { Name = want.Name, ValidUntil = want.ValidUntil, DeadlineTicks = deadline };
         fresh.DeviceState = meshState;
         _meshPeers[want.NodeId] = fresh;
         _meshPeersByIdentity[meshState.Identity] = fresh;
@@ -274,13 +278,20 @@ internal sealed partial class Device
         return cuts.Count;
     }
 
+    // Called with _configLock held. The same end again keeps the deadline taken when it first arrived:
+    // re-reading it against a wall clock stepped back since would extend the peer.
+    private long DeadlineOf(MeshPeerConfig peer) =>
+        _meshPeers.TryGetValue(peer.NodeId, out var known) && known.DeviceState is MeshPeerState state && state.ValidUntil == peer.ValidUntil
+            ? state.DeadlineTicks
+            : Clock.DeadlineTicks(peer.ValidUntil);
+
     // Called with _configLock held.
     private void RecomputeNextExpiryLocked()
     {
         var next = long.MaxValue;
         foreach (var peer in _meshPeers.Values)
         {
-            next = Math.Min(next, ((MeshPeerState)peer.DeviceState!).ValidUntil.UtcTicks);
+            next = Math.Min(next, ((MeshPeerState)peer.DeviceState!).DeadlineTicks);
         }
 
         Volatile.Write(ref _nextPeerExpiryTicks, next);

@@ -1,3 +1,4 @@
+using MeshPorts.Node.Clock;
 using MeshPorts.Node.Filter;
 using MeshPorts.Node.Io;
 using MeshPorts.Node.Routing;
@@ -50,11 +51,15 @@ internal sealed partial class Device : IEngineOutput, IDisposable
         _engine = new WireGuardEngine(time);
         _filter = filter;
         Time = time;
+        Clock = filter?.Clock ?? new CoordinatorClock(time);
     }
 
     public string Name => _tun.Name;
 
     public TimeProvider Time { get; }
+
+    /// <summary>Turns peers' ends into monotonic deadlines; the filter's, so both end together.</summary>
+    public CoordinatorClock Clock { get; }
 
     /// <summary>The protocol engine; exposed for status reporting and tests.</summary>
     public WireGuardEngine Engine => _engine;

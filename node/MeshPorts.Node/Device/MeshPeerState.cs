@@ -18,7 +18,11 @@ internal sealed class MeshPeerState
 
     public string Name { get; set; } = "";
 
+    /// <summary>The coordinator's end for the peer, for status; enforced through <see cref="DeadlineTicks"/>.</summary>
     public DateTimeOffset ValidUntil { get; set; }
+
+    /// <summary>ValidUntil as a monotonic deadline taken when it arrived (see Clock.CoordinatorClock).</summary>
+    public long DeadlineTicks { get; set; }
 
     /// <summary>The candidates last applied; the endpoint is only reset when these change, so roaming sticks.</summary>
     public IReadOnlyList<PeerEndpoint> Endpoints { get; set; } = [];

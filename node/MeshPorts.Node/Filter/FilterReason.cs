@@ -31,4 +31,7 @@ internal enum FilterReason
 
     /// <summary>The rule or grant that admitted the flow was removed from the rule set.</summary>
     Revoked,
+
+    /// <summary>An inbound packet addressed to something other than this node's overlay addresses.</summary>
+    NotForThisNode,
 }

@@ -73,9 +73,6 @@ internal sealed class FilterRule
     /// <summary>If not empty, the packet's source address must also lie in one of these.</summary>
     public IReadOnlyList<IpPrefix> SourcePrefixes { get; }
 
-    /// <summary>NotAfter as UTC ticks; long.MaxValue when the rule never ends.</summary>
-    internal long NotAfterTicks => NotAfter?.UtcTicks ?? long.MaxValue;
-
     public bool AllowsPort(FilterProtocol protocol, ushort port) =>
         protocol == Protocol && (protocol == FilterProtocol.Icmp || (port >= PortFrom && port <= PortTo));
 

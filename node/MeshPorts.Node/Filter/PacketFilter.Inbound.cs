@@ -18,6 +18,13 @@ internal sealed partial class PacketFilter
             return Count(FilterVerdict.Drop(reason));
         }
 
+        // Before any flow lookup, so neither a grant, nor a flow this node opened, nor an ICMP error
+        // lets a peer reach the host's other addresses or what the host routes to.
+        if (!IsForThisNode(p))
+        {
+            return Count(FilterVerdict.Drop(FilterReason.NotForThisNode));
+        }
+
         var now = NowTicks;
         if (p.IsIcmp && p.IcmpMessage == IcmpKind.Error)
         {
@@ -44,7 +51,7 @@ internal sealed partial class PacketFilter
         var ruleProtocol = p.RuleProtocol;
         if (ruleProtocol is null)
         {
-            Denied.Record(peer, p, now);
+            Denied.Record(peer, p, WallTicks);
             return FilterVerdict.Drop(FilterReason.NotAllowed);
         }
 
@@ -56,7 +63,7 @@ internal sealed partial class PacketFilter
         var admitter = FindAdmitter(Volatile.Read(ref _rules), peer, p.IsIPv6, p.Protocol, p.DestinationPort, p.Source, now);
         if (admitter is null)
         {
-            Denied.Record(peer, p, now);
+            Denied.Record(peer, p, WallTicks);
             return FilterVerdict.Drop(FilterReason.NotAllowed);
         }
 

@@ -34,14 +34,17 @@ internal sealed partial class PacketFilter
                 var rule = list[i];
                 if (old.ById.TryGetValue(rule.Id, out var slot) && slot.Rule.MatchesSameTrafficAs(rule))
                 {
-                    ending |= rule.NotAfterTicks <= now && slot.IsActive(now);
-                    slot.Update(rule);
+                    // The same end again keeps the deadline taken when it first arrived: re-reading it
+                    // against a wall clock stepped back since would extend the grant.
+                    var deadline = slot.Rule.NotAfter == rule.NotAfter ? slot.NotAfterTicks : _clock.DeadlineTicks(rule.NotAfter);
+                    ending |= deadline <= now && slot.IsActive(now);
+                    slot.Update(rule, deadline);
                     kept.Add(slot);
                     slots[i] = slot;
                 }
                 else
                 {
-                    slots[i] = new RuleSlot(rule);
+                    slots[i] = new RuleSlot(rule, _clock.DeadlineTicks(rule.NotAfter));
                 }
             }
 

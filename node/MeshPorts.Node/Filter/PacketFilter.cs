@@ -1,4 +1,8 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using MeshPorts.Node.Clock;
 using MeshPorts.Node.Packets;
 using MeshPorts.WireGuard.Keys;
 
@@ -6,9 +10,12 @@ namespace MeshPorts.Node.Filter;
 
 /// <summary>
 /// The node's stateful packet filter, deny by default. Inbound flows are admitted by a rule or grant
-/// and remembered with it; when it ends (NotAfter on this node's clock, or removal from the rule set)
+/// and remembered with it; when it ends (NotAfter, as a monotonic deadline taken when the rule arrived;
+/// see <see cref="CoordinatorClock"/>), or it is removed from the rule set,
 /// the flow is cut: its packets are refused and TCP is reset at both ends. Flows this node opened are
-/// allowed back in. Pure: no IO, no threads, time from the <see cref="TimeProvider"/>.
+/// allowed back in. Whatever the rules say, a packet from a peer must be addressed to one of this
+/// node's own overlay addresses: a peer may reach the node, never what the node can reach.
+/// Pure: no IO, no threads, time from the <see cref="TimeProvider"/>.
 /// </summary>
 /// <remarks>
 /// Thread-safe: <see cref="Inbound"/> (receive thread), <see cref="Outbound"/> (send thread),
@@ -22,6 +29,7 @@ internal sealed partial class PacketFilter
     public const int ResetBufferSize = TcpReset.MaxLength;
 
     private readonly TimeProvider _time;
+    private readonly CoordinatorClock _clock;
     private readonly FilterOptions _options;
     private readonly ConcurrentDictionary<FlowKey, Flow> _flows = new();
     private readonly Lock _rulesLock = new();
@@ -34,17 +42,27 @@ internal sealed partial class PacketFilter
     private readonly long _icmpIdle;
     private readonly long _otherIdle;
     private readonly long _idleScanInterval;
+    private readonly UInt128[] _local4;
+    private readonly UInt128[] _local6;
     private RuleSet _rules = RuleSet.Empty;
     private int _flowCount;
     private long _lastExpiryScanTicks = long.MinValue;
     private long _nextIdleScanTicks = long.MinValue;
 
-    public PacketFilter(TimeProvider time, FilterOptions? options = null)
+    /// <param name="localAddresses">
+    /// This node's overlay addresses (its IPv4 /32 and IPv6 /128): the only destinations an inbound
+    /// packet may have.
+    /// </param>
+    /// <param name="clock">Where rule ends become monotonic deadlines; shared with the device and the agent.</param>
+    public PacketFilter(TimeProvider time, IEnumerable<IPAddress> localAddresses, FilterOptions? options = null, CoordinatorClock? clock = null)
     {
         ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(localAddresses);
+        (_local4, _local6) = ToLocal(localAddresses);
         options ??= new FilterOptions();
         options.Validate();
         _time = time;
+        _clock = clock ?? new CoordinatorClock(time);
         _options = options;
         _tcpEstablishedIdle = options.TcpEstablishedIdle.Ticks;
         _tcpHalfOpenIdle = options.TcpHalfOpenIdle.Ticks;
@@ -59,6 +77,8 @@ internal sealed partial class PacketFilter
 
     public FilterCounters Counters { get; } = new();
 
+    public CoordinatorClock Clock => _clock;
+
     /// <summary>Refused flow openings grouped for the coordinator; drain it periodically.</summary>
     public DeniedFlowAggregator Denied { get; }
 
@@ -68,7 +88,61 @@ internal sealed partial class PacketFilter
     /// <summary>The rule set now in force.</summary>
     public IReadOnlyList<FilterRule> Rules => Array.ConvertAll(Volatile.Read(ref _rules).Slots, s => s.Rule);
 
-    private long NowTicks => _time.GetUtcNow().UtcTicks;
+    // Monotonic: rule deadlines, flow idleness and scans all follow it, never the wall clock.
+    private long NowTicks => _clock.NowTicks;
+
+    // Only for what is reported to people (denied flows' first and last sighting).
+    private long WallTicks => _time.GetUtcNow().UtcTicks;
+
+    /// <summary>True when <paramref name="p"/> is addressed to one of this node's overlay addresses.</summary>
+    private bool IsForThisNode(in ParsedPacket p)
+    {
+        foreach (var local in p.IsIPv6 ? _local6 : _local4)
+        {
+            if (local == p.Destination)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static (UInt128[] V4, UInt128[] V6) ToLocal(IEnumerable<IPAddress> addresses)
+    {
+        var v4 = new List<UInt128>();
+        var v6 = new List<UInt128>();
+        Span<byte> bytes = stackalloc byte[16];
+        foreach (var address in addresses)
+        {
+            ArgumentNullException.ThrowIfNull(address, nameof(addresses));
+            if (address.IsIPv4MappedToIPv6)
+            {
+                throw new ArgumentException($"Give {address} as a plain IPv4 address.", nameof(addresses));
+            }
+
+            if (!address.TryWriteBytes(bytes, out var written))
+            {
+                throw new ArgumentException($"{address} is not an IP address.", nameof(addresses));
+            }
+
+            if (address.AddressFamily == AddressFamily.InterNetwork)
+            {
+                v4.Add(BinaryPrimitives.ReadUInt32BigEndian(bytes[..written]));
+            }
+            else
+            {
+                v6.Add(BinaryPrimitives.ReadUInt128BigEndian(bytes[..written]));
+            }
+        }
+
+        if (v4.Count + v6.Count == 0)
+        {
+            throw new ArgumentException("The filter needs this node's overlay addresses; without them it would admit packets to any address.", nameof(addresses));
+        }
+
+        return ([.. v4], [.. v6]);
+    }
 
     private FilterVerdict Count(FilterVerdict verdict)
     {

@@ -10,14 +10,16 @@ internal sealed class RuleSlot
     private long _notAfterTicks;
     private volatile bool _revoked;
 
-    public RuleSlot(FilterRule rule)
+    /// <param name="notAfterTicks">The rule's end as a monotonic deadline (long.MaxValue for none).</param>
+    public RuleSlot(FilterRule rule, long notAfterTicks)
     {
         _rule = rule;
-        _notAfterTicks = rule.NotAfterTicks;
+        _notAfterTicks = notAfterTicks;
     }
 
     public FilterRule Rule => Volatile.Read(ref _rule);
 
+    /// <summary>The end as a monotonic deadline on the filter's clock.</summary>
     public long NotAfterTicks => Volatile.Read(ref _notAfterTicks);
 
     public bool IsRevoked => _revoked;
@@ -30,10 +32,10 @@ internal sealed class RuleSlot
         _revoked ? FilterReason.Revoked : nowTicks < NotAfterTicks ? FilterReason.None : FilterReason.Expired;
 
     /// <summary>Takes the new version of the same rule (typically a new end).</summary>
-    public void Update(FilterRule rule)
+    public void Update(FilterRule rule, long notAfterTicks)
     {
         Volatile.Write(ref _rule, rule);
-        Volatile.Write(ref _notAfterTicks, rule.NotAfterTicks);
+        Volatile.Write(ref _notAfterTicks, notAfterTicks);
     }
 
     public void Revoke() => _revoked = true;

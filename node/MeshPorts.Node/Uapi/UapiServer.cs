@@ -51,6 +51,9 @@ internal sealed class UapiServer : IAsyncDisposable
 
     public string SocketPath { get; }
 
+    /// <summary>For tests: called right after bind(2), to see what the socket's path shows at that moment.</summary>
+    internal Action? AfterBind { get; init; }
+
     /// <summary>Requests that were not valid protocol (bad framing, bad values, oversized).</summary>
     public long MalformedRequests => Interlocked.Read(ref _malformedRequests);
 
@@ -108,11 +111,8 @@ internal sealed class UapiServer : IAsyncDisposable
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
-
-            // wireguard-go binds under umask 077. .NET has no per-thread umask, so tighten right
-            // after bind: under any usual umask (022) nobody else could write, i.e. connect, meanwhile.
-            File.SetUnixFileMode(SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            // Owner-only from the start, as wireguard-go's bind under umask 077 gives.
+            Io.UnixSocketFile.Bind(listener, SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, AfterBind);
             listener.Listen(32);
         }
         catch

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using MeshPorts.Node.Daemon;
 using MeshPorts.Node.Filter;
 using MeshPorts.TestKit;
@@ -25,7 +26,7 @@ internal sealed class AgentHarness : IAsyncDisposable
     public AgentHarness(AgentOptions? options = null, WgKey? nextKey = null, DateTimeOffset? keyExpiresAt = null)
     {
         Tun = new MemoryTun("agent0");
-        Filter = new PacketFilter(TimeProvider.System);
+        Filter = new PacketFilter(TimeProvider.System, [IPAddress.Parse("100.64.0.1")]);
         Device = new MeshDevice(Tun, new MemoryNetwork().Host("192.0.2.9"), TimeProvider.System, NullLogger.Instance, filter: Filter);
         CurrentKey = WgKey.GeneratePrivate();
         Device.Configure(CurrentKey, 51820);

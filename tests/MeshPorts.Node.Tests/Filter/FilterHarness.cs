@@ -1,3 +1,4 @@
+using System.Net;
 using MeshPorts.Node.Filter;
 using MeshPorts.WireGuard.Keys;
 using Microsoft.Extensions.Time.Testing;
@@ -17,7 +18,7 @@ internal sealed class FilterHarness
 
     public FilterHarness(FilterOptions? options = null)
     {
-        Filter = new PacketFilter(Time, options);
+        Filter = new PacketFilter(Time, [IPAddress.Parse(Local4), IPAddress.Parse(Local6)], options);
     }
 
     public static WgKey Laptop { get; } = Key(1);

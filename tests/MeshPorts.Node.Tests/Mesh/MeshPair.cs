@@ -1,3 +1,4 @@
+using System.Net;
 using MeshPorts.Node.Device;
 using MeshPorts.Node.Filter;
 using MeshPorts.Node.Routing;
@@ -27,8 +28,8 @@ internal sealed class MeshPair : IDisposable
         Network = new MemoryNetwork();
         TunDb = new MemoryTun("db0");
         TunLaptop = new MemoryTun("laptop0");
-        Db = new MeshDevice(TunDb, Network.Host("192.0.2.1"), Time, NullLogger.Instance, filter: new PacketFilter(Time));
-        Laptop = new MeshDevice(TunLaptop, Network.Host("192.0.2.2"), Time, NullLogger.Instance, filter: new PacketFilter(Time));
+        Db = new MeshDevice(TunDb, Network.Host("192.0.2.1"), Time, NullLogger.Instance, filter: new PacketFilter(Time, [IPAddress.Parse(DbIp)]));
+        Laptop = new MeshDevice(TunLaptop, Network.Host("192.0.2.2"), Time, NullLogger.Instance, filter: new PacketFilter(Time, [IPAddress.Parse(LaptopIp)]));
         KeyDb = WgKey.GeneratePrivate();
         KeyLaptop = WgKey.GeneratePrivate();
         Db.Configure(KeyDb, 51820);

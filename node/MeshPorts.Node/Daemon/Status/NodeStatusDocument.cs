@@ -24,4 +24,7 @@ internal sealed record NodeStatusDocument
     public required IReadOnlyList<PeerStatusDocument> Peers { get; init; }
 
     public required FilterStatusDocument Filter { get; init; }
+
+    /// <summary>Packets refused, by reason (the filter's and the device's); see <see cref="DropCounts"/>.</summary>
+    public IReadOnlyDictionary<string, long> Drops { get; init; } = new Dictionary<string, long>();
 }
