@@ -20,7 +20,7 @@ public sealed class AuditTamperAttacks
     public async Task RewrittenEvent_WithTheChainRecomputed_IsReportedAsRewritten()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await using var run = await AuditCoordinatorRun.StartAsync(cts.Token);
+        await using var run = await LoopbackCoordinator.StartAsync(cts.Token);
         var seen = await MakeEventsAndVerifyOnceAsync(run, cts.Token);
         var sinkBefore = await File.ReadAllLinesAsync(Path.Combine(run.DataDirectory, "audit.jsonl"), cts.Token);
 
@@ -49,7 +49,7 @@ public sealed class AuditTamperAttacks
     public async Task DeletedLastEvents_AreReportedAsTruncated()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await using var run = await AuditCoordinatorRun.StartAsync(cts.Token);
+        await using var run = await LoopbackCoordinator.StartAsync(cts.Token);
         var seen = await MakeEventsAndVerifyOnceAsync(run, cts.Token);
 
         await run.StopAsync();
@@ -69,7 +69,7 @@ public sealed class AuditTamperAttacks
     public async Task UntouchedLog_AfterARestart_Verifies()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await using var run = await AuditCoordinatorRun.StartAsync(cts.Token);
+        await using var run = await LoopbackCoordinator.StartAsync(cts.Token);
         await MakeEventsAndVerifyOnceAsync(run, cts.Token);
 
         await run.StopAsync();
@@ -84,7 +84,7 @@ public sealed class AuditTamperAttacks
     }
 
     /// <summary>Makes <see cref="EventsBefore"/> events, runs `meshctl audit verify` once so it saves the head, and returns what it saved.</summary>
-    private static async Task<string> MakeEventsAndVerifyOnceAsync(AuditCoordinatorRun run, CancellationToken ct)
+    private static async Task<string> MakeEventsAndVerifyOnceAsync(LoopbackCoordinator run, CancellationToken ct)
     {
         for (var i = 0; i < EventsBefore; i++)
         {
@@ -101,7 +101,7 @@ public sealed class AuditTamperAttacks
         return text;
     }
 
-    private static async Task CreateTokenAsync(AuditCoordinatorRun run, string name, CancellationToken ct)
+    private static async Task CreateTokenAsync(LoopbackCoordinator run, string name, CancellationToken ct)
     {
         using var raw = new RawGrpc(run.Url);
         var result = await raw.CallAsync("/meshports.admin.v1.Admin/CreateToken", new CreateTokenRequest { Name = name }, bearer: run.AdminToken, ct: ct);

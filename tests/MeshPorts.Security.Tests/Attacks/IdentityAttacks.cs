@@ -26,9 +26,9 @@ public sealed class IdentityAttacks(CoordinatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task EnrollAsARemovedNode_WithAnotherToken_IsRefusedAndInheritsNoGrants()
     {
-        using var admin = new IdentityAdmin(fixture.Coordinator);
-        var db = IdentityAdmin.UniqueName("db");
-        var laptop = IdentityAdmin.UniqueName("laptop");
+        using var admin = new AdminApi(fixture.Coordinator);
+        var db = AdminApi.UniqueName("db");
+        var laptop = AdminApi.UniqueName("laptop");
         using var laptopNode = new IdentityNode(fixture.Coordinator);
         await laptopNode.EnrollAsync((await admin.TokenAsync(laptop)).Join);
         using var dbNode = new IdentityNode(fixture.Coordinator);
@@ -37,7 +37,7 @@ public sealed class IdentityAttacks(CoordinatorFixture fixture) : IClassFixture<
         await admin.RemoveAsync(db);
 
         var fleet = await admin.TokenAsync(uses: 3, tags: ["ci"]);
-        var other = await admin.TokenAsync(IdentityAdmin.UniqueName("kiosk"));
+        var other = await admin.TokenAsync(AdminApi.UniqueName("kiosk"));
         foreach (var (token, join) in new[] { fleet, other })
         {
             using var attacker = new IdentityNode(fixture.Coordinator);
@@ -56,9 +56,9 @@ public sealed class IdentityAttacks(CoordinatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task RequestedName_OtherThanTheTokensName_IsRefusedAndTheTokenStaysUsable()
     {
-        using var admin = new IdentityAdmin(fixture.Coordinator);
-        var laptop = IdentityAdmin.UniqueName("laptop");
-        var db = IdentityAdmin.UniqueName("db");
+        using var admin = new AdminApi(fixture.Coordinator);
+        var laptop = AdminApi.UniqueName("laptop");
+        var db = AdminApi.UniqueName("db");
         var (token, join) = await admin.TokenAsync(laptop);
         var before = (await admin.NodesAsync()).Count;
         using var node = new IdentityNode(fixture.Coordinator);
@@ -84,9 +84,9 @@ public sealed class IdentityAttacks(CoordinatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task Grant_ForARemovedNode_IsRefused()
     {
-        using var admin = new IdentityAdmin(fixture.Coordinator);
-        var laptop = IdentityAdmin.UniqueName("laptop");
-        var db = IdentityAdmin.UniqueName("db");
+        using var admin = new AdminApi(fixture.Coordinator);
+        var laptop = AdminApi.UniqueName("laptop");
+        var db = AdminApi.UniqueName("db");
         using var laptopNode = new IdentityNode(fixture.Coordinator);
         await laptopNode.EnrollAsync((await admin.TokenAsync(laptop)).Join);
         using var dbNode = new IdentityNode(fixture.Coordinator);
@@ -108,9 +108,9 @@ public sealed class IdentityAttacks(CoordinatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task GrantToARemovedNode_EndsAudited_AndDoesNotCoverTheNextNodeOfThatName()
     {
-        using var admin = new IdentityAdmin(fixture.Coordinator);
-        var laptop = IdentityAdmin.UniqueName("laptop");
-        var db = IdentityAdmin.UniqueName("db");
+        using var admin = new AdminApi(fixture.Coordinator);
+        var laptop = AdminApi.UniqueName("laptop");
+        var db = AdminApi.UniqueName("db");
         using var laptopNode = new IdentityNode(fixture.Coordinator);
         await laptopNode.EnrollAsync((await admin.TokenAsync(laptop)).Join);
         using var oldDb = new IdentityNode(fixture.Coordinator);
@@ -138,9 +138,9 @@ public sealed class IdentityAttacks(CoordinatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task Enroll_WithTheVictimsWireGuardKey_IsRefusedAndTheVictimIsUnchanged()
     {
-        using var admin = new IdentityAdmin(fixture.Coordinator);
-        var laptop = IdentityAdmin.UniqueName("laptop");
-        var victimName = IdentityAdmin.UniqueName("db");
+        using var admin = new AdminApi(fixture.Coordinator);
+        var laptop = AdminApi.UniqueName("laptop");
+        var victimName = AdminApi.UniqueName("db");
         using var laptopNode = new IdentityNode(fixture.Coordinator);
         await laptopNode.EnrollAsync((await admin.TokenAsync(laptop)).Join);
         using var victim = new IdentityNode(fixture.Coordinator);
@@ -148,7 +148,7 @@ public sealed class IdentityAttacks(CoordinatorFixture fixture) : IClassFixture<
         await admin.GrantAsync(laptop, victimName, 5432);
         var victimBefore = await admin.NodeAsync(victimName);
 
-        var evil = IdentityAdmin.UniqueName("evil");
+        var evil = AdminApi.UniqueName("evil");
         var (token, join) = await admin.TokenAsync(evil);
         using var attacker = new IdentityNode(fixture.Coordinator, victim.WireGuardKey);
         var refused = await Assert.ThrowsAsync<RpcException>(() => attacker.EnrollAsync(join));
@@ -166,9 +166,9 @@ public sealed class IdentityAttacks(CoordinatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task RotateKey_ToTheVictimsKey_IsRefusedAndBothKeepTheirKeys()
     {
-        using var admin = new IdentityAdmin(fixture.Coordinator);
-        var victimName = IdentityAdmin.UniqueName("db");
-        var evil = IdentityAdmin.UniqueName("evil");
+        using var admin = new AdminApi(fixture.Coordinator);
+        var victimName = AdminApi.UniqueName("db");
+        var evil = AdminApi.UniqueName("evil");
         using var victim = new IdentityNode(fixture.Coordinator);
         await victim.EnrollAsync((await admin.TokenAsync(victimName)).Join);
         using var attacker = new IdentityNode(fixture.Coordinator);
@@ -188,11 +188,11 @@ public sealed class IdentityAttacks(CoordinatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task TokenCreate_ForATakenName_IsRefusedWithTheFix()
     {
-        using var admin = new IdentityAdmin(fixture.Coordinator);
-        var db = IdentityAdmin.UniqueName("db");
+        using var admin = new AdminApi(fixture.Coordinator);
+        var db = AdminApi.UniqueName("db");
         using var dbNode = new IdentityNode(fixture.Coordinator);
         await dbNode.EnrollAsync((await admin.TokenAsync(db)).Join);
-        var pending = IdentityAdmin.UniqueName("pending");
+        var pending = AdminApi.UniqueName("pending");
         var (live, _) = await admin.TokenAsync(pending);
         var before = (await admin.Client.ListTokensAsync(new ListTokensRequest(), admin.Auth)).Tokens.Count;
 
@@ -202,7 +202,7 @@ public sealed class IdentityAttacks(CoordinatorFixture fixture) : IClassFixture<
         var carried = await Assert.ThrowsAsync<RpcException>(() => admin.TokenAsync(pending));
         Assert.Equal(StatusCode.AlreadyExists, carried.StatusCode);
         Assert.Equal($"join token {live.Id} already names '{pending}'; revoke it first: meshctl token revoke {live.Id}", carried.Status.Detail);
-        var multi = await Assert.ThrowsAsync<RpcException>(() => admin.TokenAsync(IdentityAdmin.UniqueName("twice"), uses: 2));
+        var multi = await Assert.ThrowsAsync<RpcException>(() => admin.TokenAsync(AdminApi.UniqueName("twice"), uses: 2));
         Assert.Equal(StatusCode.InvalidArgument, multi.StatusCode);
 
         Assert.Equal(before, (await admin.Client.ListTokensAsync(new ListTokensRequest(), admin.Auth)).Tokens.Count);
@@ -212,7 +212,7 @@ public sealed class IdentityAttacks(CoordinatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task TokenCreate_WithATtlOverTheCap_IsRefused()
     {
-        using var admin = new IdentityAdmin(fixture.Coordinator);
+        using var admin = new AdminApi(fixture.Coordinator);
         var before = (await admin.Client.ListTokensAsync(new ListTokensRequest(), admin.Auth)).Tokens.Count;
         foreach (var ttl in new[] { TimeSpan.FromDays(7) + TimeSpan.FromSeconds(1), TimeSpan.FromDays(365), TimeSpan.FromDays(3650) })
         {
@@ -249,8 +249,8 @@ public sealed class IdentityAttacks(CoordinatorFixture fixture) : IClassFixture<
     [MemberData(nameof(BadEndpoints))]
     public async Task Enroll_WithEndpointsThatAreNotUsableAddresses_IsRefusedAndTheTokenKeepsItsUse(string[] endpoints)
     {
-        using var admin = new IdentityAdmin(fixture.Coordinator);
-        var name = IdentityAdmin.UniqueName("ep");
+        using var admin = new AdminApi(fixture.Coordinator);
+        var name = AdminApi.UniqueName("ep");
         var (token, join) = await admin.TokenAsync(name);
         using var node = new IdentityNode(fixture.Coordinator);
         var refused = await Assert.ThrowsAsync<RpcException>(() => node.EnrollAsync(join, "", endpoints));

@@ -24,8 +24,8 @@ public sealed class NodeAuthAttacks(CoordinatorFixture fixture) : IClassFixture<
         using var _ = channel;
         using var attacker = new WireNode();
         using var victim = new WireNode();
-        await client.EnrollAsync(attacker.EnrollRequest(await admin.JoinAsync(Name("attacker"))));
-        var victimName = Name("victim");
+        await client.EnrollAsync(attacker.EnrollRequest(await admin.JoinAsync(AdminApi.UniqueName("attacker"))));
+        var victimName = AdminApi.UniqueName("victim");
         await client.EnrollAsync(victim.EnrollRequest(await admin.JoinAsync(victimName)));
         var before = (await admin.NodesAsync()).Single(n => n.Name == victimName);
 
@@ -48,8 +48,8 @@ public sealed class NodeAuthAttacks(CoordinatorFixture fixture) : IClassFixture<
         using var _ = channel;
         using var attacker = new WireNode();
         using var victim = new WireNode();
-        await client.EnrollAsync(attacker.EnrollRequest(await admin.JoinAsync(Name("attacker"))));
-        await client.EnrollAsync(victim.EnrollRequest(await admin.JoinAsync(Name("victim"))));
+        await client.EnrollAsync(attacker.EnrollRequest(await admin.JoinAsync(AdminApi.UniqueName("attacker"))));
+        await client.EnrollAsync(victim.EnrollRequest(await admin.JoinAsync(AdminApi.UniqueName("victim"))));
 
         var request = new WatchRequest();
         request.Auth = await attacker.AuthAsync(client, "/meshports.node.v1.NodeControl/Watch", request, claimedKey: victim.MachinePublicKey);
@@ -65,7 +65,7 @@ public sealed class NodeAuthAttacks(CoordinatorFixture fixture) : IClassFixture<
         var client = WireNode.Client(fixture.Coordinator, out var channel);
         using var _ = channel;
         using var node = new WireNode();
-        await client.EnrollAsync(node.EnrollRequest(await admin.JoinAsync(Name("replayed"))));
+        await client.EnrollAsync(node.EnrollRequest(await admin.JoinAsync(AdminApi.UniqueName("replayed"))));
 
         var request = new AckRequest { AppliedSerial = 0 };
         request.Auth = await node.AuthAsync(client, AckMethod, request);
@@ -84,7 +84,7 @@ public sealed class NodeAuthAttacks(CoordinatorFixture fixture) : IClassFixture<
         var client = WireNode.Client(fixture.Coordinator, out var channel);
         using var _ = channel;
         using var node = new WireNode();
-        var name = Name("moved");
+        var name = AdminApi.UniqueName("moved");
         await client.EnrollAsync(node.EnrollRequest(await admin.JoinAsync(name)));
         var keyBefore = (await admin.NodesAsync()).Single(n => n.Name == name).PublicKey;
 
@@ -112,8 +112,8 @@ public sealed class NodeAuthAttacks(CoordinatorFixture fixture) : IClassFixture<
         using var _ = channel;
         using var attacker = new WireNode();
         using var victim = new WireNode();
-        await client.EnrollAsync(attacker.EnrollRequest(await admin.JoinAsync(Name("attacker"))));
-        await client.EnrollAsync(victim.EnrollRequest(await admin.JoinAsync(Name("victim"))));
+        await client.EnrollAsync(attacker.EnrollRequest(await admin.JoinAsync(AdminApi.UniqueName("attacker"))));
+        await client.EnrollAsync(victim.EnrollRequest(await admin.JoinAsync(AdminApi.UniqueName("victim"))));
 
         // The nonce was issued for the victim's key; the attacker signs with its own key and claims its own key.
         var challenge = await client.GetChallengeAsync(new ChallengeRequest { MachinePublicKey = ByteString.CopyFrom(victim.MachinePublicKey) });
@@ -130,7 +130,7 @@ public sealed class NodeAuthAttacks(CoordinatorFixture fixture) : IClassFixture<
         var client = WireNode.Client(fixture.Coordinator, out var channel);
         using var _ = channel;
         using var node = new WireNode();
-        await client.EnrollAsync(node.EnrollRequest(await admin.JoinAsync(Name("skewed"))));
+        await client.EnrollAsync(node.EnrollRequest(await admin.JoinAsync(AdminApi.UniqueName("skewed"))));
         var challenge = await client.GetChallengeAsync(new ChallengeRequest { MachinePublicKey = ByteString.CopyFrom(node.MachinePublicKey) });
         var request = new AckRequest();
         request.Auth = node.SignWith(AckMethod, request, node.MachinePublicKey, challenge.Nonce.ToByteArray(),
@@ -161,6 +161,4 @@ public sealed class NodeAuthAttacks(CoordinatorFixture fixture) : IClassFixture<
             Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
         }
     }
-
-    private static string Name(string role) => role + "-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
 }

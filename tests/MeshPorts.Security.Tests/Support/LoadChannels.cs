@@ -1,13 +1,10 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Security;
-using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using MeshPorts.Contracts.Admin;
+using MeshPorts.Contracts.Transport;
 
 namespace MeshPorts.Security.Tests.Support;
 
@@ -21,29 +18,11 @@ internal static class LoadChannels
     public static GrpcChannel Create(LoopbackCoordinator coordinator, IPAddress source) =>
         GrpcChannel.ForAddress(coordinator.Url, new GrpcChannelOptions { HttpHandler = Handler(coordinator, source), DisposeHttpClient = true });
 
-    public static SocketsHttpHandler Handler(LoopbackCoordinator coordinator, IPAddress source) => new()
+    public static SocketsHttpHandler Handler(LoopbackCoordinator coordinator, IPAddress source)
     {
-        SslOptions = new SslClientAuthenticationOptions
-        {
-            RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && "sha256:" + Convert.ToHexStringLower(
-                SHA256.HashData(X509CertificateLoader.LoadCertificate(cert.GetRawCertData()).PublicKey.ExportSubjectPublicKeyInfo())) == coordinator.Pin,
-        },
-        ConnectCallback = async (context, ct) =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                socket.Bind(new IPEndPoint(source, 0));
-                await socket.ConnectAsync(context.DnsEndPoint, ct);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
-    };
+        Assert.True(CertificatePin.TryParse(coordinator.Pin, out var pin), $"meshctl.conf pin '{coordinator.Pin}' does not parse");
+        return PinnedHttpHandler.Create(pin).From(source);
+    }
 
     public static Admin.AdminClient Admin(LoopbackCoordinator coordinator, GrpcChannel channel) =>
         new(channel.Intercept(m =>

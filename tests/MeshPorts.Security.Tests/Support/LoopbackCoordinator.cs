@@ -9,20 +9,23 @@ namespace MeshPorts.Security.Tests.Support;
 /// <summary>
 /// The published `meshports-coordinator` on 127.0.0.1 with a fresh data dir, as an attacker who can
 /// reach its port meets it. Reads the admin token and pin from the meshctl.conf it writes, so tests can
-/// also act as the admin to check that an attack changed nothing.
+/// also act as the admin to check that an attack changed nothing. The data dir outlives the process, so an
+/// attack can stop it, edit what it left on disk, and start it again on the same dir and port; the
+/// published meshctl runs with that dir's meshctl.conf.
 /// </summary>
 internal sealed class LoopbackCoordinator : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
-    private readonly BackgroundProcess _process;
+    private static readonly TimeSpan MeshctlTimeout = TimeSpan.FromSeconds(60);
+    private readonly string[] _extraArguments;
+    private BackgroundProcess? _process;
+    private Dictionary<string, string> _conf = new(StringComparer.Ordinal);
 
-    private LoopbackCoordinator(BackgroundProcess process, string dataDirectory, int port, IReadOnlyDictionary<string, string> conf)
+    private LoopbackCoordinator(string dataDirectory, int port, string[] extraArguments)
     {
-        _process = process;
         DataDirectory = dataDirectory;
         Port = port;
-        AdminToken = conf["token"];
-        Pin = conf["pin"];
+        _extraArguments = extraArguments;
     }
 
     public string DataDirectory { get; }
@@ -31,48 +34,76 @@ internal sealed class LoopbackCoordinator : IAsyncDisposable
 
     public string Url => string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{Port}");
 
-    public string AdminToken { get; }
+    public string AdminToken => _conf["token"];
 
-    public string Pin { get; }
+    public string Pin => _conf["pin"];
 
     public string MeshctlConfig => Path.Combine(DataDirectory, "meshctl.conf");
 
-    public string Output => _process.Output;
+    public string Database => Path.Combine(DataDirectory, "coordinator.db");
 
-    public bool HasExited => _process.HasExited;
+    public string Output => _process?.Output ?? "";
+
+    public bool HasExited => _process?.HasExited ?? true;
 
     /// <summary>Starts one with <paramref name="extraArguments"/> after the data, listen and URL options.</summary>
     public static async Task<LoopbackCoordinator> StartAsync(CancellationToken ct, params string[] extraArguments)
     {
-        var data = Directory.CreateTempSubdirectory("mpsec-coord-").FullName;
-        var port = FreeTcpPort();
-        var url = string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{port}");
-        var process = BackgroundProcess.Start(
-            [MeshPrograms.Coordinator(), "--data", data, "--listen", string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{port}"), "--public-url", url, .. extraArguments]);
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (!process.Output.Split('\n').Any(l => l.StartsWith("listening on", StringComparison.Ordinal)))
+        var coordinator = new LoopbackCoordinator(Directory.CreateTempSubdirectory("mpsec-coord-").FullName, FreeTcpPort(), extraArguments);
+        try
         {
-            if (process.HasExited || DateTime.UtcNow > deadline)
+            await coordinator.RestartAsync(ct);
+            return coordinator;
+        }
+        catch
+        {
+            await coordinator.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the coordinator on the same data dir and port (stopping it first if it runs).</summary>
+    public async Task RestartAsync(CancellationToken ct)
+    {
+        await StopAsync();
+        var listen = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port}");
+        _process = BackgroundProcess.Start([MeshPrograms.Coordinator(), "--data", DataDirectory, "--listen", listen, "--public-url", Url, .. _extraArguments]);
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (!_process.Output.Split('\n').Any(l => l.StartsWith("listening on", StringComparison.Ordinal)))
+        {
+            if (_process.HasExited || DateTime.UtcNow > deadline)
             {
-                var output = process.Output;
-                await process.DisposeAsync();
-                Directory.Delete(data, recursive: true);
-                throw new InvalidOperationException($"the coordinator did not start listening within {StartTimeout}:\n{output}");
+                throw new InvalidOperationException($"the coordinator did not start listening within {StartTimeout}:\n{_process.Output}");
             }
 
             await Task.Delay(100, ct);
         }
 
-        var conf = File.ReadAllLines(Path.Combine(data, "meshctl.conf"))
+        _conf = File.ReadAllLines(MeshctlConfig)
             .Where(l => l.Contains('=', StringComparison.Ordinal) && !l.TrimStart().StartsWith('#'))
             .Select(l => l.Split('=', 2))
             .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.Ordinal);
-        return new LoopbackCoordinator(process, data, port, conf);
     }
+
+    /// <summary>SIGTERM, as an operator's restart does; the database is closed cleanly.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+            _process = null;
+        }
+    }
+
+    /// <summary>The published meshctl with this coordinator's meshctl.conf.</summary>
+    public Task<CommandResult> MeshctlAsync(CancellationToken ct, params string[] args) =>
+        Command.RunAsync([MeshPrograms.Meshctl(), .. args], ct, MeshctlTimeout,
+            environment: new Dictionary<string, string> { ["MESHCTL_CONFIG"] = MeshctlConfig });
 
     public async ValueTask DisposeAsync()
     {
-        await _process.DisposeAsync();
+        await StopAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

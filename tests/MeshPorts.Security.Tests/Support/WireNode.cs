@@ -40,9 +40,12 @@ internal sealed class WireNode : IDisposable
         return new NodeControl.NodeControlClient(channel);
     }
 
-    public EnrollRequest EnrollRequest(string joinString, string requestedName = "", long? timestampMs = null)
+    public EnrollRequest EnrollRequest(string joinString, string requestedName = "", long? timestampMs = null) =>
+        EnrollRequestWithSecret(MeshPorts.Contracts.Join.JoinString.Parse(joinString).Secret, requestedName, timestampMs);
+
+    /// <summary>Enroll as node.proto says, signed over the keys, the time and the secret's hash.</summary>
+    public EnrollRequest EnrollRequestWithSecret(string secret, string requestedName = "", long? timestampMs = null)
     {
-        var secret = MeshPorts.Contracts.Join.JoinString.Parse(joinString).Secret;
         var now = timestampMs ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         return new EnrollRequest
         {
