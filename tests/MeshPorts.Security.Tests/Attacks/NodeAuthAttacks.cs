@@ -22,11 +22,9 @@ public sealed class NodeAuthAttacks(CoordinatorFixture fixture) : IClassFixture<
         using var admin = new AdminApi(fixture.Coordinator);
         var client = WireNode.Client(fixture.Coordinator, out var channel);
         using var _ = channel;
-        using var attacker = new WireNode();
-        using var victim = new WireNode();
-        await client.EnrollAsync(attacker.EnrollRequest(await admin.JoinAsync(AdminApi.UniqueName("attacker"))));
+        using var attacker = await EnrolledAsync(admin, client, AdminApi.UniqueName("attacker"));
         var victimName = AdminApi.UniqueName("victim");
-        await client.EnrollAsync(victim.EnrollRequest(await admin.JoinAsync(victimName)));
+        using var victim = await EnrolledAsync(admin, client, victimName);
         var before = (await admin.NodesAsync()).Single(n => n.Name == victimName);
 
         // A nonce asked for the victim's (public) machine key, signed with the attacker's own key.
@@ -46,10 +44,8 @@ public sealed class NodeAuthAttacks(CoordinatorFixture fixture) : IClassFixture<
         using var admin = new AdminApi(fixture.Coordinator);
         var client = WireNode.Client(fixture.Coordinator, out var channel);
         using var _ = channel;
-        using var attacker = new WireNode();
-        using var victim = new WireNode();
-        await client.EnrollAsync(attacker.EnrollRequest(await admin.JoinAsync(AdminApi.UniqueName("attacker"))));
-        await client.EnrollAsync(victim.EnrollRequest(await admin.JoinAsync(AdminApi.UniqueName("victim"))));
+        using var attacker = await EnrolledAsync(admin, client, AdminApi.UniqueName("attacker"));
+        using var victim = await EnrolledAsync(admin, client, AdminApi.UniqueName("victim"));
 
         var request = new WatchRequest();
         request.Auth = await attacker.AuthAsync(client, "/meshports.node.v1.NodeControl/Watch", request, claimedKey: victim.MachinePublicKey);
@@ -64,8 +60,7 @@ public sealed class NodeAuthAttacks(CoordinatorFixture fixture) : IClassFixture<
         using var admin = new AdminApi(fixture.Coordinator);
         var client = WireNode.Client(fixture.Coordinator, out var channel);
         using var _ = channel;
-        using var node = new WireNode();
-        await client.EnrollAsync(node.EnrollRequest(await admin.JoinAsync(AdminApi.UniqueName("replayed"))));
+        using var node = await EnrolledAsync(admin, client, AdminApi.UniqueName("replayed"));
 
         var request = new AckRequest { AppliedSerial = 0 };
         request.Auth = await node.AuthAsync(client, AckMethod, request);
@@ -83,9 +78,8 @@ public sealed class NodeAuthAttacks(CoordinatorFixture fixture) : IClassFixture<
         using var admin = new AdminApi(fixture.Coordinator);
         var client = WireNode.Client(fixture.Coordinator, out var channel);
         using var _ = channel;
-        using var node = new WireNode();
         var name = AdminApi.UniqueName("moved");
-        await client.EnrollAsync(node.EnrollRequest(await admin.JoinAsync(name)));
+        using var node = await EnrolledAsync(admin, client, name);
         var keyBefore = (await admin.NodesAsync()).Single(n => n.Name == name).PublicKey;
 
         // Signed as an Ack, sent as a RotateKey to a key of the attacker's choosing.
@@ -110,10 +104,8 @@ public sealed class NodeAuthAttacks(CoordinatorFixture fixture) : IClassFixture<
         using var admin = new AdminApi(fixture.Coordinator);
         var client = WireNode.Client(fixture.Coordinator, out var channel);
         using var _ = channel;
-        using var attacker = new WireNode();
-        using var victim = new WireNode();
-        await client.EnrollAsync(attacker.EnrollRequest(await admin.JoinAsync(AdminApi.UniqueName("attacker"))));
-        await client.EnrollAsync(victim.EnrollRequest(await admin.JoinAsync(AdminApi.UniqueName("victim"))));
+        using var attacker = await EnrolledAsync(admin, client, AdminApi.UniqueName("attacker"));
+        using var victim = await EnrolledAsync(admin, client, AdminApi.UniqueName("victim"));
 
         // The nonce was issued for the victim's key; the attacker signs with its own key and claims its own key.
         var challenge = await client.GetChallengeAsync(new ChallengeRequest { MachinePublicKey = ByteString.CopyFrom(victim.MachinePublicKey) });
@@ -129,8 +121,7 @@ public sealed class NodeAuthAttacks(CoordinatorFixture fixture) : IClassFixture<
         using var admin = new AdminApi(fixture.Coordinator);
         var client = WireNode.Client(fixture.Coordinator, out var channel);
         using var _ = channel;
-        using var node = new WireNode();
-        await client.EnrollAsync(node.EnrollRequest(await admin.JoinAsync(AdminApi.UniqueName("skewed"))));
+        using var node = await EnrolledAsync(admin, client, AdminApi.UniqueName("skewed"));
         var challenge = await client.GetChallengeAsync(new ChallengeRequest { MachinePublicKey = ByteString.CopyFrom(node.MachinePublicKey) });
         var request = new AckRequest();
         request.Auth = node.SignWith(AckMethod, request, node.MachinePublicKey, challenge.Nonce.ToByteArray(),
@@ -160,5 +151,13 @@ public sealed class NodeAuthAttacks(CoordinatorFixture fixture) : IClassFixture<
             var refused = await Assert.ThrowsAsync<RpcException>(call);
             Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
         }
+    }
+
+    /// <summary>A node enrolled with a single-use token of its own name.</summary>
+    private static async Task<WireNode> EnrolledAsync(AdminApi admin, NodeControl.NodeControlClient client, string name)
+    {
+        var node = new WireNode();
+        await client.EnrollAsync(node.EnrollRequest(await admin.JoinAsync(name)));
+        return node;
     }
 }
