@@ -58,12 +58,15 @@ internal sealed class DestinationTargets : IAsyncDisposable
     }
 
     /// <summary>The node's <c>drops.notForThisNode</c> from <c>status --json</c>.</summary>
-    public static long NotForThisNode(NodeStatus status)
+    public static long NotForThisNode(NodeStatus status) => Drop(status, "notForThisNode");
+
+    /// <summary>One counter of the <c>drops</c> object of <c>status --json</c>.</summary>
+    public static long Drop(NodeStatus status, string reason)
     {
         using var json = JsonDocument.Parse(status.Json);
-        return json.RootElement.TryGetProperty("drops", out var drops) && drops.TryGetProperty("notForThisNode", out var count)
+        return json.RootElement.TryGetProperty("drops", out var drops) && drops.TryGetProperty(reason, out var count)
             ? count.GetInt64()
-            : throw new InvalidOperationException($"status --json has no drops.notForThisNode:\n{status.Json}");
+            : throw new InvalidOperationException($"status --json has no drops.{reason}:\n{status.Json}");
     }
 
     public ValueTask DisposeAsync() => BehindNamespace.DisposeAsync();

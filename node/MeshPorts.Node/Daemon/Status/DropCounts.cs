@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MeshPorts.Node.Device;
 using MeshPorts.Node.Filter;
+using MeshPorts.WireGuard;
 
 namespace MeshPorts.Node.Daemon.Status;
 
@@ -10,10 +11,11 @@ namespace MeshPorts.Node.Daemon.Status;
 /// </summary>
 internal static class DropCounts
 {
-    public static IReadOnlyDictionary<string, long> From(FilterCounters filter, DeviceCounters device)
+    public static IReadOnlyDictionary<string, long> From(FilterCounters filter, DeviceCounters device, EngineCounters engine)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(engine);
         var drops = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var reason in Enum.GetValues<FilterReason>())
         {
@@ -29,6 +31,16 @@ internal static class DropCounts
             if (reason is not (DeviceDrop.FilteredInbound or DeviceDrop.FilteredOutbound))
             {
                 drops[Name(reason.ToString())] = device[reason];
+            }
+        }
+
+        // What the WireGuard engine refused before anything was decrypted: handshakes from keys that are no
+        // peer here (a forged or stolen-then-revoked key), replays, bad MACs, floods.
+        foreach (var reason in Enum.GetValues<DropReason>())
+        {
+            if (reason != DropReason.None)
+            {
+                drops[Name(reason.ToString())] = engine.Drops(reason);
             }
         }
 
