@@ -43,6 +43,22 @@ public sealed class WatchTests
     }
 
     [Fact]
+    public async Task Stop_EndsOpenWatchStreamsAtOnceWithUnavailable()
+    {
+        await using var c = await TestCoordinator.StartAsync();
+        using var a = await c.EnrollAsync("a");
+        using var watch = await a.WatchAsync();
+        Assert.Equal(WatchEvent.EventOneofCase.Snapshot, (await WatchReader.NextAsync(watch)).EventCase);
+
+        // Without the stream ending itself, the host would wait out its shutdown timeout (30 s) for it.
+        var stopping = c.Host.App.StopAsync();
+        var ended = await Assert.ThrowsAsync<RpcException>(() => WatchReader.NextAsync(watch, timeoutMs: 10_000));
+        Assert.Equal(StatusCode.Unavailable, ended.StatusCode);
+        Assert.Contains("shutting down", ended.Status.Detail, StringComparison.Ordinal);
+        await stopping;
+    }
+
+    [Fact]
     public async Task Watch_ResumeFromSerial_SendsOnlyLaterDeltas()
     {
         await using var c = await TestCoordinator.StartAsync();

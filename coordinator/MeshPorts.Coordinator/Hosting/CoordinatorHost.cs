@@ -128,6 +128,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Coordinator");
         var listenText = options.Listen.ToString();
         HostingLog.Listening(logger, listenText, url, tls.Pin);
+        app.Lifetime.ApplicationStopping.Register(() => HostingLog.Stopping(logger, metrics.WatchStreams));
         await output.WriteLineAsync($"listening on {options.Listen} (TLS only), public URL {url}");
         return new CoordinatorHost(app, tls, store, audit, state, url);
     }

@@ -49,6 +49,8 @@ internal sealed class CoordinatorMetrics
 
     public void StreamClosed() => Interlocked.Decrement(ref _watchStreams);
 
+    public long WatchStreams => Interlocked.Read(ref _watchStreams);
+
     public string Render()
     {
         var sb = new StringBuilder();

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.Hosting;
 using MeshPorts.Contracts.Node;
 using MeshPorts.Coordinator.Hosting;
 using MeshPorts.Coordinator.Options;
@@ -19,9 +20,11 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
     private readonly TimeProvider _time;
     private readonly CoordinatorOptions _options;
     private readonly CoordinatorMetrics _metrics;
+    private readonly IHostApplicationLifetime _lifetime;
 
-    public NodeControlService(MeshState state, FeedHub hub, CoordinatorClock clock, CoordinatorOptions options, CoordinatorMetrics metrics)
+    public NodeControlService(MeshState state, FeedHub hub, CoordinatorClock clock, CoordinatorOptions options, CoordinatorMetrics metrics, IHostApplicationLifetime lifetime)
     {
+        _lifetime = lifetime;
         _state = state;
         _hub = hub;
         _time = clock.Time;
@@ -87,7 +90,11 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
         }
 
         _metrics.StreamOpened();
-        var ct = context.CancellationToken;
+
+        // A stream also ends when the coordinator stops, so the host need not wait out its shutdown timeout
+        // and the node learns at once that it must reconnect (to this coordinator later, or another).
+        using var streamLife = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _lifetime.ApplicationStopping);
+        var ct = streamLife.Token;
         try
         {
             while (!ct.IsCancellationRequested)
@@ -127,10 +134,19 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
                 _state.Touch(node.Id);
             }
         }
+        catch (OperationCanceledException) when (_lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw ShuttingDown();
+        }
         finally
         {
             feed.Unsubscribe(handle);
             _metrics.StreamClosed();
+        }
+
+        if (_lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            throw ShuttingDown();
         }
     }
 
@@ -188,6 +204,9 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
             ?? throw new RpcException(new Status(StatusCode.PermissionDenied, "no caller may use this method"));
         return _state.AuthenticateAsync(input, method, BodyHash(request), context.CancellationToken);
     }
+
+    private static RpcException ShuttingDown() =>
+        new(new Status(StatusCode.Unavailable, "the coordinator is shutting down; reconnect and resume from your last serial"));
 
     private static RpcException Removed() =>
         new(new Status(StatusCode.Unauthenticated, "this node was removed from the mesh; enroll again with a new join string"));
