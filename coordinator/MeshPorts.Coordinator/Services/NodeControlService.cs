@@ -2,13 +2,13 @@ using System.Security.Cryptography;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Microsoft.Extensions.Hosting;
 using MeshPorts.Contracts.Node;
 using MeshPorts.Coordinator.Hosting;
 using MeshPorts.Coordinator.Options;
 using MeshPorts.Coordinator.State;
 using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Streaming;
+using Microsoft.Extensions.Hosting;
 
 namespace MeshPorts.Coordinator.Services;
 
