@@ -33,7 +33,7 @@ public sealed class EnrollmentEndToEndTests : IClassFixture<CoordinatorProcess>,
     [Fact]
     public async Task EnsureEnrolled_WithFreshToken_EnrollsAndTheWatchSnapshotShowsTheSameSelf()
     {
-        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("tok-a"));
+        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("node-a"));
         var store = new NodeStateStore(_dir.State);
 
         var identity = await EnrollAsync(store, join, "node-a");
@@ -62,7 +62,7 @@ public sealed class EnrollmentEndToEndTests : IClassFixture<CoordinatorProcess>,
     [Fact]
     public async Task AckRotateKeyAndReport_OnAnEnrolledNode_AreAcceptedByTheCoordinator()
     {
-        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("tok-b"));
+        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("node-b"));
         var store = new NodeStateStore(_dir.State);
         var identity = await EnrollAsync(store, join, "node-b");
         using var machine = identity.Machine;
@@ -98,12 +98,13 @@ public sealed class EnrollmentEndToEndTests : IClassFixture<CoordinatorProcess>,
     [Fact]
     public async Task EnsureEnrolled_SecondStartWithTheSameStateDir_DoesNotEnrollAgain()
     {
-        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("tok-c", uses: 5));
+        // A fleet token (several uses, so no name: the coordinator names the node node-N).
+        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("", uses: 5));
         var store = new NodeStateStore(_dir.State);
-        var first = await EnrollAsync(store, join, "node-c");
+        var first = await EnrollAsync(store, join, null);
         first.Machine.Dispose();
 
-        var second = await EnrollAsync(new NodeStateStore(_dir.State), join, "node-c");
+        var second = await EnrollAsync(new NodeStateStore(_dir.State), join, null);
         using var secondMachine = second.Machine;
         var third = await EnrollAsync(new NodeStateStore(_dir.State), null, null);
         using var thirdMachine = third.Machine;
@@ -112,15 +113,15 @@ public sealed class EnrollmentEndToEndTests : IClassFixture<CoordinatorProcess>,
         Assert.Equal(first.Record.NodeId, second.Record.NodeId);
         Assert.Equal(first.Record.NodeId, third.Record.NodeId);
         Assert.Equal(first.WireGuardKey, third.WireGuardKey);
-        Assert.Single(await _coordinator.NodesNamedAsync("node-c"));
-        var token = (await _coordinator.Admin.ListTokensAsync(new ListTokensRequest())).Tokens.Single(t => t.Name == "tok-c");
+        Assert.Single((await _coordinator.Admin.ListNodesAsync(new ListNodesRequest())).Nodes, n => n.Id == first.Record.NodeId);
+        var token = (await _coordinator.Admin.ListTokensAsync(new ListTokensRequest())).Tokens.Single(t => t.UsesTotal == 5);
         Assert.Equal(4u, token.UsesLeft);
     }
 
     [Fact]
     public async Task EnsureEnrolled_AfterACrashBeforeNodeJsonWasSaved_RecoversTheSameIdentity()
     {
-        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("tok-d"));
+        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("node-d"));
         var store = new NodeStateStore(_dir.State);
         var original = await EnrollAsync(store, join, "node-d");
         original.Machine.Dispose();
@@ -145,7 +146,7 @@ public sealed class EnrollmentEndToEndTests : IClassFixture<CoordinatorProcess>,
     [Fact]
     public async Task EnsureEnrolled_WithAPinThatIsNotTheCoordinators_IsRefusedAsPinMismatch()
     {
-        var real = JoinString.Parse(await _coordinator.CreateJoinStringAsync("tok-e"));
+        var real = JoinString.Parse(await _coordinator.CreateJoinStringAsync("node-e"));
         var wrongPin = "sha256:" + new string('7', 64);
         var join = JoinString.Parse(JoinString.Encode(real.Url, wrongPin, real.Secret));
 
@@ -159,7 +160,7 @@ public sealed class EnrollmentEndToEndTests : IClassFixture<CoordinatorProcess>,
     [Fact]
     public async Task EnsureEnrolled_WithAUsedUpToken_IsRefusedWithTheFix()
     {
-        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("tok-f"));
+        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("node-f"));
         var first = await EnrollAsync(new NodeStateStore(Path.Combine(_dir.Root, "first")), join, "node-f");
         first.Machine.Dispose();
 
@@ -175,7 +176,7 @@ public sealed class EnrollmentEndToEndTests : IClassFixture<CoordinatorProcess>,
     [Fact]
     public async Task Enroll_WithTheNodeClockFarOff_IsClockSkewNamingNtp()
     {
-        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("tok-g"));
+        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("node-g"));
         var skewed = new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(10));
         var store = new NodeStateStore(_dir.State);
 
@@ -189,7 +190,7 @@ public sealed class EnrollmentEndToEndTests : IClassFixture<CoordinatorProcess>,
     [Fact]
     public async Task Calls_AfterTheNodeWasRemoved_AreUnauthenticated()
     {
-        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("tok-h"));
+        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("node-h"));
         var identity = await EnrollAsync(new NodeStateStore(_dir.State), join, "node-h");
         using var machine = identity.Machine;
         await _coordinator.Admin.RemoveNodeAsync(new RemoveNodeRequest { Name = "node-h" });
@@ -204,7 +205,7 @@ public sealed class EnrollmentEndToEndTests : IClassFixture<CoordinatorProcess>,
     [Fact]
     public async Task Watch_WhenCancelled_EndsQuietly()
     {
-        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("tok-i"));
+        var join = JoinString.Parse(await _coordinator.CreateJoinStringAsync("node-i"));
         var identity = await EnrollAsync(new NodeStateStore(_dir.State), join, "node-i");
         using var machine = identity.Machine;
         await using var client = new CoordinatorClient(_coordinator.Url, _coordinator.Pin, machine, TimeProvider.System, NullLogger.Instance);
