@@ -104,6 +104,18 @@ internal static class CommandTable
         new(new CommandSpec("audit verify", "audit verify", "Recomputes the audit log's hash chain, checks its signed head and that it still holds the head seen last time; exits 1 if not."), AuditCommands.VerifyAsync),
     ];
 
+    /// <summary>
+    /// <c>meshctl grant --help</c>: the help of every command in the group (for <c>audit</c>, which is
+    /// a command itself, also <c>audit verify</c>); null when <paramref name="group"/> is not a group.
+    /// </summary>
+    public static string? GroupHelp(string group)
+    {
+        var entries = All.Where(e => e.Spec.Path == group || e.Spec.Path.StartsWith(group + " ", StringComparison.Ordinal)).ToList();
+        return entries.Any(e => e.Spec.Path != group)
+            ? string.Join("\n", entries.Select(e => e.Spec.Section())) + "\n" + CommandSpec.ExitCodesLine
+            : null;
+    }
+
     /// <summary>The command named by the leading words, and how many words it took.</summary>
     public static (CommandEntry Entry, int Consumed) Find(IReadOnlyList<string> args)
     {

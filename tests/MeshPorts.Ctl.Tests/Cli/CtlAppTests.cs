@@ -61,6 +61,67 @@ public class CtlAppTests
         Assert.Empty(api.Calls);
     }
 
+    [Theory]
+    [InlineData("grant", "grant add --from SUBJECT", "grant list", "grant revoke ID")]
+    [InlineData("token", "token create [--name NAME]", "token list", "token revoke ID")]
+    [InlineData("nodes", "nodes list", "nodes show NAME", "nodes remove NAME")]
+    [InlineData("keys", "keys rotate (--node NAME | --all)", "keys rotate", "keys rotate")]
+    [InlineData("policy", "policy apply FILE", "policy test FILE", "policy show")]
+    [InlineData("access", "access check --from SUBJECT", "--at TIME", "access check")]
+    [InlineData("audit", "audit [--follow] [--since TIME]", "audit verify", "--since TIME")]
+    public async Task GroupHelp_PrintsItsSubcommandsHelpAndExitsZero(string group, string first, string second, string third)
+    {
+        foreach (var help in new[] { "--help", "-h" })
+        {
+            var api = new FakeAdminApi();
+            var run = await CtlRun.RunAsync(api, group, help);
+
+            Assert.Equal(0, run.ExitCode);
+            Assert.Empty(run.Err);
+            Assert.Contains("Usage: meshctl " + first, run.Out, StringComparison.Ordinal);
+            Assert.Contains(second, run.Out, StringComparison.Ordinal);
+            Assert.Contains(third, run.Out, StringComparison.Ordinal);
+            Assert.Contains("Exit codes", run.Out, StringComparison.Ordinal);
+            Assert.Empty(api.Calls);
+        }
+    }
+
+    [Fact]
+    public async Task PolicyShow_WithNoPolicyApplied_SaysSoInOneLine()
+    {
+        var api = new FakeAdminApi { Policy = new PolicyView { Text = string.Empty } };
+
+        var run = await CtlRun.RunAsync(api, "policy", "show");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("no policy applied; apply one with 'meshctl policy apply FILE'", run.Out.TrimEnd());
+    }
+
+    [Fact]
+    public async Task PolicyShow_WithNoPolicyApplied_Json_SaysAppliedFalse()
+    {
+        var api = new FakeAdminApi { Policy = new PolicyView { Text = string.Empty } };
+
+        var run = await CtlRun.RunAsync(api, "policy", "show", "--json");
+
+        Assert.Equal(0, run.ExitCode);
+        using var doc = JsonDocument.Parse(run.Out);
+        Assert.False(doc.RootElement.GetProperty("applied").GetBoolean());
+    }
+
+    [Fact]
+    public async Task PolicyShow_WithAPolicy_PrintsItsText_AndJsonSaysAppliedTrue()
+    {
+        var api = new FakeAdminApi { Policy = new PolicyView { Text = "allow tag:ops -> tag:db:5432/tcp\n", Version = "abc", AppliedAt = FakeAdminApi.Now } };
+
+        var text = await CtlRun.RunAsync(api, "policy", "show");
+        var json = await CtlRun.RunAsync(api, "policy", "show", "--json");
+
+        Assert.Equal("allow tag:ops -> tag:db:5432/tcp\n", text.Out);
+        using var doc = JsonDocument.Parse(json.Out);
+        Assert.True(doc.RootElement.GetProperty("applied").GetBoolean());
+    }
+
     [Fact]
     public async Task GrantAdd_ParsesEveryPartAndPrintsCamelCaseJson()
     {

@@ -13,6 +13,8 @@ internal sealed class FakeAdminApi : IAdminApi
 
     public PolicyResultView PolicyResult { get; set; } = new() { Ok = true, Applied = true, Version = "1" };
 
+    public PolicyView Policy { get; set; } = new() { Text = "# empty\n", Version = "1" };
+
     public AuditVerifyView VerifyResult { get; set; } = new() { Ok = true, Checked = 3 };
 
     public Task<TokenView> CreateTokenAsync(string? name, string? user, IReadOnlyList<string> tags, TimeSpan ttl, int uses, CancellationToken cancellation)
@@ -90,7 +92,7 @@ internal sealed class FakeAdminApi : IAdminApi
     public Task<PolicyView> ShowPolicyAsync(CancellationToken cancellation)
     {
         Calls.Add("policy show");
-        return Task.FromResult(new PolicyView { Text = "# empty" });
+        return Task.FromResult(Policy);
     }
 
     public Task<AccessView> CheckAccessAsync(Subject from, PortTarget to, DateTimeOffset? at, CancellationToken cancellation)
