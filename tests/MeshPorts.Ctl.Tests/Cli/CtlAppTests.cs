@@ -26,6 +26,9 @@ public class CtlAppTests
     [InlineData("access check --from user:a --to db1:22/tcp --at tomorrow", "RFC 3339")]
     [InlineData("audit --since lately", "RFC 3339")]
     [InlineData("audit --json=yes", "takes no value")]
+    [InlineData("audit --type Grant", "e.g. --type grant.added,grant.ended")]
+    [InlineData("audit --type grant.added,,grant.ended", "e.g. --type grant.added,grant.ended")]
+    [InlineData("audit --type", "needs a value")]
     [InlineData("nodes show Bad_Name", "not a node name")]
     [InlineData("node list", "did you mean 'nodes'")]
     [InlineData("grant", "needs a subcommand")]
@@ -182,6 +185,57 @@ public class CtlAppTests
         Assert.Equal(2, lines.Length);
         Assert.Equal("grant.added", JsonDocument.Parse(lines[1]).RootElement.GetProperty("kind").GetString());
     }
+
+    private static FakeAdminApi WithMixedAudit() => new()
+    {
+        StreamedAudit =
+        [
+            new AuditEventView { Seq = 1, Time = FakeAdminApi.Now, Kind = "token.created" },
+            new AuditEventView { Seq = 2, Time = FakeAdminApi.Now, Kind = "grant.added" },
+            new AuditEventView { Seq = 3, Time = FakeAdminApi.Now, Kind = "delta.acked" },
+            new AuditEventView { Seq = 4, Time = FakeAdminApi.Now, Kind = "grant.ended" },
+            new AuditEventView { Seq = 5, Time = FakeAdminApi.Now, Kind = "delta.acked" },
+        ],
+    };
+
+    [Fact]
+    public async Task AuditType_CommaSeparated_KeepsOnlyThoseKinds()
+    {
+        var api = WithMixedAudit();
+
+        var run = await CtlRun.RunAsync(api, "audit", "--type", "grant.added,grant.ended", "--since", "1h");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["audit 2026-11-29T05:00:00Z follow=False"], api.Calls);
+        var lines = run.Out.Trim().Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("#2  grant.added", lines[0], StringComparison.Ordinal);
+        Assert.Contains("#4  grant.ended", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditType_Repeated_WorksWithFollowAndJson()
+    {
+        var api = WithMixedAudit();
+
+        var run = await CtlRun.RunAsync(api, "audit", "--type", "grant.added", "--type=GRANT.ENDED", "--follow", "--json");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["audit - follow=True"], api.Calls);
+        var kinds = run.Out.Trim().Split('\n').Select(l => JsonDocument.Parse(l).RootElement.GetProperty("kind").GetString());
+        Assert.Equal(["grant.added", "grant.ended"], kinds);
+    }
+
+    [Fact]
+    public async Task AuditHelp_DescribesType()
+    {
+        var run = await CtlRun.RunAsync(new FakeAdminApi(), "audit", "--help");
+
+        Assert.Contains("--type KIND[,KIND]", run.Out, StringComparison.Ordinal);
+        Assert.Contains("--type", CommandTableUsage(), StringComparison.Ordinal);
+    }
+
+    private static string CommandTableUsage() => MeshPorts.Ctl.Commands.CommandTable.Usage;
 
     [Fact]
     public async Task AuditVerify_BrokenChain_ExitsOneNamingTheEntry()
