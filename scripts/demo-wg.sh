@@ -32,7 +32,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Colour only on a terminal, never with NO_COLOR set (https://no-color.org).
+if [[ -t 1 && -z ${NO_COLOR:-} ]]; then B=$'\033[1m' N=$'\033[0m'; else B= N=; fi
+say() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 
 say "two hosts: $a (meshports-node wg) and $b (wireguard-go), joined by a veth pair"
 ip netns add "$a"; ip netns add "$b"

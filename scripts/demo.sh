@@ -25,9 +25,11 @@ meshports_install_deps
 [[ ${1:-} == --no-build ]] || scripts/build.sh >/dev/null
 trap mesh_cleanup EXIT
 echo_tool="$MESH_ROOT/scripts/tools/tcp_echo.py"
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-ok() { printf '   \033[32mok\033[0m  %s\n' "$*"; }
-fail() { printf '   \033[31mFAILED\033[0m  %s\n' "$*"; exit 1; }
+# Colour only on a terminal, never with NO_COLOR set (https://no-color.org): a saved log stays plain.
+if [[ -t 1 && -z ${NO_COLOR:-} ]]; then B=$'\033[1m' G=$'\033[32m' R=$'\033[31m' N=$'\033[0m'; else B= G= R= N=; fi
+say() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
+ok() { printf '   %sok%s  %s\n' "$G" "$N" "$*"; }
+fail() { printf '   %sFAILED%s  %s\n' "$R" "$N" "$*"; exit 1; }
 in_ns() { local role=$1; shift; ip netns exec "${MESH_NS[$role]}" "$@"; }
 # probe ROLE HOST PORT: can ROLE open a TCP connection to HOST:PORT and get an echo? (2 s)
 probe() { in_ns "$1" python3 "$echo_tool" probe "$2" "$3" 1; }

@@ -18,6 +18,7 @@ internal static class CommandLine
           --key-lifetime DUR  node WireGuard key lifetime (default 1h)
           --max-grant DUR     cap on grant durations (default 24h)
           --max-token-ttl DUR cap on join token --ttl (default 7d)
+          --version           print the version
         """;
 
     /// <summary>Returns null when --help was asked for.</summary>

@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Output;
 using MeshPorts.Coordinator.Audit;
 using MeshPorts.Coordinator.Options;
 using MeshPorts.Coordinator.Services;
@@ -11,6 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace MeshPorts.Coordinator.Hosting;
 
@@ -74,6 +76,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(minimumLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.Logging.AddSimpleConsole(o => o.ColorBehavior = LogColor(!Console.IsOutputRedirected, Environment.GetEnvironmentVariable));
         builder.WebHost.ConfigureKestrel(k => k.Listen(options.Listen, listen =>
         {
             // HTTP/1.1 is offered only so curl and Prometheus can read /healthz and /metrics; gRPC negotiates h2 by ALPN.
@@ -140,4 +143,8 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         await Store.DisposeAsync();
         _tls.Dispose();
     }
+
+    /// <summary>The console logger writes to stdout: colour only when that is a terminal and NO_COLOR is unset.</summary>
+    internal static LoggerColorBehavior LogColor(bool stdoutIsTerminal, Func<string, string?> getEnvironment) =>
+        TerminalColor.Allowed(stdoutIsTerminal, getEnvironment) ? LoggerColorBehavior.Enabled : LoggerColorBehavior.Disabled;
 }

@@ -7,8 +7,18 @@ namespace MeshPorts.Coordinator.Hosting;
 /// <summary>Process entry: parse, start, run until SIGTERM/SIGINT. Exit 2 = usage, 1 = failure.</summary>
 internal static class CoordinatorProgram
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        if (args is ["--version"] or ["version"])
+        {
+            await output.WriteLineAsync($"meshports-coordinator {typeof(CoordinatorProgram).Assembly.GetName().Version}");
+            return 0;
+        }
+
         Options.CoordinatorOptions? options;
         try
         {
@@ -16,25 +26,25 @@ internal static class CoordinatorProgram
         }
         catch (UsageException ex)
         {
-            await Console.Error.WriteLineAsync("meshports-coordinator: " + ex.Message);
+            await error.WriteLineAsync("meshports-coordinator: " + ex.Message);
             return 2;
         }
 
         if (options is null)
         {
-            await Console.Out.WriteLineAsync(CommandLine.Usage);
+            await output.WriteLineAsync(CommandLine.Usage);
             return 0;
         }
 
         try
         {
-            await using var host = await CoordinatorHost.StartAsync(options, TimeProvider.System, Console.Out, LogLevel.Information, CancellationToken.None);
+            await using var host = await CoordinatorHost.StartAsync(options, TimeProvider.System, output, LogLevel.Information, CancellationToken.None);
             await host.App.WaitForShutdownAsync();
             return 0;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            await Console.Error.WriteLineAsync($"meshports-coordinator: {ex.Message}; check that --data {options.DataDir} is writable and --listen {options.Listen} is free");
+            await error.WriteLineAsync($"meshports-coordinator: {ex.Message}; check that --data {options.DataDir} is writable and --listen {options.Listen} is free");
             return 1;
         }
     }

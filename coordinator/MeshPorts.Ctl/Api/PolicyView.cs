@@ -8,4 +8,7 @@ internal sealed record PolicyView
     public string? Version { get; init; }
 
     public DateTimeOffset? AppliedAt { get; init; }
+
+    /// <summary>False until a policy is applied: the coordinator then answers with no version.</summary>
+    public bool Applied => Version is not null;
 }

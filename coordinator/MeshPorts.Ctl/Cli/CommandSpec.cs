@@ -46,7 +46,12 @@ internal sealed class CommandSpec
 
     public bool IsFlag(string option) => Flags.Contains(option) || s_commonFlags.Contains(option);
 
-    public string HelpText()
+    public const string ExitCodesLine = "Exit codes: 0 success, 1 operation failed, 2 usage error.";
+
+    public string HelpText() => Section() + "\n" + ExitCodesLine;
+
+    /// <summary>The usage line, summary and details; a group's help is its commands' sections.</summary>
+    public string Section()
     {
         var text = $"Usage: meshctl {Synopsis} [--json] [--config FILE]\n\n{Summary}\n";
         if (Details is not null)
@@ -54,6 +59,6 @@ internal sealed class CommandSpec
             text += "\n" + Details + "\n";
         }
 
-        return text + "\nExit codes: 0 success, 1 operation failed, 2 usage error.";
+        return text;
     }
 }

@@ -40,6 +40,12 @@ internal static class CtlApp
                 return ExitCodes.Ok;
             }
 
+            if (args.Count == 2 && args[1] is "--help" or "-h" && CommandTable.GroupHelp(args[0]) is { } groupHelp)
+            {
+                await output.WriteLineAsync(groupHelp).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
             var (entry, consumed) = CommandTable.Find(args);
             var parsed = ArgParser.Parse(args.Skip(consumed).ToArray(), entry.Spec);
             if (parsed.Flag("--help"))

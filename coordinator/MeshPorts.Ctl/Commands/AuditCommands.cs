@@ -8,7 +8,7 @@ using MeshPorts.Ctl.Parsing;
 
 namespace MeshPorts.Ctl.Commands;
 
-/// <summary><c>audit [--follow] [--since TIME] | audit verify</c>. verify checks the log itself (<see cref="AuditVerifier"/>).</summary>
+/// <summary><c>audit [--follow] [--since TIME] [--type KIND[,KIND]]... | audit verify</c>. verify checks the log itself (<see cref="AuditVerifier"/>).</summary>
 internal static class AuditCommands
 {
     public static async Task<int> ListAsync(CommandContext ctx)
@@ -16,9 +16,17 @@ internal static class AuditCommands
         ArgumentNullException.ThrowIfNull(ctx);
         DateTimeOffset? since = ctx.Args.Value("--since") is { } text ? TimeParser.ParseSince("--since", text, ctx.Clock) : null;
         var follow = ctx.Args.Flag("--follow");
+        var kinds = AuditKinds.Parse("--type", ctx.Args.Values("--type"));
 
         await foreach (var e in ctx.Api().AuditAsync(since, follow, ctx.Cancellation).ConfigureAwait(false))
         {
+            // Filtered here, not by the server: ListAudit/FollowAudit have no kind filter, and the
+            // chain's events stay whole for `audit verify` either way.
+            if (kinds.Count > 0 && !kinds.Contains(e.Kind))
+            {
+                continue;
+            }
+
             if (ctx.Json)
             {
                 // JSON Lines: a followed stream has no end at which to close an array.

@@ -29,7 +29,7 @@ internal static class CommandTable
         Access:
           access check --from SUBJECT --to TARGET:PORT/PROTO [--at TIME]
         Audit:
-          audit [--follow] [--since TIME]
+          audit [--follow] [--since TIME] [--type KIND[,KIND]]...
           audit verify
 
         SUBJECT is a node name, user:NAME or tag:NAME; TARGET is a node name or tag:NAME.
@@ -95,14 +95,32 @@ internal static class CommandTable
             AccessCommands.CheckAsync),
         new(new CommandSpec(
                 "audit",
-                "audit [--follow] [--since TIME]",
+                "audit [--follow] [--since TIME] [--type KIND[,KIND]]...",
                 "Prints the audit log; --follow keeps streaming new events.",
-                valueOptions: ["--since"],
+                valueOptions: ["--since", "--type"],
                 flags: ["--follow"],
-                details: "--since TIME   RFC 3339 UTC, or a duration meaning that long ago (1h)"),
+                details: """
+                    --follow                 keep streaming new events until Ctrl-C
+                    --since TIME             RFC 3339 UTC, or a duration meaning that long ago (1h)
+                    --type KIND[,KIND]       only these kinds, e.g. grant.added,grant.ended; repeatable
+                                             (kinds: token.*, node.*, grant.*, key.*, policy.*,
+                                             flow.*, delta.acked, ...; each event shows its own)
+                    """),
             AuditCommands.ListAsync),
         new(new CommandSpec("audit verify", "audit verify", "Recomputes the audit log's hash chain, checks its signed head and that it still holds the head seen last time; exits 1 if not."), AuditCommands.VerifyAsync),
     ];
+
+    /// <summary>
+    /// <c>meshctl grant --help</c>: the help of every command in the group (for <c>audit</c>, which is
+    /// a command itself, also <c>audit verify</c>); null when <paramref name="group"/> is not a group.
+    /// </summary>
+    public static string? GroupHelp(string group)
+    {
+        var entries = All.Where(e => e.Spec.Path == group || e.Spec.Path.StartsWith(group + " ", StringComparison.Ordinal)).ToList();
+        return entries.Any(e => e.Spec.Path != group)
+            ? string.Join("\n", entries.Select(e => e.Spec.Section())) + "\n" + CommandSpec.ExitCodesLine
+            : null;
+    }
 
     /// <summary>The command named by the leading words, and how many words it took.</summary>
     public static (CommandEntry Entry, int Consumed) Find(IReadOnlyList<string> args)

@@ -22,6 +22,10 @@ internal static class PolicyCommands
         {
             await Printer.WriteJsonAsync(ctx.Out, policy, c => c.PolicyView).ConfigureAwait(false);
         }
+        else if (!policy.Applied)
+        {
+            await ctx.Out.WriteLineAsync("no policy applied; apply one with 'meshctl policy apply FILE'").ConfigureAwait(false);
+        }
         else
         {
             await ctx.Out.WriteAsync(policy.Text.EndsWith('\n') || policy.Text.Length == 0 ? policy.Text : policy.Text + "\n").ConfigureAwait(false);

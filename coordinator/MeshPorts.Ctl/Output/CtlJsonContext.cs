@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using MeshPorts.Contracts.Time;
 using MeshPorts.Ctl.Api;
 
 namespace MeshPorts.Ctl.Output;
@@ -7,7 +8,7 @@ namespace MeshPorts.Ctl.Output;
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     WriteIndented = true,
-    Converters = [typeof(UtcTimeConverter)])]
+    Converters = [typeof(UtcTimeJsonConverter)])]
 [JsonSerializable(typeof(TokenView))]
 [JsonSerializable(typeof(IReadOnlyList<TokenView>))]
 [JsonSerializable(typeof(NodeView))]

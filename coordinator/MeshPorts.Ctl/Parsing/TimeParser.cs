@@ -1,4 +1,5 @@
 using System.Globalization;
+using MeshPorts.Contracts.Time;
 using MeshPorts.Ctl.Cli;
 
 namespace MeshPorts.Ctl.Parsing;
@@ -74,8 +75,7 @@ internal static class TimeParser
             $"{option} '{text}' is neither an RFC 3339 time nor a duration; write e.g. 2026-11-29T06:00:00Z or 1h (one hour ago)");
     }
 
-    public static string Format(DateTimeOffset time) =>
-        time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    public static string Format(DateTimeOffset time) => UtcTime.Format(time);
 
     private static bool HasNumericOffset(string text)
     {

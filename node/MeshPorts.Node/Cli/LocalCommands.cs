@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.Versioning;
 using System.Text;
 using System.Text.Json;
+using MeshPorts.Contracts.Time;
 using MeshPorts.Node.Daemon;
 using MeshPorts.Node.Daemon.Status;
 
@@ -113,7 +114,7 @@ internal static class LocalCommands
         return text.ToString();
     }
 
-    private static string Time(DateTimeOffset? time) => time?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) ?? "never";
+    private static string Time(DateTimeOffset? time) => time is { } t ? UtcTime.Format(t) : "never";
 
     private static string Ago(DateTimeOffset? time, DateTimeOffset now) =>
         time is { } t ? string.Create(CultureInfo.InvariantCulture, $"{Math.Max(0, (now - t).TotalSeconds):0} s ago") : "never";

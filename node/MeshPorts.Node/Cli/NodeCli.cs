@@ -1,4 +1,6 @@
+using MeshPorts.Contracts.Output;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace MeshPorts.Node.Cli;
 
@@ -108,6 +110,14 @@ internal static class NodeCli
                 o.SingleLine = true;
                 o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
                 o.UseUtcTimestamp = true;
+                o.ColorBehavior = LogColor(!Console.IsErrorRedirected, Environment.GetEnvironmentVariable);
             }));
     }
+
+    /// <summary>
+    /// The logs go to stderr, so stderr decides: the console logger's own default looks at stdout and
+    /// would colour <c>up 2&gt;node.log</c>.
+    /// </summary>
+    internal static LoggerColorBehavior LogColor(bool stderrIsTerminal, Func<string, string?> getEnvironment) =>
+        TerminalColor.Allowed(stderrIsTerminal, getEnvironment) ? LoggerColorBehavior.Enabled : LoggerColorBehavior.Disabled;
 }

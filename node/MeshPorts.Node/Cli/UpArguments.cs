@@ -28,6 +28,29 @@ internal static class UpArguments
         Stays in the foreground; SIGTERM or `meshports-node down` bring the interface down cleanly.
         """;
 
+    public const string StatusUsage = """
+        Usage: meshports-node status [--ifname mp0] [--json]
+
+          --ifname mp0  the interface of the running `up` to ask, over its control socket
+                        /var/run/meshports/IFNAME.sock (root only)
+          --json        machine output (camelCase): name, overlayIp, publicKey, keyExpiresAt,
+                        coordinator {url, connected, serial, lastContact}, exposed, peers [{name,
+                        overlayIp, publicKey, endpoint, latestHandshake, validUntil, rxBytes,
+                        txBytes}], filter and drops (packets refused, by reason)
+
+        Without --json: the node, its key, the coordinator, what it exposes and each peer, one line each.
+        Times are RFC 3339 UTC (2026-11-29T06:00:00Z).
+        Exit codes: 0 success, 1 no running `up` on IFNAME (or a bad answer), 2 usage error.
+        """;
+
+    public const string DownUsage = """
+        Usage: meshports-node down [--ifname mp0]
+
+          --ifname mp0  the interface of the running `up` to bring down; waits (up to 15 s) until it is gone
+
+        Exit codes: 0 success, 1 no running `up` on IFNAME or it did not go down, 2 usage error.
+        """;
+
     public static UpOptions ParseUp(IReadOnlyList<string> args)
     {
         string? join = null, joinFile = null, name = null, state = null, ifname = null;
@@ -155,9 +178,7 @@ internal static class UpArguments
                     json = true;
                     break;
                 case "-h" or "--help":
-                    throw new HelpRequestedException(command == "status"
-                        ? "Usage: meshports-node status [--ifname mp0] [--json]"
-                        : "Usage: meshports-node down [--ifname mp0]");
+                    throw new HelpRequestedException(command == "status" ? StatusUsage : DownUsage);
                 default:
                     throw new UsageException($"unknown option '{args[i]}' for {command}; run 'meshports-node {command} --help'");
             }

@@ -26,6 +26,9 @@ public class CtlAppTests
     [InlineData("access check --from user:a --to db1:22/tcp --at tomorrow", "RFC 3339")]
     [InlineData("audit --since lately", "RFC 3339")]
     [InlineData("audit --json=yes", "takes no value")]
+    [InlineData("audit --type Grant", "e.g. --type grant.added,grant.ended")]
+    [InlineData("audit --type grant.added,,grant.ended", "e.g. --type grant.added,grant.ended")]
+    [InlineData("audit --type", "needs a value")]
     [InlineData("nodes show Bad_Name", "not a node name")]
     [InlineData("node list", "did you mean 'nodes'")]
     [InlineData("grant", "needs a subcommand")]
@@ -59,6 +62,67 @@ public class CtlAppTests
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("Usage: meshctl grant add --from SUBJECT", run.Out);
         Assert.Empty(api.Calls);
+    }
+
+    [Theory]
+    [InlineData("grant", "grant add --from SUBJECT", "grant list", "grant revoke ID")]
+    [InlineData("token", "token create [--name NAME]", "token list", "token revoke ID")]
+    [InlineData("nodes", "nodes list", "nodes show NAME", "nodes remove NAME")]
+    [InlineData("keys", "keys rotate (--node NAME | --all)", "keys rotate", "keys rotate")]
+    [InlineData("policy", "policy apply FILE", "policy test FILE", "policy show")]
+    [InlineData("access", "access check --from SUBJECT", "--at TIME", "access check")]
+    [InlineData("audit", "audit [--follow] [--since TIME]", "audit verify", "--since TIME")]
+    public async Task GroupHelp_PrintsItsSubcommandsHelpAndExitsZero(string group, string first, string second, string third)
+    {
+        foreach (var help in new[] { "--help", "-h" })
+        {
+            var api = new FakeAdminApi();
+            var run = await CtlRun.RunAsync(api, group, help);
+
+            Assert.Equal(0, run.ExitCode);
+            Assert.Empty(run.Err);
+            Assert.Contains("Usage: meshctl " + first, run.Out, StringComparison.Ordinal);
+            Assert.Contains(second, run.Out, StringComparison.Ordinal);
+            Assert.Contains(third, run.Out, StringComparison.Ordinal);
+            Assert.Contains("Exit codes", run.Out, StringComparison.Ordinal);
+            Assert.Empty(api.Calls);
+        }
+    }
+
+    [Fact]
+    public async Task PolicyShow_WithNoPolicyApplied_SaysSoInOneLine()
+    {
+        var api = new FakeAdminApi { Policy = new PolicyView { Text = string.Empty } };
+
+        var run = await CtlRun.RunAsync(api, "policy", "show");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("no policy applied; apply one with 'meshctl policy apply FILE'", run.Out.TrimEnd());
+    }
+
+    [Fact]
+    public async Task PolicyShow_WithNoPolicyApplied_Json_SaysAppliedFalse()
+    {
+        var api = new FakeAdminApi { Policy = new PolicyView { Text = string.Empty } };
+
+        var run = await CtlRun.RunAsync(api, "policy", "show", "--json");
+
+        Assert.Equal(0, run.ExitCode);
+        using var doc = JsonDocument.Parse(run.Out);
+        Assert.False(doc.RootElement.GetProperty("applied").GetBoolean());
+    }
+
+    [Fact]
+    public async Task PolicyShow_WithAPolicy_PrintsItsText_AndJsonSaysAppliedTrue()
+    {
+        var api = new FakeAdminApi { Policy = new PolicyView { Text = "allow tag:ops -> tag:db:5432/tcp\n", Version = "abc", AppliedAt = FakeAdminApi.Now } };
+
+        var text = await CtlRun.RunAsync(api, "policy", "show");
+        var json = await CtlRun.RunAsync(api, "policy", "show", "--json");
+
+        Assert.Equal("allow tag:ops -> tag:db:5432/tcp\n", text.Out);
+        using var doc = JsonDocument.Parse(json.Out);
+        Assert.True(doc.RootElement.GetProperty("applied").GetBoolean());
     }
 
     [Fact]
@@ -121,6 +185,57 @@ public class CtlAppTests
         Assert.Equal(2, lines.Length);
         Assert.Equal("grant.added", JsonDocument.Parse(lines[1]).RootElement.GetProperty("kind").GetString());
     }
+
+    private static FakeAdminApi WithMixedAudit() => new()
+    {
+        StreamedAudit =
+        [
+            new AuditEventView { Seq = 1, Time = FakeAdminApi.Now, Kind = "token.created" },
+            new AuditEventView { Seq = 2, Time = FakeAdminApi.Now, Kind = "grant.added" },
+            new AuditEventView { Seq = 3, Time = FakeAdminApi.Now, Kind = "delta.acked" },
+            new AuditEventView { Seq = 4, Time = FakeAdminApi.Now, Kind = "grant.ended" },
+            new AuditEventView { Seq = 5, Time = FakeAdminApi.Now, Kind = "delta.acked" },
+        ],
+    };
+
+    [Fact]
+    public async Task AuditType_CommaSeparated_KeepsOnlyThoseKinds()
+    {
+        var api = WithMixedAudit();
+
+        var run = await CtlRun.RunAsync(api, "audit", "--type", "grant.added,grant.ended", "--since", "1h");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["audit 2026-11-29T05:00:00Z follow=False"], api.Calls);
+        var lines = run.Out.Trim().Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("#2  grant.added", lines[0], StringComparison.Ordinal);
+        Assert.Contains("#4  grant.ended", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditType_Repeated_WorksWithFollowAndJson()
+    {
+        var api = WithMixedAudit();
+
+        var run = await CtlRun.RunAsync(api, "audit", "--type", "grant.added", "--type=GRANT.ENDED", "--follow", "--json");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["audit - follow=True"], api.Calls);
+        var kinds = run.Out.Trim().Split('\n').Select(l => JsonDocument.Parse(l).RootElement.GetProperty("kind").GetString());
+        Assert.Equal(["grant.added", "grant.ended"], kinds);
+    }
+
+    [Fact]
+    public async Task AuditHelp_DescribesType()
+    {
+        var run = await CtlRun.RunAsync(new FakeAdminApi(), "audit", "--help");
+
+        Assert.Contains("--type KIND[,KIND]", run.Out, StringComparison.Ordinal);
+        Assert.Contains("--type", CommandTableUsage(), StringComparison.Ordinal);
+    }
+
+    private static string CommandTableUsage() => MeshPorts.Ctl.Commands.CommandTable.Usage;
 
     [Fact]
     public async Task AuditVerify_BrokenChain_ExitsOneNamingTheEntry()

@@ -13,6 +13,15 @@ internal sealed class FakeAdminApi : IAdminApi
 
     public PolicyResultView PolicyResult { get; set; } = new() { Ok = true, Applied = true, Version = "1" };
 
+    public PolicyView Policy { get; set; } = new() { Text = "# empty\n", Version = "1" };
+
+    /// <summary>What <see cref="AuditAsync"/> streams (audit and audit --follow).</summary>
+    public IReadOnlyList<AuditEventView> StreamedAudit { get; set; } =
+    [
+        new AuditEventView { Seq = 1, Time = Now, Kind = "token.created" },
+        new AuditEventView { Seq = 2, Time = Now, Kind = "grant.added" },
+    ];
+
     public AuditVerifyView VerifyResult { get; set; } = new() { Ok = true, Checked = 3 };
 
     public Task<TokenView> CreateTokenAsync(string? name, string? user, IReadOnlyList<string> tags, TimeSpan ttl, int uses, CancellationToken cancellation)
@@ -90,7 +99,7 @@ internal sealed class FakeAdminApi : IAdminApi
     public Task<PolicyView> ShowPolicyAsync(CancellationToken cancellation)
     {
         Calls.Add("policy show");
-        return Task.FromResult(new PolicyView { Text = "# empty" });
+        return Task.FromResult(Policy);
     }
 
     public Task<AccessView> CheckAccessAsync(Subject from, PortTarget to, DateTimeOffset? at, CancellationToken cancellation)
@@ -103,8 +112,10 @@ internal sealed class FakeAdminApi : IAdminApi
     {
         Calls.Add($"audit {(since is { } s ? TimeParser.Format(s) : "-")} follow={follow}");
         await Task.Yield();
-        yield return new AuditEventView { Seq = 1, Time = Now, Kind = "token.created" };
-        yield return new AuditEventView { Seq = 2, Time = Now, Kind = "grant.added" };
+        foreach (var e in StreamedAudit)
+        {
+            yield return e;
+        }
     }
 
     public Task<AuditVerifyView> VerifyAuditAsync(CancellationToken cancellation)

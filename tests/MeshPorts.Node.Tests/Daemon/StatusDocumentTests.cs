@@ -56,6 +56,31 @@ public sealed class StatusDocumentTests
     }
 
     [Fact]
+    public void Json_WritesTimesAsRfc3339UtcWithZ_AsMeshctlDoes()
+    {
+        var document = Document() with { KeyExpiresAt = new DateTimeOffset(2026, 11, 29, 11, 40, 0, 250, TimeSpan.FromHours(2)).AddTicks(1234) };
+
+        using var parsed = JsonDocument.Parse(JsonSerializer.Serialize(document, StatusJsonContext.Default.NodeStatusDocument));
+        var root = parsed.RootElement;
+
+        Assert.Equal("2026-11-29T09:40:00.250Z", root.GetProperty("keyExpiresAt").GetString());
+        Assert.Equal("2026-11-29T09:30:00Z", root.GetProperty("peers")[0].GetProperty("validUntil").GetString());
+        Assert.Equal("2026-11-29T08:59:48Z", root.GetProperty("peers")[0].GetProperty("latestHandshake").GetString());
+        Assert.Equal("2026-11-29T08:59:57Z", root.GetProperty("coordinator").GetProperty("lastContact").GetString());
+    }
+
+    [Fact]
+    public void Json_ReadsTheOlderOffsetForm()
+    {
+        var json = JsonSerializer.Serialize(Document(), StatusJsonContext.Default.NodeStatusDocument)
+            .Replace("2026-11-29T09:40:00Z", "2026-11-29T09:40:00.0000000+00:00", StringComparison.Ordinal);
+
+        var back = JsonSerializer.Deserialize(json, StatusJsonContext.Default.NodeStatusDocument)!;
+
+        Assert.Equal(Now.AddMinutes(40), back.KeyExpiresAt);
+    }
+
+    [Fact]
     public void Json_RoundTrips()
     {
         var document = Document();

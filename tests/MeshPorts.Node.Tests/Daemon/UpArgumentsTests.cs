@@ -192,6 +192,19 @@ public sealed class UpArgumentsTests
     }
 
     [Fact]
+    public void ParseLocal_StatusHelp_IsRealHelpLikeUps()
+    {
+        var help = Assert.Throws<HelpRequestedException>(() => UpArguments.ParseLocal("status", ["--help"]));
+
+        Assert.StartsWith("Usage: meshports-node status [--ifname mp0] [--json]", help.Message, StringComparison.Ordinal);
+        Assert.Contains("--ifname mp0", help.Message.Split('\n')[2..].First(l => l.Contains("--ifname", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("--json ", help.Message, StringComparison.Ordinal);
+        Assert.Contains("keyExpiresAt", help.Message, StringComparison.Ordinal);
+        Assert.Contains("2026-11-29T06:00:00Z", help.Message, StringComparison.Ordinal);
+        Assert.Contains("Exit codes", help.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ParseLocal_JsonOnlyForStatus()
     {
         Assert.Equal(("mp3", true), UpArguments.ParseLocal("status", ["--ifname", "mp3", "--json"]));

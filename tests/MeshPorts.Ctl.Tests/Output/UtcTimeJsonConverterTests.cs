@@ -1,11 +1,11 @@
 using System.Text;
 using System.Text.Json;
-using MeshPorts.Ctl.Output;
+using MeshPorts.Contracts.Time;
 using Xunit;
 
 namespace MeshPorts.Ctl.Tests.Output;
 
-public sealed class UtcTimeConverterTests
+public sealed class UtcTimeJsonConverterTests
 {
     [Theory]
     [InlineData(2026, 11, 29, 9, 31, 44, 730, "\"2026-11-29T09:31:44.730Z\"")]
@@ -16,7 +16,7 @@ public sealed class UtcTimeConverterTests
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            new UtcTimeConverter().Write(writer, time.ToOffset(TimeSpan.Zero), new JsonSerializerOptions());
+            new UtcTimeJsonConverter().Write(writer, time.ToOffset(TimeSpan.Zero), new JsonSerializerOptions());
         }
 
         Assert.Equal(expected, Encoding.UTF8.GetString(buffer.ToArray()));
@@ -29,11 +29,11 @@ public sealed class UtcTimeConverterTests
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            new UtcTimeConverter().Write(writer, time, new JsonSerializerOptions());
+            new UtcTimeJsonConverter().Write(writer, time, new JsonSerializerOptions());
         }
 
         var reader = new Utf8JsonReader(buffer.ToArray());
         reader.Read();
-        Assert.Equal(time, new UtcTimeConverter().Read(ref reader, typeof(DateTimeOffset), new JsonSerializerOptions()));
+        Assert.Equal(time, new UtcTimeJsonConverter().Read(ref reader, typeof(DateTimeOffset), new JsonSerializerOptions()));
     }
 }
