@@ -1,3 +1,5 @@
+using MeshPorts.Coordinator.Collections;
+
 namespace MeshPorts.Coordinator.Audit;
 
 /// <summary>
@@ -13,13 +15,9 @@ internal sealed class DeniedFlowAggregator
 
     private readonly int _threshold;
     private readonly long _windowMs;
-    private readonly int _maxSources;
     private readonly int _maxTargets;
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, SourceEntry> _sources = new(StringComparer.Ordinal);
-
-    // Most recently recorded first.
-    private readonly LinkedList<SourceEntry> _lru = new();
+    private readonly LruMap<SourceEntry> _sources;
 
     public DeniedFlowAggregator(int threshold, TimeSpan window, int maxSources, int maxTargets)
     {
@@ -28,7 +26,7 @@ internal sealed class DeniedFlowAggregator
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTargets, threshold);
         _threshold = threshold;
         _windowMs = (long)window.TotalMilliseconds;
-        _maxSources = maxSources;
+        _sources = new LruMap<SourceEntry>(maxSources);
         _maxTargets = maxTargets;
     }
 
@@ -49,23 +47,7 @@ internal sealed class DeniedFlowAggregator
         lock (_lock)
         {
             Sweep(now);
-            if (!_sources.TryGetValue(source, out var entry))
-            {
-                if (_sources.Count >= _maxSources)
-                {
-                    Drop(_lru.Last!.Value);
-                }
-
-                entry = new SourceEntry(source);
-                entry.Node = _lru.AddFirst(entry);
-                _sources[source] = entry;
-            }
-            else
-            {
-                _lru.Remove(entry.Node!);
-                _lru.AddFirst(entry.Node!);
-            }
-
+            var entry = _sources.Use(source, static _ => new SourceEntry());
             entry.LastSeen = now;
             Trim(entry, now);
             if (entry.Index.TryGetValue(target, out var seen))
@@ -101,28 +83,20 @@ internal sealed class DeniedFlowAggregator
 
     private void Sweep(long now)
     {
-        for (var i = 0; i < SweepSteps && _lru.Last is { } last; i++)
+        for (var i = 0; i < SweepSteps && _sources.TryPeekOldest(out var source, out var entry); i++)
         {
             // Idle for a whole window means every target and the alert suppression have lapsed too.
-            if (last.Value.LastSeen > now - _windowMs)
+            if (entry.LastSeen > now - _windowMs)
             {
                 return;
             }
 
-            Drop(last.Value);
+            _sources.Remove(source);
         }
     }
 
-    private void Drop(SourceEntry entry)
+    private sealed class SourceEntry
     {
-        _lru.Remove(entry.Node!);
-        _sources.Remove(entry.Source);
-    }
-
-    private sealed class SourceEntry(string source)
-    {
-        public string Source { get; } = source;
-
         // Oldest sighting first, so trimming the window pops from the front.
         public LinkedList<(string Target, long Time)> Targets { get; } = new();
 
@@ -131,7 +105,5 @@ internal sealed class DeniedFlowAggregator
         public long LastSeen { get; set; }
 
         public long AlertedUntil { get; set; }
-
-        public LinkedListNode<SourceEntry>? Node { get; set; }
     }
 }

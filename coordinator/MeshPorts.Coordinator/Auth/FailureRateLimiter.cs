@@ -1,3 +1,5 @@
+using MeshPorts.Coordinator.Collections;
+
 namespace MeshPorts.Coordinator.Auth;
 
 /// <summary>
@@ -13,12 +15,8 @@ internal sealed class FailureRateLimiter
 
     private readonly int _max;
     private readonly long _windowMs;
-    private readonly int _maxSources;
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Entry> _sources = new(StringComparer.Ordinal);
-
-    // Most recently used first.
-    private readonly LinkedList<Entry> _lru = new();
+    private readonly LruMap<Entry> _sources;
 
     public FailureRateLimiter(int max, TimeSpan window, int maxSources)
     {
@@ -26,7 +24,7 @@ internal sealed class FailureRateLimiter
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSources, 1);
         _max = max;
         _windowMs = (long)window.TotalMilliseconds;
-        _maxSources = maxSources;
+        _sources = new LruMap<Entry>(maxSources);
     }
 
     public int SourceCount
@@ -50,12 +48,13 @@ internal sealed class FailureRateLimiter
         {
             Sweep(now);
             firstInWindow = false;
-            if (!_sources.TryGetValue(SourcePrefix.Of(source), out var entry) || Trim(entry, now) < _max)
+            var key = SourcePrefix.Of(source);
+            if (!_sources.TryGetValue(key, out var entry) || Trim(entry, now) < _max)
             {
                 return false;
             }
 
-            Touch(entry);
+            _sources.Touch(key);
             firstInWindow = Refused(entry, now);
             return true;
         }
@@ -71,20 +70,7 @@ internal sealed class FailureRateLimiter
         {
             Sweep(now);
             firstInWindow = false;
-            var key = SourcePrefix.Of(source);
-            if (!_sources.TryGetValue(key, out var entry))
-            {
-                if (_sources.Count >= _maxSources)
-                {
-                    Drop(_lru.Last!.Value);
-                }
-
-                entry = new Entry(key);
-                entry.Node = _lru.AddFirst(entry);
-                _sources[key] = entry;
-            }
-
-            Touch(entry);
+            var entry = _sources.Use(SourcePrefix.Of(source), static key => new Entry());
             if (Trim(entry, now) >= _max)
             {
                 firstInWindow = Refused(entry, now);
@@ -117,40 +103,23 @@ internal sealed class FailureRateLimiter
         return entry.Failures.Count;
     }
 
-    private void Touch(Entry entry)
-    {
-        _lru.Remove(entry.Node!);
-        _lru.AddFirst(entry.Node!);
-    }
-
     private void Sweep(long now)
     {
-        for (var i = 0; i < SweepSteps && _lru.Last is { } last; i++)
+        for (var i = 0; i < SweepSteps && _sources.TryPeekOldest(out var key, out var entry); i++)
         {
-            var entry = last.Value;
             if (Trim(entry, now) > 0 || now < entry.LoggedUntil)
             {
                 return;
             }
 
-            Drop(entry);
+            _sources.Remove(key);
         }
     }
 
-    private void Drop(Entry entry)
+    private sealed class Entry
     {
-        _lru.Remove(entry.Node!);
-        _sources.Remove(entry.Key);
-    }
-
-    private sealed class Entry(string key)
-    {
-        public string Key { get; } = key;
-
         public Queue<long> Failures { get; } = new();
 
         public long LoggedUntil { get; set; }
-
-        public LinkedListNode<Entry>? Node { get; set; }
     }
 }
