@@ -4,6 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
 using MeshPorts.Contracts.Admin;
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Contracts.Node;
 using MeshPorts.Ctl.Parsing;
 
@@ -76,7 +77,7 @@ internal sealed class GrpcAdminApi : IAdminApi
             From = from.ToString(),
             To = to.Target.ToString(),
             Port = (uint)to.Port,
-            Protocol = ToProto(to.Protocol),
+            Protocol = to.Protocol.ToProto(),
             Duration = Duration.FromTimeSpan(duration),
             Reason = reason ?? string.Empty,
         };
@@ -128,7 +129,7 @@ internal sealed class GrpcAdminApi : IAdminApi
             From = from.ToString(),
             To = to.Target.ToString(),
             Port = (uint)to.Port,
-            Protocol = ToProto(to.Protocol),
+            Protocol = to.Protocol.ToProto(),
             At = at is { } t ? Timestamp.FromDateTimeOffset(t) : null,
         };
         var response = await _client.CheckAccessAsync(request, Options(cancellation)).ConfigureAwait(false);
@@ -216,9 +217,6 @@ internal sealed class GrpcAdminApi : IAdminApi
 
     private static CallOptions Options(CancellationToken cancellation) =>
         new(deadline: DateTime.UtcNow + s_callTimeout, cancellationToken: cancellation);
-
-    private static MeshPorts.Contracts.Node.Protocol ToProto(PortProtocol protocol) =>
-        protocol == PortProtocol.Udp ? MeshPorts.Contracts.Node.Protocol.Udp : MeshPorts.Contracts.Node.Protocol.Tcp;
 
     private static string ProtocolName(MeshPorts.Contracts.Node.Protocol protocol) =>
         protocol == MeshPorts.Contracts.Node.Protocol.Udp ? "udp" : "tcp";

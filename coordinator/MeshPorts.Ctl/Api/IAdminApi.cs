@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Ctl.Parsing;
 
 namespace MeshPorts.Ctl.Api;

@@ -10,8 +10,8 @@ internal static class AccessCommands
     public static async Task<int> CheckAsync(CommandContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);
-        var from = Subject.Parse("--from", ctx.Args.Required("--from", "user:alice"));
-        var to = PortTarget.Parse("--to", ctx.Args.Required("--to", "db1:5432/tcp"));
+        var from = OptionText.Subject("--from", ctx.Args.Required("--from", "user:alice"));
+        var to = OptionText.PortTarget("--to", ctx.Args.Required("--to", "db1:5432/tcp"));
         DateTimeOffset? at = ctx.Args.Value("--at") is { } atText ? TimeParser.ParseAt("--at", atText, ctx.Clock) : null;
 
         var answer = await ctx.Api().CheckAccessAsync(from, to, at, ctx.Cancellation).ConfigureAwait(false);

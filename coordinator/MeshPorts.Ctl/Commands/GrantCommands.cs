@@ -10,11 +10,11 @@ internal static class GrantCommands
     public static async Task<int> AddAsync(CommandContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);
-        var from = Subject.Parse("--from", ctx.Args.Required("--from", "user:alice"));
-        var to = PortTarget.Parse("--to", ctx.Args.Required("--to", "db1:5432/tcp"));
+        var from = OptionText.Subject("--from", ctx.Args.Required("--from", "user:alice"));
+        var to = OptionText.PortTarget("--to", ctx.Args.Required("--to", "db1:5432/tcp"));
 
         // PRODUCT.md: every grant has an end, so there is no default for --for.
-        var duration = DurationParser.ParseOption("--for", ctx.Args.Required("--for", "1h"));
+        var duration = OptionText.Duration("--for", ctx.Args.Required("--for", "1h"));
         var reason = ctx.Args.Value("--reason");
         if (reason is { Length: > 1024 })
         {

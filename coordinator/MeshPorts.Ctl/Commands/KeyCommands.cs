@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Ctl.Cli;
 using MeshPorts.Ctl.Output;
 using MeshPorts.Ctl.Parsing;
@@ -19,9 +20,9 @@ internal static class KeyCommands
                 : "say which keys: 'meshctl keys rotate --node NAME' or 'meshctl keys rotate --all'");
         }
 
-        if (node is not null && !NameRules.IsLabel(node))
+        if (node is not null)
         {
-            throw new UsageException($"--node '{node}' is not a node name ({NameRules.LabelHint})");
+            OptionText.NodeName("--node", node);
         }
 
         var result = await ctx.Api().RotateKeysAsync(node, ctx.Cancellation).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Ctl.Api;
 using MeshPorts.Ctl.Cli;
 using MeshPorts.Ctl.Output;
@@ -56,9 +57,9 @@ internal static class NodeCommands
     private static string NodeName(CommandContext ctx)
     {
         var name = ctx.Args.Positionals[0];
-        return NameRules.IsLabel(name)
+        return Names.IsNodeName(name)
             ? name
-            : throw new UsageException($"'{name}' is not a node name ({NameRules.LabelHint}); see 'meshctl nodes list'");
+            : throw new UsageException($"'{name}' is not a node name ({Names.NodeNameRule}); see 'meshctl nodes list'");
     }
 
     private static async Task WriteNodeAsync(CommandContext ctx, NodeView n)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Ctl.Cli;
 using MeshPorts.Ctl.Output;
 using MeshPorts.Ctl.Parsing;
@@ -15,15 +16,15 @@ internal static class TokenCommands
     {
         ArgumentNullException.ThrowIfNull(ctx);
         var name = ctx.Args.Value("--name");
-        if (name is not null && !NameRules.IsLabel(name))
+        if (name is not null)
         {
-            throw new UsageException($"--name '{name}' is not a node name ({NameRules.LabelHint})");
+            OptionText.NodeName("--name", name);
         }
 
         var user = ctx.Args.Value("--user");
-        if (user is not null && !NameRules.IsUser(user))
+        if (user is not null && !Names.IsLabel(user))
         {
-            throw new UsageException($"--user '{user}' is not a user name ({NameRules.UserHint})");
+            throw new UsageException($"--user '{user}' is not a user name ({Names.LabelRule})");
         }
 
         var tags = new List<string>();
@@ -31,9 +32,9 @@ internal static class TokenCommands
         {
             // "tag:db" is how tags are written elsewhere; accept it here too rather than store "tag:tag:db".
             var tag = raw.StartsWith("tag:", StringComparison.Ordinal) ? raw[4..] : raw;
-            if (!NameRules.IsTag(tag))
+            if (!Names.IsLabel(tag))
             {
-                throw new UsageException($"--tag '{raw}' is not a tag ({NameRules.TagHint})");
+                throw new UsageException($"--tag '{raw}' is not a tag ({Names.LabelRule})");
             }
 
             if (!tags.Contains(tag))
@@ -43,7 +44,7 @@ internal static class TokenCommands
         }
 
         var ttlText = ctx.Args.Value("--ttl");
-        var ttl = ttlText is null ? s_defaultTtl : DurationParser.ParseOption("--ttl", ttlText);
+        var ttl = ttlText is null ? s_defaultTtl : OptionText.Duration("--ttl", ttlText);
         var uses = 1;
         if (ctx.Args.Value("--uses") is { } usesText
             && (!int.TryParse(usesText, NumberStyles.None, CultureInfo.InvariantCulture, out uses) || uses < 1 || uses > 100_000))

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MeshPorts.Contracts.Audit;
+using MeshPorts.Contracts.Transport;
 using MeshPorts.Ctl.Cli;
 using MeshPorts.Ctl.Transport;
 

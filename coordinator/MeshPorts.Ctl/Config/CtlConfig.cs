@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Transport;
 using MeshPorts.Ctl.Transport;
 
 namespace MeshPorts.Ctl.Config;

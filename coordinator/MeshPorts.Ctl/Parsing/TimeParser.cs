@@ -1,4 +1,5 @@
 using System.Globalization;
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Contracts.Time;
 using MeshPorts.Ctl.Cli;
 
@@ -66,7 +67,7 @@ internal static class TimeParser
             return time;
         }
 
-        if (DurationParser.TryParse(text, out var ago))
+        if (DurationText.TryParse(text, out var ago))
         {
             return clock.GetUtcNow() - ago;
         }

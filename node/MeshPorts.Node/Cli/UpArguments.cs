@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Node.Daemon;
 using MeshPorts.Node.Expose;
 

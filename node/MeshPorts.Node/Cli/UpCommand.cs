@@ -1,6 +1,7 @@
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Contracts.Join;
 using MeshPorts.Contracts.Node;
 using MeshPorts.Node.Control;
@@ -62,7 +63,7 @@ internal static class UpCommand
         var services = options.Expose.Select(e => new ExposedService
         {
             Port = e.Port,
-            Protocol = e.Protocol == ExposeProtocol.Tcp ? Protocol.Tcp : Protocol.Udp,
+            Protocol = e.Protocol == PortProtocol.Tcp ? Protocol.Tcp : Protocol.Udp,
             Name = e.Service ?? "",
         }).ToList();
 

@@ -1,5 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
+using MeshPorts.Contracts.Grammar;
 
 namespace MeshPorts.Node.Expose;
 
@@ -12,7 +12,7 @@ internal sealed record ExposeSpec
 {
     private const int MaxServiceLength = 63;
 
-    public ExposeSpec(ushort port, ExposeProtocol protocol, string? service = null)
+    public ExposeSpec(ushort port, PortProtocol protocol, string? service = null)
     {
         if (port == 0)
         {
@@ -31,13 +31,13 @@ internal sealed record ExposeSpec
 
     public ushort Port { get; }
 
-    public ExposeProtocol Protocol { get; }
+    public PortProtocol Protocol { get; }
 
     /// <summary>A label for status output, or null when none was given.</summary>
     public string? Service { get; }
 
     /// <summary>"tcp" or "udp", as written on the command line and in grants.</summary>
-    public string ProtocolName => Protocol == ExposeProtocol.Tcp ? "tcp" : "udp";
+    public string ProtocolName => Protocol.ToText();
 
     /// <summary>Parses <paramref name="text"/>; the exception message says how to write it instead.</summary>
     /// <exception cref="FormatException">The text is not PORT/PROTO[=SERVICE].</exception>
@@ -76,24 +76,13 @@ internal sealed record ExposeSpec
         }
 
         var portText = rest[..slash];
-        var protocolText = rest[(slash + 1)..];
-        if (portText.IsEmpty || portText.ContainsAnyExceptInRange('0', '9') || portText.Length > 5
-            || !int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        if (portText.Length > 5 || !Ports.TryParse(portText, out var port))
         {
-            error = $"--expose '{shown}': the port must be a number from 1 to 65535, e.g. '5432/tcp'.";
+            error = $"--expose '{shown}': the port must be {Ports.Rule}, e.g. '5432/tcp'.";
             return false;
         }
 
-        ExposeProtocol protocol;
-        if (protocolText.Equals("tcp", StringComparison.OrdinalIgnoreCase))
-        {
-            protocol = ExposeProtocol.Tcp;
-        }
-        else if (protocolText.Equals("udp", StringComparison.OrdinalIgnoreCase))
-        {
-            protocol = ExposeProtocol.Udp;
-        }
-        else
+        if (!PortProtocols.TryParse(rest[(slash + 1)..].ToString(), out var protocol) || rest[(slash + 1)..].ContainsAny(' ', '\t'))
         {
             error = $"--expose '{shown}': the protocol must be 'tcp' or 'udp', e.g. '{port}/tcp'.";
             return false;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MeshPorts.Contracts.Grammar;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -157,7 +158,7 @@ internal sealed class OverlayPortProxy : IAsyncDisposable
 
     private (Func<Task> Run, Func<Task> Stop) Open(ExposeSpec spec, ExposeCounters counters, IPAddress address, CancellationToken token)
     {
-        var type = spec.Protocol == ExposeProtocol.Tcp ? SocketType.Stream : SocketType.Dgram;
+        var type = spec.Protocol == PortProtocol.Tcp ? SocketType.Stream : SocketType.Dgram;
         Socket socket;
         try
         {

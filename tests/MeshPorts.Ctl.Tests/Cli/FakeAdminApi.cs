@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Ctl.Api;
 using MeshPorts.Ctl.Parsing;
 

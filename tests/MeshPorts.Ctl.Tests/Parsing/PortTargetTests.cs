@@ -13,7 +13,7 @@ public class PortTargetTests
     [InlineData("web:65535/TCP", "Node", "web", 65535, "Tcp")]
     public void Parse_ValidTargets_SplitAtTheLastColon(string text, string kind, string name, int port, string protocol)
     {
-        var target = PortTarget.Parse("--to", text);
+        var target = OptionText.PortTarget("--to", text);
         Assert.Equal(kind, target.Target.Kind.ToString());
         Assert.Equal(name, target.Target.Name);
         Assert.Equal(port, target.Port);
@@ -32,13 +32,13 @@ public class PortTargetTests
     [InlineData("Db1:22/tcp", "node name")]
     public void Parse_Malformed_SaysWhatToFix(string text, string fix)
     {
-        var ex = Assert.Throws<UsageException>(() => PortTarget.Parse("--to", text));
+        var ex = Assert.Throws<UsageException>(() => OptionText.PortTarget("--to", text));
         Assert.Contains(fix, ex.Message);
     }
 
     [Fact]
     public void ToString_IsTheCanonicalSpelling()
     {
-        Assert.Equal("tag:db:5432/tcp", PortTarget.Parse("--to", "tag:db:5432/TCP").ToString());
+        Assert.Equal("tag:db:5432/tcp", OptionText.PortTarget("--to", "tag:db:5432/TCP").ToString());
     }
 }

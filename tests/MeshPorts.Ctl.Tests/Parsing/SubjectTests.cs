@@ -14,7 +14,7 @@ public class SubjectTests
     [InlineData("tag:db", "Tag", "db")]
     public void Parse_ValidForms_GiveKindAndName(string text, string kind, string name)
     {
-        var subject = Subject.Parse("--from", text);
+        var subject = OptionText.Subject("--from", text);
         Assert.Equal(kind, subject.Kind.ToString());
         Assert.Equal(name, subject.Name);
         Assert.Equal(text, subject.ToString());
@@ -32,7 +32,7 @@ public class SubjectTests
     [InlineData("user:a b")]
     public void Parse_Malformed_IsUsageErrorNamingTheForms(string text)
     {
-        var ex = Assert.Throws<UsageException>(() => Subject.Parse("--from", text));
+        var ex = Assert.Throws<UsageException>(() => OptionText.Subject("--from", text));
         Assert.Contains("user:NAME or tag:NAME", ex.Message);
         Assert.Contains("--from", ex.Message);
     }
@@ -40,14 +40,14 @@ public class SubjectTests
     [Fact]
     public void ParseTarget_User_IsRejectedBecauseUsersOwnNoPorts()
     {
-        var ex = Assert.Throws<UsageException>(() => Subject.ParseTarget("--to", "user:alice"));
+        var ex = Assert.Throws<UsageException>(() => OptionText.Target("--to", "user:alice"));
         Assert.Contains("not a user", ex.Message);
     }
 
     [Fact]
     public void Parse_LongestLabel_IsAcceptedAndOneMoreIsNot()
     {
-        Assert.Equal(SubjectKind.Node, Subject.Parse("--from", new string('a', 63)).Kind);
-        Assert.Throws<UsageException>(() => Subject.Parse("--from", new string('a', 64)));
+        Assert.Equal(MeshPorts.Contracts.Grammar.SubjectKind.Node, OptionText.Subject("--from", new string('a', 63)).Kind);
+        Assert.Throws<UsageException>(() => OptionText.Subject("--from", new string('a', 64)));
     }
 }

@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Node.Cli;
 using MeshPorts.Node.Daemon;
 using MeshPorts.Node.Expose;
@@ -43,7 +44,7 @@ public sealed class UpArgumentsTests
         ]);
 
         Assert.Equal("db", options.Name);
-        Assert.Equal([(5432, ExposeProtocol.Tcp, "postgres"), (53, ExposeProtocol.Udp, null)], options.Expose.Select(e => ((int)e.Port, e.Protocol, e.Service)));
+        Assert.Equal([(5432, PortProtocol.Tcp, "postgres"), (53, PortProtocol.Udp, null)], options.Expose.Select(e => ((int)e.Port, e.Protocol, e.Service)));
         Assert.Equal("mesh1", options.InterfaceName);
         Assert.Equal("/tmp/st", options.StateDirectory);
         Assert.Equal((ushort)4000, options.ListenPort);

@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Node.Expose;
 
 namespace MeshPorts.Node.Tests.Expose;
@@ -77,6 +78,6 @@ public sealed class ExposeSpecTests
     [Fact]
     public void Constructor_WithPortZero_Throws()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ExposeSpec(0, ExposeProtocol.Tcp));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ExposeSpec(0, PortProtocol.Tcp));
     }
 }

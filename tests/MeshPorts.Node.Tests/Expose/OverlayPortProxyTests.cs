@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Node.Expose;
 using Microsoft.Extensions.Time.Testing;
 
@@ -23,7 +24,7 @@ public sealed class OverlayPortProxyTests
         using var tun = OverlayTun.Create();
         using var underlay = OverlayTun.Create();
         using var echo = new LoopbackTcpEcho();
-        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress, UnconfiguredIpv6], [new ExposeSpec(echo.Port, ExposeProtocol.Tcp)]);
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress, UnconfiguredIpv6], [new ExposeSpec(echo.Port, PortProtocol.Tcp)]);
         proxy.Start();
         tun.AddNodeAddress();
         underlay.AddNodeAddress();
@@ -50,7 +51,7 @@ public sealed class OverlayPortProxyTests
         using var tun = OverlayTun.Create();
         tun.AddNodeAddress();
         using var echo = new LoopbackTcpEcho();
-        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, ExposeProtocol.Tcp)]);
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, PortProtocol.Tcp)]);
         proxy.Start();
         using var host = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
 
@@ -74,7 +75,7 @@ public sealed class OverlayPortProxyTests
         using var tun = OverlayTun.Create();
         tun.AddNodeAddress();
         using var echo = new LoopbackTcpEcho();
-        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, ExposeProtocol.Tcp, "echo")]);
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, PortProtocol.Tcp, "echo")]);
         proxy.Start();
         var peer = new TunTcpPeer(tun, echo.Port);
 
@@ -101,7 +102,7 @@ public sealed class OverlayPortProxyTests
     {
         using var tun = OverlayTun.Create();
         using var echo = new LoopbackTcpEcho();
-        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress, tun.NodeAddress6], [new ExposeSpec(echo.Port, ExposeProtocol.Tcp)]);
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress, tun.NodeAddress6], [new ExposeSpec(echo.Port, PortProtocol.Tcp)]);
         proxy.Start();
         tun.AddNodeAddress6();
         var peer = new TunTcpPeer(tun, echo.Port, tun.NodeAddress6);
@@ -119,7 +120,7 @@ public sealed class OverlayPortProxyTests
         using var tun = OverlayTun.Create();
         tun.AddNodeAddress();
         using var echo = new LoopbackTcpEcho();
-        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, ExposeProtocol.Tcp)]);
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, PortProtocol.Tcp)]);
         proxy.Start();
         var peer = new TunTcpPeer(tun, echo.Port);
         await peer.ConnectAsync();
@@ -139,7 +140,7 @@ public sealed class OverlayPortProxyTests
         using var tun = OverlayTun.Create();
         tun.AddNodeAddress();
         using var echo = new LoopbackTcpEcho(closeOnFin: false);
-        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, ExposeProtocol.Tcp)]);
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, PortProtocol.Tcp)]);
         proxy.Start();
         var peer = new TunTcpPeer(tun, echo.Port);
         await peer.ConnectAsync();
@@ -163,7 +164,7 @@ public sealed class OverlayPortProxyTests
         using var tun = OverlayTun.Create();
         tun.AddNodeAddress();
         var port = FreeLoopbackPort();
-        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(port, ExposeProtocol.Tcp)]);
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(port, PortProtocol.Tcp)]);
         proxy.Start();
         var peer = new TunTcpPeer(tun, port);
 
@@ -179,7 +180,7 @@ public sealed class OverlayPortProxyTests
         using var tun = OverlayTun.Create();
         tun.AddNodeAddress();
         using var echo = new LoopbackTcpEcho();
-        var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, ExposeProtocol.Tcp)]);
+        var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, PortProtocol.Tcp)]);
         proxy.Start();
         var peer = new TunTcpPeer(tun, echo.Port);
         await peer.ConnectAsync();
@@ -202,7 +203,7 @@ public sealed class OverlayPortProxyTests
         using var tun = OverlayTun.Create();
         tun.AddNodeAddress();
         using var echo = new LoopbackUdpEcho();
-        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress, UnconfiguredIpv6], [new ExposeSpec(echo.Port, ExposeProtocol.Udp)]);
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress, UnconfiguredIpv6], [new ExposeSpec(echo.Port, PortProtocol.Udp)]);
         proxy.Start();
 
         for (var i = 0; i < 3; i++)
@@ -230,7 +231,7 @@ public sealed class OverlayPortProxyTests
         using var tun = OverlayTun.Create();
         tun.AddNodeAddress();
         using var echo = new LoopbackUdpEcho();
-        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, ExposeProtocol.Udp)]);
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, PortProtocol.Udp)]);
         proxy.Start();
         using var host = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
 
@@ -249,7 +250,7 @@ public sealed class OverlayPortProxyTests
         using var echo = new LoopbackUdpEcho();
         var time = new FakeTimeProvider();
         var options = new ExposeOptions { MaxUdpSessionsPerPort = 1, UdpSessionIdle = TimeSpan.FromSeconds(30) };
-        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, ExposeProtocol.Udp)], options, timeProvider: time);
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, PortProtocol.Udp)], options, timeProvider: time);
         proxy.Start();
 
         await UdpRoundTripAsync(tun, echo.Port, 40001);
@@ -271,7 +272,7 @@ public sealed class OverlayPortProxyTests
         using var tun = OverlayTun.Create();
         tun.AddNodeAddress();
         using var echo = new LoopbackTcpEcho();
-        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, ExposeProtocol.Tcp)], new ExposeOptions { MaxConnectionsPerPort = 1 });
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(echo.Port, PortProtocol.Tcp)], new ExposeOptions { MaxConnectionsPerPort = 1 });
         proxy.Start();
         var first = new TunTcpPeer(tun, echo.Port);
         await first.ConnectAsync();
@@ -294,7 +295,7 @@ public sealed class OverlayPortProxyTests
         wildcard.Bind(new IPEndPoint(IPAddress.Any, 0));
         wildcard.Listen();
         var port = (ushort)((IPEndPoint)wildcard.LocalEndPoint!).Port;
-        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(port, ExposeProtocol.Tcp)]);
+        await using var proxy = new OverlayPortProxy(tun.Name, [tun.NodeAddress], [new ExposeSpec(port, PortProtocol.Tcp)]);
 
         var error = Assert.Throws<InvalidOperationException>(proxy.Start);
 
