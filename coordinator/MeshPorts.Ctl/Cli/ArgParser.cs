@@ -1,3 +1,5 @@
+using MeshPorts.Contracts.Cli;
+
 namespace MeshPorts.Ctl.Cli;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using MeshPorts.Contracts.Cli;
 using MeshPorts.Ctl.Api;
 using MeshPorts.Ctl.Commands;
 

@@ -1,3 +1,5 @@
+using MeshPorts.Contracts.Cli;
+
 namespace MeshPorts.Ctl.Cli;
 
 /// <summary>The options and positional arguments of one command line, already checked against the command's spec.</summary>

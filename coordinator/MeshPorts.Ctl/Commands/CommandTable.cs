@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Cli;
 using MeshPorts.Ctl.Cli;
 
 namespace MeshPorts.Ctl.Commands;

@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Cli;
 using MeshPorts.Ctl.Api;
 using MeshPorts.Ctl.Cli;
 using MeshPorts.Ctl.Output;

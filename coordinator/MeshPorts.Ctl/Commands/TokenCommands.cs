@@ -1,4 +1,5 @@
 using System.Globalization;
+using MeshPorts.Contracts.Cli;
 using MeshPorts.Contracts.Grammar;
 using MeshPorts.Ctl.Cli;
 using MeshPorts.Ctl.Output;
