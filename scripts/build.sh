@@ -1,23 +1,48 @@
 #!/usr/bin/env bash
 # Publishes meshports-node (NativeAOT single file), meshports-coordinator and meshctl into artifacts/bin/.
-# Usage: scripts/build.sh [--no-aot]   (--no-aot publishes the node as a framework-dependent app)
+# Usage: scripts/build.sh [--no-aot] [--quiet]
+#   --no-aot  publish the node as a framework-dependent app
+#   --quiet   one line per program with its time (dotnet's own output goes to artifacts/build.log and
+#             is shown only when a step fails); what the demo uses when its output is not a terminal
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=artifacts/bin
 mkdir -p "$out"
-aot=true
-[[ ${1:-} == --no-aot ]] && aot=false
+aot=true quiet=false
+for arg in "$@"; do
+  case $arg in
+    --no-aot) aot=false ;;
+    --quiet) quiet=true ;;
+    *) echo "build.sh: unknown option '$arg'; use --no-aot or --quiet" >&2; exit 2 ;;
+  esac
+done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+log=artifacts/build.log
+: >"$log"
+# step NAME COMMAND...: runs one publish; quiet, it prints "build: NAME ... 41s" and keeps dotnet's lines
+# in the log unless the step fails.
+step() {
+  local name=$1 start=$SECONDS; shift
+  if ! $quiet; then "$@"; return; fi
+  printf 'build: %s ...' "$name" >&2
+  if "$@" >>"$log" 2>&1; then
+    printf ' %ss\n' $((SECONDS - start)) >&2
+  else
+    printf ' FAILED after %ss; the last lines of %s:\n' $((SECONDS - start)) "$log" >&2
+    tail -n 30 "$log" >&2
+    return 1
+  fi
+}
 if $aot; then
   # NativeAOT needs a C toolchain and zlib headers; scripts/test.sh installs them on a fresh machine.
-  dotnet publish node/MeshPorts.Node/MeshPorts.Node.csproj -c Release -r linux-x64 \
+  step "meshports-node (NativeAOT)" dotnet publish node/MeshPorts.Node/MeshPorts.Node.csproj -c Release -r linux-x64 \
     -p:PublishAot=true -p:StripSymbols=true -o artifacts/publish/node
 else
-  dotnet publish node/MeshPorts.Node/MeshPorts.Node.csproj -c Release -o artifacts/publish/node
+  step meshports-node dotnet publish node/MeshPorts.Node/MeshPorts.Node.csproj -c Release -o artifacts/publish/node
 fi
-dotnet publish coordinator/MeshPorts.Coordinator/MeshPorts.Coordinator.csproj -c Release -o artifacts/publish/coordinator
-dotnet publish coordinator/MeshPorts.Ctl/MeshPorts.Ctl.csproj -c Release -o artifacts/publish/ctl
+step meshports-coordinator dotnet publish coordinator/MeshPorts.Coordinator/MeshPorts.Coordinator.csproj -c Release -o artifacts/publish/coordinator
+step meshctl dotnet publish coordinator/MeshPorts.Ctl/MeshPorts.Ctl.csproj -c Release -o artifacts/publish/ctl
 
 # artifacts/bin holds one entry point per program; framework-dependent apps keep their folder beside it.
 ln -sfn ../publish/node/meshports-node "$out/meshports-node"
@@ -29,4 +54,4 @@ cat >"$out/meshports-wg" <<'SH'
 exec "$(dirname "$(readlink -f "$0")")/meshports-node" wg "$@"
 SH
 chmod 755 "$out/meshports-wg"
-ls -l "$out"
+$quiet || ls -l "$out"

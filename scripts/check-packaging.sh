@@ -71,7 +71,8 @@ check_options() {
 
 echo "== $dockerfile"
 docker_lines=$(logical "$dockerfile")
-build_lines=$(logical scripts/build.sh)
+# build.sh runs each publish through its step function (step NAME COMMAND...): compare the command itself.
+build_lines=$(logical scripts/build.sh | sed -E 's/^ *step ("[^"]*"|[^ ]+) //')
 
 # 1. The image builds the node exactly as scripts/build.sh does, so CI exercises the same command.
 build_cmd=$(grep -E '^dotnet publish node/MeshPorts.Node/MeshPorts.Node.csproj .*PublishAot=true' <<<"$build_lines")

@@ -14,7 +14,7 @@ root=$(pwd)
 source scripts/lib/deps.sh
 meshports_require_dotnet || exit 2
 meshports_install_deps
-[[ ${1:-} == --no-build ]] || scripts/build.sh >/dev/null
+[[ ${1:-} == --no-build ]] || scripts/build.sh --quiet
 node=${MESHPORTS_NODE:-$root/artifacts/bin/meshports-node}
 [[ -x $node ]] || { echo "demo: $node is missing; run scripts/build.sh" >&2; exit 1; }
 

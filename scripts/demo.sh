@@ -22,7 +22,10 @@ meshports_require_dotnet || exit 2
 # shellcheck source=lib/mesh.sh
 source scripts/lib/mesh.sh
 meshports_install_deps
-[[ ${1:-} == --no-build ]] || scripts/build.sh >/dev/null
+# The build's own progress on a terminal; otherwise (CI, a saved log) one timed line per program.
+if [[ ${1:-} != --no-build ]]; then
+  if [[ -t 1 ]]; then scripts/build.sh; else scripts/build.sh --quiet; fi
+fi
 trap mesh_cleanup EXIT
 echo_tool="$MESH_ROOT/scripts/tools/tcp_echo.py"
 # Colour only on a terminal, never with NO_COLOR set (https://no-color.org): a saved log stays plain.

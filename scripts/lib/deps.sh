@@ -5,10 +5,12 @@ meshports_install_deps() {
   local missing=() p
   for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if ((${#missing[@]})); then
-    echo "installing ${missing[*]}" >&2
+    local start=$SECONDS
+    echo "installing ${missing[*]} (apt) ..." >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    echo "installed in $((SECONDS - start))s" >&2
   fi
   if [[ ! -e /dev/net/tun ]]; then
     mkdir -p /dev/net && mknod /dev/net/tun c 10 200 && chmod 0666 /dev/net/tun

@@ -26,8 +26,10 @@ internal static class AccessCommands
         }
         else
         {
-            await ctx.Out.WriteLineAsync(
-                $"denied: no rule or grant allows {answer.From} -> {answer.To}{(string.IsNullOrEmpty(answer.Explanation) ? string.Empty : " (" + answer.Explanation + ")")}").ConfigureAwait(false);
+            // The coordinator's explanation already names the flow; say it once.
+            await ctx.Out.WriteLineAsync(string.IsNullOrEmpty(answer.Explanation)
+                ? $"denied: no rule or grant allows {answer.From} -> {answer.To}"
+                : "denied: " + answer.Explanation).ConfigureAwait(false);
         }
 
         // A denial is a correct answer, not a failure: scripts read "allowed" from --json.

@@ -83,6 +83,7 @@ internal static class NodeCommands
             $"last seen:      {Printer.Time(n.LastSeen)}",
             $"applied serial: {n.AppliedSerial}",
             $"endpoints:      {Printer.List(n.Endpoints)}",
+            $"exposed:        {Printer.List(n.Exposed)}",
         };
         foreach (var line in lines)
         {

@@ -57,7 +57,10 @@ internal static class PolicyCommands
         {
             // One line on stderr whatever the output mode, as for every failure.
             var failed = result.Tests.FirstOrDefault(t => !t.Passed);
-            var first = result.Errors.Count > 0 ? result.Errors[0]
+            // In human mode the errors are already on stdout, one per line: say how many, not the first again.
+            var first = result.Errors.Count > 0 && !ctx.Json
+                ? (result.Errors.Count == 1 ? "the policy has 1 error (above)" : $"the policy has {result.Errors.Count} errors (above)")
+                : result.Errors.Count > 0 ? result.Errors[0]
                 : failed is not null ? $"test '{failed.Name}' failed: {failed.Message}"
                 : "policy rejected";
             await ctx.Error.WriteLineAsync(

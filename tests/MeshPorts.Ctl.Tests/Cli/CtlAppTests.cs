@@ -248,6 +248,46 @@ public class CtlAppTests
     }
 
     [Fact]
+    public async Task PolicyApply_Errors_ArePrintedOnceEach()
+    {
+        using var dir = new TempDir();
+        var file = dir.File("policy.txt", "rule x tag:ci\n");
+        var api = new FakeAdminApi
+        {
+            PolicyResult = new PolicyResultView { Ok = false, Errors = ["line 1: expected 'rule NAME: FROM -> TARGET:PORT/PROTO'"] },
+        };
+
+        var run = await CtlRun.RunAsync(api, "policy", "apply", file);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Single(Lines(run.Out + run.Err), l => l.Contains("expected 'rule NAME", StringComparison.Ordinal));
+        Assert.Contains("1 error", run.Err, StringComparison.Ordinal);
+        Assert.Contains("nothing was changed", run.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NodesShow_ListsExposedPorts()
+    {
+        var run = await CtlRun.RunAsync(new FakeAdminApi(), "nodes", "show", "db1");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("exposed:        5432/tcp=postgres", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AccessCheck_Denied_SaysWhyOnce()
+    {
+        var api = new FakeAdminApi { AccessExplanation = "no rule or active grant lets user:bob reach db1:5432/tcp" };
+
+        var run = await CtlRun.RunAsync(api, "access", "check", "--from", "user:bob", "--to", "db1:5432/tcp");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("denied: no rule or active grant lets user:bob reach db1:5432/tcp", run.Out.Trim());
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    [Fact]
     public async Task PolicyApply_FailingTest_ExitsOneAndSaysNothingChanged()
     {
         using var dir = new TempDir();

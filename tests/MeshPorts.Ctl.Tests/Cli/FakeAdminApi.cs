@@ -12,6 +12,9 @@ internal sealed class FakeAdminApi : IAdminApi
 
     public List<string> Calls { get; } = [];
 
+    /// <summary>What the fake coordinator says about a denied access check.</summary>
+    public string? AccessExplanation { get; set; }
+
     public PolicyResultView PolicyResult { get; set; } = new() { Ok = true, Applied = true, Version = "1" };
 
     public PolicyView Policy { get; set; } = new() { Text = "# empty\n", Version = "1" };
@@ -106,7 +109,7 @@ internal sealed class FakeAdminApi : IAdminApi
     public Task<AccessView> CheckAccessAsync(Subject from, PortTarget to, DateTimeOffset? at, CancellationToken cancellation)
     {
         Calls.Add($"access check {from} {to} {(at is { } t ? TimeParser.Format(t) : "-")}");
-        return Task.FromResult(new AccessView { Allowed = false, From = from.ToString(), To = to.ToString(), At = at });
+        return Task.FromResult(new AccessView { Allowed = false, From = from.ToString(), To = to.ToString(), At = at, Explanation = AccessExplanation });
     }
 
     public async IAsyncEnumerable<AuditEventView> AuditAsync(DateTimeOffset? since, bool follow, [EnumeratorCancellation] CancellationToken cancellation)
@@ -153,5 +156,6 @@ internal sealed class FakeAdminApi : IAdminApi
         AppliedSerial = 7,
         Tags = ["db"],
         User = "alice",
+        Exposed = ["5432/tcp=postgres"],
     };
 }
