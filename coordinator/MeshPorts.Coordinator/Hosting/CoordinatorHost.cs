@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Logging;
 using MeshPorts.Contracts.Output;
 using MeshPorts.Coordinator.Audit;
 using MeshPorts.Coordinator.Options;
@@ -76,7 +77,9 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(minimumLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
-        builder.Logging.AddSimpleConsole(o => o.ColorBehavior = LogColor(!Console.IsOutputRedirected, Environment.GetEnvironmentVariable));
+        builder.Logging.AddLineConsole(minimumLevel, toStandardError: false,
+            color: LogColor(!Console.IsOutputRedirected, Environment.GetEnvironmentVariable) == LoggerColorBehavior.Enabled,
+            Environment.GetEnvironmentVariable);
         builder.WebHost.ConfigureKestrel(k => k.Listen(options.Listen, listen =>
         {
             // HTTP/1.1 is offered only so curl and Prometheus can read /healthz and /metrics; gRPC negotiates h2 by ALPN.

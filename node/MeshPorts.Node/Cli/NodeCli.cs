@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Logging;
 using MeshPorts.Contracts.Output;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
@@ -104,14 +105,9 @@ internal static class NodeCli
         var level = ParseLogLevel(Environment.GetEnvironmentVariable("LOG_LEVEL"));
         return LoggerFactory.Create(builder => builder
             .SetMinimumLevel(level)
-            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
-            .AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                o.UseUtcTimestamp = true;
-                o.ColorBehavior = LogColor(!Console.IsErrorRedirected, Environment.GetEnvironmentVariable);
-            }));
+            .AddLineConsole(level, toStandardError: true,
+                color: LogColor(!Console.IsErrorRedirected, Environment.GetEnvironmentVariable) == LoggerColorBehavior.Enabled,
+                Environment.GetEnvironmentVariable));
     }
 
     /// <summary>
