@@ -25,4 +25,16 @@ public sealed class CoordinatorProgramTests
     {
         Assert.Contains("--version", CommandLine.Usage, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task BadLogLevel_ExitsTwoNamingTheWords()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var code = await CoordinatorProgram.RunAsync([], output, error, name => name == "LOG_LEVEL" ? "loud" : null);
+
+        Assert.Equal(2, code);
+        Assert.Contains("LOG_LEVEL 'loud' is not one of verbose, debug, info", error.ToString(), StringComparison.Ordinal);
+    }
 }

@@ -25,4 +25,25 @@ public static class LineLogging
             o.LogToStandardErrorThreshold = toStandardError ? LogLevel.Trace : LogLevel.None;
         });
     }
+
+    /// <summary>
+    /// The <c>LOG_LEVEL</c> environment variable every MeshPorts program reads (wireguard-go's words, plus
+    /// trace and warn): unset means info.
+    /// </summary>
+    public static bool TryParseLevel(string? value, out LogLevel level)
+    {
+        level = value?.Trim().ToUpperInvariant() switch
+        {
+            null or "" or "INFO" => LogLevel.Information,
+            "VERBOSE" or "DEBUG" => LogLevel.Debug,
+            "TRACE" => LogLevel.Trace,
+            "WARN" or "WARNING" => LogLevel.Warning,
+            "ERROR" => LogLevel.Error,
+            "SILENT" or "NONE" => LogLevel.None,
+            _ => (LogLevel)(-1),
+        };
+        return level >= LogLevel.Trace;
+    }
+
+    public const string LevelWords = "verbose, debug, info, warn, error, silent";
 }

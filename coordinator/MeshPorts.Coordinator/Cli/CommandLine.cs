@@ -19,6 +19,8 @@ internal static class CommandLine
           --max-grant DUR     cap on grant durations (default 24h)
           --max-token-ttl DUR cap on join token --ttl (default 7d)
           --version           print the version
+
+        Environment: LOG_LEVEL=verbose|debug|info|warn|error|silent (default info; stack traces at debug).
         """;
 
     /// <summary>Returns null when --help was asked for.</summary>

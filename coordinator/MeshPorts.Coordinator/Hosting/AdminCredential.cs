@@ -18,7 +18,8 @@ internal sealed class AdminCredential
 
     /// <summary>Loads the stored hash, or on first start creates a secret and writes meshctl.conf.</summary>
     /// <param name="auditKey">"ed25519:&lt;base64&gt;" of the audit signing key, so meshctl can check signed heads from the start.</param>
-    public static AdminCredential LoadOrCreate(string dataDir, Uri publicUrl, string pin, string auditKey, out bool created)
+    /// <param name="urlGuessed">No --public-url was given: the file says the URL is a guess, and how to set it.</param>
+    public static AdminCredential LoadOrCreate(string dataDir, Uri publicUrl, bool urlGuessed, string pin, string auditKey, out bool created)
     {
         ArgumentNullException.ThrowIfNull(publicUrl);
         var hashPath = Path.Combine(dataDir, "admin.sha256");
@@ -30,10 +31,18 @@ internal sealed class AdminCredential
 
         var secret = "mpa1_" + Base64Url.Encode(RandomNumberGenerator.GetBytes(32));
         var hash = Hash(secret);
+        var guessNote = urlGuessed
+            ? $"""
+            # The url below is a guess from this machine's name ({publicUrl.Host}): the coordinator was started
+            # without --public-url. If meshctl or nodes elsewhere cannot resolve it, restart the coordinator with
+            # --public-url https://HOST:PORT (the certificate covers that host) and edit the url here.
+
+            """
+            : "";
         var conf = $"""
             # meshctl configuration written by meshports-coordinator on first start.
             # It holds the admin credential: keep it mode 0600.
-            url = {publicUrl.GetLeftPart(UriPartial.Authority)}
+            {guessNote}url = {publicUrl.GetLeftPart(UriPartial.Authority)}
             pin = {pin}
             token = {secret}
             audit_key = {auditKey}

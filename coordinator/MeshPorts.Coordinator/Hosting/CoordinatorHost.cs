@@ -67,7 +67,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         }
 
         await output.WriteLineAsync($"audit signing key: {auditKey.PublicKeyText}");
-        var admin = AdminCredential.LoadOrCreate(options.DataDir, url, tls.Pin, auditKey.PublicKeyText, out var adminCreated);
+        var admin = AdminCredential.LoadOrCreate(options.DataDir, url, options.PublicUrl is null, tls.Pin, auditKey.PublicKeyText, out var adminCreated);
         if (adminCreated)
         {
             await output.WriteLineAsync($"wrote {Path.Combine(options.DataDir, "meshctl.conf")} (mode 0600: url, pin, admin token, audit key)");
@@ -136,6 +136,13 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         HostingLog.Listening(logger, listenText, url, tls.Pin);
         app.Lifetime.ApplicationStopping.Register(() => HostingLog.Stopping(logger, metrics.WatchStreams));
         await output.WriteLineAsync($"listening on {options.Listen} (TLS only), public URL {url}");
+        if (options.PublicUrl is null)
+        {
+            // Join strings and meshctl.conf carry this URL: a node on another machine must be able to resolve it.
+            await output.WriteLineAsync(
+                $"warning: no --public-url given, so join strings point at {url}, a guess from this machine's name; " +
+                "nodes elsewhere may not resolve it: restart with --public-url https://HOST:PORT");
+        }
         return new CoordinatorHost(app, tls, store, audit, state, url);
     }
 

@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Logging;
 using MeshPorts.Coordinator.Cli;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,7 +10,7 @@ internal static class CoordinatorProgram
 {
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?>? getEnvironment = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
@@ -36,9 +37,16 @@ internal static class CoordinatorProgram
             return 0;
         }
 
+        var levelText = (getEnvironment ?? Environment.GetEnvironmentVariable)("LOG_LEVEL");
+        if (!LineLogging.TryParseLevel(levelText, out var level))
+        {
+            await error.WriteLineAsync($"meshports-coordinator: LOG_LEVEL '{levelText}' is not one of {LineLogging.LevelWords}");
+            return 2;
+        }
+
         try
         {
-            await using var host = await CoordinatorHost.StartAsync(options, TimeProvider.System, output, LogLevel.Information, CancellationToken.None);
+            await using var host = await CoordinatorHost.StartAsync(options, TimeProvider.System, output, level, CancellationToken.None);
             await host.App.WaitForShutdownAsync();
             return 0;
         }

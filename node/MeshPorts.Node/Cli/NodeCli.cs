@@ -89,16 +89,10 @@ internal static class NodeCli
         return ExitCodes.Ok;
     }
 
-    internal static LogLevel ParseLogLevel(string? value) => value?.Trim().ToUpperInvariant() switch
-    {
-        null or "" or "INFO" => LogLevel.Information,
-        "VERBOSE" or "DEBUG" => LogLevel.Debug,
-        "TRACE" => LogLevel.Trace,
-        "WARN" or "WARNING" => LogLevel.Warning,
-        "ERROR" => LogLevel.Error,
-        "SILENT" or "NONE" => LogLevel.None,
-        _ => throw new UsageException($"LOG_LEVEL '{value}' is not one of verbose, debug, info, warn, error, silent"),
-    };
+    internal static LogLevel ParseLogLevel(string? value) =>
+        LineLogging.TryParseLevel(value, out var level)
+            ? level
+            : throw new UsageException($"LOG_LEVEL '{value}' is not one of {LineLogging.LevelWords}");
 
     private static ILoggerFactory CreateLoggerFactory()
     {
