@@ -84,6 +84,19 @@ public sealed class AuditTests
     }
 
     [Fact]
+    public async Task Details_KeepPlusSignsAndWriteTimesAsRfc3339()
+    {
+        await using var c = await TestCoordinator.StartAsync();
+
+        var record = await c.Host.Audit.AppendAsync("test.details", "admin", "x", "ok",
+            new { reason = "on-call+db <ops>", until = new DateTimeOffset(2026, 12, 2, 4, 0, 0, TimeSpan.FromHours(1)) });
+
+        Assert.Equal("{\"reason\":\"on-call+db <ops>\",\"until\":\"2026-12-02T03:00:00Z\"}", record.Details);
+        var verified = await c.Admin.VerifyAuditAsync(new VerifyAuditRequest());
+        Assert.True(verified.Ok, verified.Problem);
+    }
+
+    [Fact]
     public async Task DeniedFlows_FromAProbingSource_RaiseOneAlert()
     {
         await using var c = await TestCoordinator.StartAsync(o => o.ProbeAlertThreshold = 5);

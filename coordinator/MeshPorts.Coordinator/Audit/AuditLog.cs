@@ -1,5 +1,7 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Threading.Channels;
+using MeshPorts.Contracts.Time;
 using MeshPorts.Coordinator.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -15,6 +17,14 @@ internal sealed class AuditLog : IDisposable
     public const string HeadMismatchKind = "audit.head_mismatch";
 
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    // Details are read by people and log shippers, never embedded in HTML: '+' stays '+' rather than \u002B,
+    // and a DateTimeOffset is written as RFC 3339 UTC with Z, like every other time a person reads.
+    private static readonly JsonSerializerOptions s_detailsJson = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new UtcTimeJsonConverter() },
+    };
 
     private readonly IAuditStore _store;
     private readonly TimeProvider _time;
@@ -146,7 +156,7 @@ internal sealed class AuditLog : IDisposable
     /// <summary>Appends one event. <paramref name="details"/> is any small object; it is stored as JSON and must never hold secrets.</summary>
     public async Task<AuditRecord> AppendAsync(string kind, string actor, string subject, string outcome, object? details, CancellationToken cancellationToken = default)
     {
-        var detailsJson = details is null ? "{}" : JsonSerializer.Serialize(details, details.GetType());
+        var detailsJson = details is null ? "{}" : JsonSerializer.Serialize(details, details.GetType(), s_detailsJson);
         await _gate.WaitAsync(cancellationToken);
         try
         {
