@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Cli;
 using MeshPorts.Contracts.Output;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
