@@ -217,7 +217,9 @@ internal sealed class MeshView
                 return null;
         }
 
-        var kind = rule.AllowedBy.StartsWith("grant:", StringComparison.Ordinal) ? FilterRuleKind.Grant : FilterRuleKind.Rule;
+        // allowed_by is for logs only. A kind this node does not know (UNSPECIFIED, from a coordinator older
+        // than the field) is read as a grant, so a rule without an end is refused rather than kept forever.
+        var kind = rule.Kind == RuleKind.Policy ? FilterRuleKind.Rule : FilterRuleKind.Grant;
         DateTimeOffset? notAfter = rule.NotAfter?.ToDateTimeOffset();
         if (kind == FilterRuleKind.Grant && notAfter is null)
         {

@@ -73,6 +73,7 @@ internal static class WatchEvents
         Protocol = protocol,
         NotAfter = notAfter is { } end ? Timestamp.FromDateTimeOffset(end) : null,
         AllowedBy = "grant:" + id,
+        Kind = RuleKind.Grant,
     };
 
     public static InboundRule Rule(string id, string sourceNodeId, uint port, Protocol protocol = Protocol.Tcp) => new()
@@ -83,6 +84,7 @@ internal static class WatchEvents
         Port = port,
         Protocol = protocol,
         AllowedBy = "rule:" + id,
+        Kind = RuleKind.Policy,
     };
 
     /// <summary>A deterministic public key for peers that never handshake.</summary>
