@@ -16,15 +16,6 @@ internal static partial class AgentLog
     [LoggerMessage(4, LogLevel.Warning, "Serial gap after {Serial}; asking for a fresh snapshot")]
     public static partial void Gap(ILogger logger, ulong serial);
 
-    [LoggerMessage(5, LogLevel.Information, "Rotating the WireGuard key ({Why})")]
-    public static partial void RotationStarted(ILogger logger, string why);
-
-    [LoggerMessage(6, LogLevel.Information, "Key rotation done: {Key}, valid until {ExpiresAt:O}; peers ready: {Ready}")]
-    public static partial void RotationDone(ILogger logger, string key, DateTimeOffset expiresAt, bool ready);
-
-    [LoggerMessage(7, LogLevel.Warning, "Key rotation failed ({Reason}); retrying in {Delay}")]
-    public static partial void RotationFailed(ILogger logger, string reason, TimeSpan delay);
-
     [LoggerMessage(8, LogLevel.Warning, "Ack of serial {Serial} failed: {Reason}")]
     public static partial void AckFailed(ILogger logger, ulong serial, string reason);
 
@@ -36,12 +27,6 @@ internal static partial class AgentLog
 
     [LoggerMessage(11, LogLevel.Warning, "{Count} entries from the coordinator were malformed and left out (fail closed)")]
     public static partial void Rejected(ILogger logger, int count);
-
-    [LoggerMessage(12, LogLevel.Warning, "The coordinator publishes a key for this node that is neither its current nor its next key; peers will not reach it until a rotation")]
-    public static partial void UnknownOwnKey(ILogger logger);
-
-    [LoggerMessage(13, LogLevel.Information, "Resumed an interrupted rotation: switched to the key the coordinator already publishes")]
-    public static partial void ResumedRotation(ILogger logger);
 
     [LoggerMessage(14, LogLevel.Warning, "Serial {Serial} could not be applied ({Reason}); keeping the current state and asking for a fresh snapshot")]
     public static partial void ApplyFailed(ILogger logger, ulong serial, string reason);

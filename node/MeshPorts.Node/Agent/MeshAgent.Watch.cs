@@ -1,13 +1,9 @@
 using MeshPorts.Contracts.Node;
-using MeshPorts.WireGuard.Keys;
 
 namespace MeshPorts.Node.Agent;
 
 internal sealed partial class MeshAgent
 {
-    private TaskCompletionSource<WgKey>? _rotationReady;
-    private readonly SemaphoreSlim _rotateNow = new(0, 1);
-
     private async Task WatchLoopAsync(CancellationToken cancellation)
     {
         var backoff = _options.InitialBackoff;
@@ -86,14 +82,10 @@ internal sealed partial class MeshAgent
         switch (watchEvent.EventCase)
         {
             case WatchEvent.EventOneofCase.RotateNow:
-                RequestRotation();
+                _rotation.Request();
                 return true;
             case WatchEvent.EventOneofCase.RotationReady:
-                if (watchEvent.RotationReady.NewWireguardPublicKey.Length == WgKey.Size)
-                {
-                    _rotationReady?.TrySetResult(WgKey.FromBytes(watchEvent.RotationReady.NewWireguardPublicKey.Span));
-                }
-
+                _rotation.PeersReady(watchEvent.RotationReady.NewWireguardPublicKey.Span);
                 return true;
             case WatchEvent.EventOneofCase.Heartbeat:
                 // What the node knows of the coordinator's clock, for ends that arrive from now on.
@@ -121,16 +113,7 @@ internal sealed partial class MeshAgent
                 return false;
             }
 
-            if (watchEvent.EventCase == WatchEvent.EventOneofCase.Snapshot && _rotationReady is null)
-            {
-                // During a rotation the rotation itself switches, once the peers are ready.
-                AdoptPublishedKeyLocked();
-            }
-
-            if (_view.Self?.KeyExpiresAt is { } expires && _view.Self.WireguardPublicKey.Span.SequenceEqual(_currentKey.PublicFromPrivate().AsSpan()))
-            {
-                _keyExpiresAt = expires.ToDateTimeOffset();
-            }
+            _rotation.ObserveSelfLocked(_view.Self, watchEvent.EventCase == WatchEvent.EventOneofCase.Snapshot);
 
             try
             {
@@ -172,47 +155,6 @@ internal sealed partial class MeshAgent
         }
 
         return true;
-    }
-
-    /// <summary>
-    /// After a restart in the middle of a rotation the state dir may hold a next key that the coordinator
-    /// already publishes: switch to it. A next key it does not publish was never registered: forget it.
-    /// </summary>
-    private void AdoptPublishedKeyLocked()
-    {
-        if (_view.Self is not { } self || self.WireguardPublicKey.Length != WgKey.Size)
-        {
-            return;
-        }
-
-        var published = WgKey.FromBytes(self.WireguardPublicKey.Span);
-        if (published == _currentKey.PublicFromPrivate())
-        {
-            if (_nextKey is not null && _rotationReady is null)
-            {
-                _keys.DiscardNextKey();
-                _nextKey = null;
-            }
-
-            return;
-        }
-
-        if (_nextKey is { } next && published == next.PublicFromPrivate())
-        {
-            _device.RotatePrivateKey(next);
-            _currentKey = next;
-            _nextKey = null;
-            _keyExpiresAt = self.KeyExpiresAt?.ToDateTimeOffset();
-            _keys.PromoteNextKey(_keyExpiresAt ?? _time.GetUtcNow().Add(_keyLifetime));
-            _rotations++;
-            AgentLog.ResumedRotation(_logger);
-            return;
-        }
-
-        if (_rotationReady is null)
-        {
-            AgentLog.UnknownOwnKey(_logger);
-        }
     }
 
     private void MarkContact()

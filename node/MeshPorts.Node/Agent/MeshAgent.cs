@@ -1,5 +1,6 @@
 using MeshPorts.Contracts.Node;
 using MeshPorts.Node.Coordinator;
+using MeshPorts.Node.Rotation;
 using MeshPorts.Node.StateDirectory;
 using MeshPorts.WireGuard.Keys;
 using Microsoft.Extensions.Logging;
@@ -9,8 +10,8 @@ namespace MeshPorts.Node.Agent;
 /// <summary>
 /// The control loop of a running node: follows the coordinator's Watch stream into the device, acks
 /// each serial, rotates the node's key make-before-break, and reports denied flows. Split by concern:
-/// the Watch stream in MeshAgent.Watch.cs, rotation in MeshAgent.Rotation.cs, reports in
-/// MeshAgent.Reports.cs.
+/// the Watch stream in MeshAgent.Watch.cs, the netmap cache in MeshAgent.Cache.cs, reports in
+/// MeshAgent.Reports.cs; the key and its rotation are <see cref="KeyRotation"/>'s.
 /// </summary>
 /// <remarks>
 /// Fail static, fail closed: when the coordinator is unreachable nothing is torn down, and nothing
@@ -22,19 +23,15 @@ internal sealed partial class MeshAgent : IDisposable
     private readonly Device.Device _device;
     private readonly ICoordinatorLink _link;
     private readonly INodeKeyStore _keys;
+    private readonly KeyRotation _rotation;
     private readonly AgentOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly MeshView _view = new();
     private readonly Lock _stateLock = new();
-    private WgKey _currentKey;
-    private WgKey? _nextKey;
-    private DateTimeOffset? _keyExpiresAt;
-    private TimeSpan _keyLifetime;
     private bool _connected;
     private DateTimeOffset? _lastContact;
     private string? _lastError;
-    private int _rotations;
 
     /// <param name="currentKey">The private key the device runs with now.</param>
     /// <param name="nextKey">A key an interrupted rotation left in the state dir, or null.</param>
@@ -53,13 +50,10 @@ internal sealed partial class MeshAgent : IDisposable
         _device = device;
         _link = link;
         _keys = keys;
-        _currentKey = currentKey;
-        _nextKey = nextKey;
-        _keyExpiresAt = keyExpiresAt;
-        _keyLifetime = keyLifetime > TimeSpan.Zero ? keyLifetime : TimeSpan.FromHours(1);
         _options = options;
         _time = time;
         _logger = logger;
+        _rotation = new KeyRotation(device, link, keys, currentKey, nextKey, keyExpiresAt, keyLifetime, options.RotationWait, options.RotationRetry, _stateLock, time, logger);
     }
 
     /// <summary>The latest view of the mesh; read under the agent's lock through <see cref="Status"/>.</summary>
@@ -72,7 +66,7 @@ internal sealed partial class MeshAgent : IDisposable
         {
             lock (_stateLock)
             {
-                return _currentKey.PublicFromPrivate();
+                return _rotation.CurrentPublicKeyLocked;
             }
         }
     }
@@ -81,7 +75,7 @@ internal sealed partial class MeshAgent : IDisposable
     {
         lock (_stateLock)
         {
-            return new AgentStatus(_connected, _view.Serial, _keyExpiresAt, _lastContact, _lastError, _rotations, _view.Rejected);
+            return new AgentStatus(_connected, _view.Serial, _rotation.KeyExpiresAtLocked, _lastContact, _lastError, _rotation.RotationsLocked, _view.Rejected);
         }
     }
 
@@ -93,7 +87,7 @@ internal sealed partial class MeshAgent : IDisposable
         var loops = new[]
         {
             WatchLoopAsync(linked.Token),
-            RotationLoopAsync(linked.Token),
+            _rotation.RunAsync(linked.Token),
             ReportLoopAsync(linked.Token),
         };
         try
@@ -115,7 +109,10 @@ internal sealed partial class MeshAgent : IDisposable
         }
     }
 
-    public void Dispose() => _rotateNow.Dispose();
+    /// <summary>Asks for a rotation now (as the coordinator's RotateNow does).</summary>
+    public void RequestRotation() => _rotation.Request();
+
+    public void Dispose() => _rotation.Dispose();
 
     private static TimeSpan Jittered(TimeSpan delay)
     {

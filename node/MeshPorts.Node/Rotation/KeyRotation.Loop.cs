@@ -1,27 +1,12 @@
+using MeshPorts.Node.Agent;
 using MeshPorts.WireGuard.Keys;
 
-namespace MeshPorts.Node.Agent;
+namespace MeshPorts.Node.Rotation;
 
-internal sealed partial class MeshAgent
+internal sealed partial class KeyRotation
 {
-    /// <summary>Asks for a rotation now (as the coordinator's RotateNow does).</summary>
-    public void RequestRotation()
-    {
-        if (_rotateNow.CurrentCount == 0)
-        {
-            try
-            {
-                _rotateNow.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Already requested.
-            }
-        }
-    }
-
     // Rotates at half of the key's lifetime, or when asked; a failed attempt is retried.
-    private async Task RotationLoopAsync(CancellationToken cancellation)
+    public async Task RunAsync(CancellationToken cancellation)
     {
         while (!cancellation.IsCancellationRequested)
         {
@@ -41,11 +26,11 @@ internal sealed partial class MeshAgent
                     throw new AgentFatalException(fatal);
                 }
 
-                AgentLog.RotationFailed(_logger, ex.Message, _options.RotationRetry);
-                await Task.Delay(_options.RotationRetry, _time, cancellation).ConfigureAwait(false);
+                RotationLog.RotationFailed(_logger, ex.Message, _rotationRetry);
+                await Task.Delay(_rotationRetry, _time, cancellation).ConfigureAwait(false);
 
                 // Whatever asked for it (an admin, or the half-life) still wants a new key.
-                RequestRotation();
+                Request();
             }
         }
     }
@@ -80,11 +65,11 @@ internal sealed partial class MeshAgent
     /// <summary>
     /// Make before break: the new key is saved, registered, and handed to every peer by the coordinator
     /// while this node still runs the old one; only when the coordinator reports the peers ready (or
-    /// after <see cref="AgentOptions.RotationWait"/>) does the device switch, keeping open sessions.
+    /// after the rotation wait) does the device switch, keeping open sessions.
     /// </summary>
     private async Task RotateOnceAsync(string why, CancellationToken cancellation)
     {
-        AgentLog.RotationStarted(_logger, why);
+        RotationLog.RotationStarted(_logger, why);
         var next = WgKey.GeneratePrivate();
         var nextPublic = next.PublicFromPrivate();
         var ready = new TaskCompletionSource<WgKey>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -102,7 +87,7 @@ internal sealed partial class MeshAgent
             var peersReady = false;
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation))
             {
-                timeout.CancelAfter(_options.RotationWait);
+                timeout.CancelAfter(_rotationWait);
                 while (true)
                 {
                     try
@@ -138,7 +123,7 @@ internal sealed partial class MeshAgent
                 _rotations++;
             }
 
-            AgentLog.RotationDone(_logger, nextPublic.ToBase64(), expiresAt, peersReady);
+            RotationLog.RotationDone(_logger, nextPublic.ToBase64(), expiresAt, peersReady);
         }
         finally
         {
