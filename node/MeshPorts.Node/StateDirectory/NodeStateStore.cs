@@ -1,7 +1,5 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using MeshPorts.WireGuard.Keys;
 
 namespace MeshPorts.Node.StateDirectory;
 
@@ -14,8 +12,9 @@ namespace MeshPorts.Node.StateDirectory;
 /// <item><c>wireguard.next.key</c>: a key being rotated in; written before RotateKey, promoted after the switch.</item>
 /// <item><c>node.json</c>: the <see cref="EnrollmentRecord"/> (no secrets; the join secret is never stored).</item>
 /// </list>
+/// Keys (machine.key, wireguard.key, wireguard.next.key) are read and written in NodeStateStore.Keys.cs.
 /// </summary>
-internal sealed class NodeStateStore
+internal sealed partial class NodeStateStore
 {
     public const string MachineKeyFile = "machine.key";
     public const string WireGuardKeyFile = "wireguard.key";
@@ -64,100 +63,6 @@ internal sealed class NodeStateStore
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new NodeStateException($"cannot create the state directory {Directory}: {ex.Message}; run as root or pass --state DIR", ex);
-        }
-    }
-
-    public MachineKey? LoadMachineKey()
-    {
-        var text = ReadPrivate(MachineKeyFile);
-        if (text is null)
-        {
-            return null;
-        }
-
-        var seed = new byte[MachineKey.SeedSize];
-        try
-        {
-            if (!Convert.TryFromBase64String(text.Trim(), seed, out var written) || written != MachineKey.SeedSize)
-            {
-                throw Malformed(MachineKeyFile, "base64 of a 32-byte Ed25519 seed", "and node.json to enroll again as a new node");
-            }
-
-            return MachineKey.FromSeed(seed);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(seed);
-        }
-    }
-
-    public MachineKey LoadOrCreateMachineKey()
-    {
-        EnsureDirectory();
-        var existing = LoadMachineKey();
-        if (existing is not null)
-        {
-            return existing;
-        }
-
-        var key = MachineKey.Generate();
-        var seed = key.ExportSeed();
-        try
-        {
-            WriteSecret(MachineKeyFile, seed);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(seed);
-        }
-
-        return key;
-    }
-
-    public WgKey? LoadWireGuardKey() => LoadWgKey(WireGuardKeyFile);
-
-    public WgKey LoadOrCreateWireGuardKey()
-    {
-        EnsureDirectory();
-        if (LoadWgKey(WireGuardKeyFile) is { } existing)
-        {
-            return existing;
-        }
-
-        var key = WgKey.GeneratePrivate();
-        SaveWgKey(WireGuardKeyFile, key);
-        return key;
-    }
-
-    public WgKey? LoadNextWireGuardKey() => LoadWgKey(NextWireGuardKeyFile);
-
-    /// <summary>Persist a new key before announcing it (RotateKey), so a crash in between cannot lose the key peers are told about.</summary>
-    public void SaveNextWireGuardKey(WgKey key)
-    {
-        EnsureDirectory();
-        SaveWgKey(NextWireGuardKeyFile, key);
-    }
-
-    /// <summary>The rotation finished: the next key becomes the current one by an atomic rename.</summary>
-    public void PromoteNextWireGuardKey()
-    {
-        var next = PathOf(NextWireGuardKeyFile);
-        if (!File.Exists(next))
-        {
-            throw new NodeStateException($"{next} does not exist: there is no rotated-in key to promote");
-        }
-
-        File.Move(next, PathOf(WireGuardKeyFile), overwrite: true);
-        DirectorySync.Flush(Directory);
-    }
-
-    public void DiscardNextWireGuardKey()
-    {
-        var next = PathOf(NextWireGuardKeyFile);
-        if (File.Exists(next))
-        {
-            File.Delete(next);
-            DirectorySync.Flush(Directory);
         }
     }
 
@@ -219,49 +124,6 @@ internal sealed class NodeStateStore
         catch (Exception ex) when (ex is FormatException or NodeStateException)
         {
             return null;
-        }
-    }
-
-    private WgKey? LoadWgKey(string fileName)
-    {
-        var text = ReadPrivate(fileName);
-        if (text is null)
-        {
-            return null;
-        }
-
-        return WgKey.TryParseBase64(text.Trim(), out var key) && !key.IsZero
-            ? key
-            : throw Malformed(fileName, "a base64 WireGuard private key as 'wg genkey' prints it", "to let the node create a new one");
-    }
-
-    private void SaveWgKey(string fileName, WgKey key)
-    {
-        Span<byte> raw = stackalloc byte[WgKey.Size];
-        key.CopyTo(raw);
-        try
-        {
-            WriteSecret(fileName, raw);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(raw);
-        }
-    }
-
-    /// <summary>Writes base64 + newline, building the text in a buffer that is wiped afterwards.</summary>
-    private void WriteSecret(string fileName, ReadOnlySpan<byte> raw)
-    {
-        var text = new byte[(((raw.Length + 2) / 3) * 4) + 1];
-        try
-        {
-            System.Buffers.Text.Base64.EncodeToUtf8(raw, text, out _, out var written);
-            text[written] = (byte)'\n';
-            AtomicFile.Write(PathOf(fileName), text.AsSpan(0, written + 1), FileMode);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(text);
         }
     }
 
