@@ -1,9 +1,17 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
+using MeshPorts.Benchmarks.Agent;
 using MeshPorts.Benchmarks.Support;
 
 if (args.Length > 0 && args[0] == "--alloc-probe")
 {
     return AllocationProbe.Run();
+}
+
+if (args.Length > 0 && args[0] == "--netmap-probe")
+{
+    var size = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000;
+    return NetmapDeltaProbe.Run(size, deltas: 200);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(ShortConfig).Assembly).Run(args, ShortConfig.Create());

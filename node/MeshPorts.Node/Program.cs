@@ -1,3 +1,4 @@
 using MeshPorts.Node.Cli;
 
+
 return await NodeCli.RunAsync(args).ConfigureAwait(false);

@@ -1,3 +1,5 @@
+using MeshPorts.Contracts.Cli;
+
 namespace MeshPorts.Node.Cli;
 
 /// <summary>The kernel's rules for interface names, checked before anything is created.</summary>

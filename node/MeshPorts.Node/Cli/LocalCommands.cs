@@ -3,8 +3,8 @@ using System.Runtime.Versioning;
 using System.Text;
 using System.Text.Json;
 using MeshPorts.Contracts.Time;
-using MeshPorts.Node.Daemon;
-using MeshPorts.Node.Daemon.Status;
+using MeshPorts.Node.LocalControl;
+using MeshPorts.Node.LocalControl.Status;
 
 namespace MeshPorts.Node.Cli;
 

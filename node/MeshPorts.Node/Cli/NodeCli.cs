@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Cli;
 using MeshPorts.Contracts.Logging;
 using MeshPorts.Contracts.Output;
 using Microsoft.Extensions.Logging;

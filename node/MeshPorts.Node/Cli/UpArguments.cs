@@ -1,6 +1,8 @@
+using MeshPorts.Contracts.Cli;
 using MeshPorts.Contracts.Grammar;
 using MeshPorts.Node.Daemon;
 using MeshPorts.Node.Expose;
+using MeshPorts.Node.StateDirectory;
 
 namespace MeshPorts.Node.Cli;
 
@@ -154,7 +156,7 @@ internal static class UpArguments
             Name = name,
             Expose = expose,
             InterfaceName = ifname,
-            StateDirectory = state ?? Control.NodeStateStore.DefaultDirectory(ifname),
+            StateDirectory = state ?? NodeStateStore.DefaultDirectory(ifname),
             ListenPort = port,
             Endpoints = endpoints,
             RotationWait = rotationWait,

@@ -1,13 +1,16 @@
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using MeshPorts.Contracts.Cli;
 using MeshPorts.Contracts.Grammar;
 using MeshPorts.Contracts.Join;
 using MeshPorts.Contracts.Node;
-using MeshPorts.Node.Control;
+using MeshPorts.Node.Agent;
+using MeshPorts.Node.Coordinator;
 using MeshPorts.Node.Daemon;
 using MeshPorts.Node.Expose;
 using MeshPorts.Node.Routing;
+using MeshPorts.Node.StateDirectory;
 using Microsoft.Extensions.Logging;
 
 namespace MeshPorts.Node.Cli;

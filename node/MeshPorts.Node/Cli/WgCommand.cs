@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using MeshPorts.Contracts.Cli;
 using MeshPorts.Node.Device;
 using MeshPorts.Node.Io;
 using MeshPorts.Node.Uapi;

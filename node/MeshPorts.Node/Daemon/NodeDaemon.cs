@@ -1,11 +1,14 @@
 using System.Net;
 using System.Runtime.Versioning;
 using System.Text.Json;
-using MeshPorts.Node.Clock;
-using MeshPorts.Node.Daemon.Status;
+using MeshPorts.Node.Agent;
+using MeshPorts.Node.Coordinator;
 using MeshPorts.Node.Expose;
 using MeshPorts.Node.Filter;
 using MeshPorts.Node.Io;
+using MeshPorts.Node.LocalControl;
+using MeshPorts.Node.LocalControl.Status;
+using MeshPorts.Node.StateDirectory;
 using MeshPorts.Node.Uapi;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using MeshPorts.Node.Routing;
+using MeshPorts.Node.StateDirectory;
 using MeshPorts.WireGuard.Keys;
 
 namespace MeshPorts.Node.Daemon;

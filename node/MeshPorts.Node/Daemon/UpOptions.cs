@@ -1,5 +1,5 @@
-using MeshPorts.Node.Control;
 using MeshPorts.Node.Expose;
+using MeshPorts.Node.StateDirectory;
 
 namespace MeshPorts.Node.Daemon;
 

@@ -1,4 +1,4 @@
-using MeshPorts.Node.Clock;
+using MeshPorts.Node.Coordinator;
 using MeshPorts.Node.Filter;
 using MeshPorts.Node.Io;
 using MeshPorts.Node.Routing;

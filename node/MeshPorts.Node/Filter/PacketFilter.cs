@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using MeshPorts.Node.Clock;
+using MeshPorts.Node.Coordinator;
 using MeshPorts.Node.Packets;
 using MeshPorts.WireGuard.Keys;
 

@@ -1,5 +1,6 @@
 using MeshPorts.Node.Daemon;
 
+
 namespace MeshPorts.Node.Tests.Daemon;
 
 public sealed class AdvertisedEndpointsTests

@@ -1,0 +1,22 @@
+namespace MeshPorts.Node.Agent;
+
+/// <summary>Timings of the agent's loops; the defaults are the product's, tests shorten them.</summary>
+internal sealed record AgentOptions
+{
+    /// <summary>How long a rotation waits for RotationReady before switching anyway.</summary>
+    public TimeSpan RotationWait { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>First reconnect delay; doubles per failure up to <see cref="MaxBackoff"/>, with ±25% jitter.</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The coordinator heartbeats every 15 s; a stream silent this long is treated as dead.</summary>
+    public TimeSpan WatchSilence { get; init; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>How often denied flows are reported (when there are any).</summary>
+    public TimeSpan DeniedReportInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Retry delay after a failed rotation.</summary>
+    public TimeSpan RotationRetry { get; init; } = TimeSpan.FromSeconds(15);
+}

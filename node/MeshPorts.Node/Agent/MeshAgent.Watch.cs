@@ -1,0 +1,178 @@
+using MeshPorts.Contracts.Node;
+
+namespace MeshPorts.Node.Agent;
+
+internal sealed partial class MeshAgent
+{
+    private async Task WatchLoopAsync(CancellationToken cancellation)
+    {
+        var backoff = _options.InitialBackoff;
+        while (!cancellation.IsCancellationRequested)
+        {
+            string reason;
+            try
+            {
+                var receivedAny = await FollowStreamAsync(cancellation).ConfigureAwait(false);
+                if (receivedAny)
+                {
+                    backoff = _options.InitialBackoff;
+                }
+
+                reason = "the stream ended";
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not AgentFatalException)
+            {
+                if (_link.FatalReason(ex) is { } fatal)
+                {
+                    SetDisconnected(fatal);
+                    throw new AgentFatalException(fatal);
+                }
+
+                reason = ex.Message;
+            }
+
+            if (cancellation.IsCancellationRequested)
+            {
+                return;
+            }
+
+            SetDisconnected(reason);
+            var delay = Jittered(backoff);
+            AgentLog.Disconnected(_logger, reason, delay);
+            await Task.Delay(delay, _time, cancellation).ConfigureAwait(false);
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+        }
+    }
+
+    /// <summary>Follows one Watch stream until it ends, breaks or stays silent too long; true if anything arrived.</summary>
+    private async Task<bool> FollowStreamAsync(CancellationToken cancellation)
+    {
+        using var silence = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        silence.CancelAfter(_options.WatchSilence);
+        var receivedAny = false;
+        var resume = _view.HasSnapshot ? _view.Serial : 0;
+        try
+        {
+            await foreach (var watchEvent in _link.WatchAsync(resume, silence.Token).ConfigureAwait(false))
+            {
+                silence.CancelAfter(_options.WatchSilence);
+                receivedAny = true;
+                MarkContact();
+                if (!await HandleEventAsync(watchEvent, cancellation).ConfigureAwait(false))
+                {
+                    return true;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no heartbeat from the coordinator for {_options.WatchSilence.TotalSeconds:0} s");
+        }
+
+        return receivedAny;
+    }
+
+    /// <summary>False when the stream must be restarted (a serial gap).</summary>
+    private async Task<bool> HandleEventAsync(WatchEvent watchEvent, CancellationToken cancellation)
+    {
+        switch (watchEvent.EventCase)
+        {
+            case WatchEvent.EventOneofCase.RotateNow:
+                _rotation.Request();
+                return true;
+            case WatchEvent.EventOneofCase.RotationReady:
+                _rotation.PeersReady(watchEvent.RotationReady.NewWireguardPublicKey.Span);
+                return true;
+            case WatchEvent.EventOneofCase.Heartbeat:
+                // What the node knows of the coordinator's clock, for ends that arrive from now on.
+                if (watchEvent.Heartbeat.ServerTime is { } serverTime)
+                {
+                    _device.Clock.Observe(serverTime.ToDateTimeOffset());
+                }
+
+                return true;
+        }
+
+        Device.MeshApplyResult result;
+        lock (_stateLock)
+        {
+            var outcome = _view.Apply(watchEvent);
+            if (outcome == WatchApplyOutcome.NoChange)
+            {
+                return true;
+            }
+
+            if (outcome == WatchApplyOutcome.Gap)
+            {
+                AgentLog.Gap(_logger, _view.Serial);
+                _view.Reset();
+                return false;
+            }
+
+            _rotation.ObserveSelfLocked(_view.Self, watchEvent.EventCase == WatchEvent.EventOneofCase.Snapshot);
+
+            try
+            {
+                result = _device.ApplyMesh(_view.ToDeviceConfig());
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+            {
+                // The device keeps what it had; a fresh snapshot is the way back to a known state.
+                AgentLog.ApplyFailed(_logger, watchEvent.Serial, ex.Message);
+                _view.Reset();
+                return false;
+            }
+
+            if (_view.Rejected > 0)
+            {
+                AgentLog.Rejected(_logger, _view.Rejected);
+            }
+
+            SaveNetmapLocked();
+        }
+
+        if (watchEvent.EventCase == WatchEvent.EventOneofCase.Snapshot)
+        {
+            AgentLog.Snapshot(_logger, watchEvent.Serial, _view.PeerCount, _view.RuleCount);
+        }
+        else
+        {
+            AgentLog.Delta(_logger, watchEvent.Serial, result.Added, result.Rekeyed, result.Removed, result.FlowsCut);
+        }
+
+        try
+        {
+            await _link.AckAsync(watchEvent.Serial, cancellation).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && _link.FatalReason(ex) is null)
+        {
+            // The next ack covers this serial too; the coordinator only uses it for status and rotation.
+            AgentLog.AckFailed(_logger, watchEvent.Serial, ex.Message);
+        }
+
+        return true;
+    }
+
+    private void MarkContact()
+    {
+        lock (_stateLock)
+        {
+            _connected = true;
+            _lastContact = _time.GetUtcNow();
+            _lastError = null;
+        }
+    }
+
+    private void SetDisconnected(string reason)
+    {
+        lock (_stateLock)
+        {
+            _connected = false;
+            _lastError = reason;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Security.Authentication;
+using Grpc.Core;
+using MeshPorts.Contracts.Transport;
+
+namespace MeshPorts.Node.Coordinator;
+
+/// <summary>
+/// Maps gRPC statuses (node.proto's error table) to a <see cref="CoordinatorErrorKind"/> and a one-line message.
+/// The coordinator's own message already names the fix; this adds where and what was being done.
+/// </summary>
+internal static class CoordinatorErrors
+{
+    public static CoordinatorException PinMismatch(Uri url, CertificatePin presented, CertificatePin expected, Exception? inner = null) =>
+        new(
+            CoordinatorErrorKind.PinMismatch,
+            $"the coordinator at {Authority(url)} presented {presented} but the join string pins {expected}; "
+            + "get a fresh join string (meshctl token create) or check you reach the right coordinator",
+            inner);
+
+    /// <param name="presented">The key the server showed if the TLS pin check refused it during this call.</param>
+    public static CoordinatorException Map(RpcException ex, string operation, Uri url, CertificatePin expected, CertificatePin? presented)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        var detail = ex.Status.Detail;
+        var where = $"{operation} at {Authority(url)}";
+        if (presented is { } other && ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
+        {
+            return PinMismatch(url, other, expected, ex);
+        }
+
+        return ex.StatusCode switch
+        {
+            StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled or StatusCode.Aborted when IsTlsFailure(ex) =>
+                new CoordinatorException(
+                    CoordinatorErrorKind.Unreachable,
+                    $"{where}: TLS handshake failed ({Innermost(ex).Message}); check that the URL names the meshports-coordinator",
+                    ex),
+            StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled or StatusCode.Aborted =>
+                new CoordinatorException(
+                    CoordinatorErrorKind.Unreachable,
+                    $"cannot reach the coordinator for {where} ({Innermost(ex).Message}); check the network and that meshports-coordinator runs (the node retries)",
+                    ex),
+            StatusCode.Unauthenticated when detail.Contains("nonce", StringComparison.OrdinalIgnoreCase) =>
+                new CoordinatorException(CoordinatorErrorKind.Other, $"{where}: {detail}", ex),
+            StatusCode.Unauthenticated =>
+                new CoordinatorException(
+                    CoordinatorErrorKind.Unauthenticated,
+                    $"{where}: {detail} (to enroll anew, delete the node's state directory and run 'meshports-node up --join' with a new join string)",
+                    ex),
+            StatusCode.FailedPrecondition when detail.Contains("clock", StringComparison.OrdinalIgnoreCase) =>
+                new CoordinatorException(CoordinatorErrorKind.ClockSkew, $"{where}: {detail}", ex),
+            StatusCode.AlreadyExists when detail.Contains("already enrolled", StringComparison.OrdinalIgnoreCase) =>
+                new CoordinatorException(CoordinatorErrorKind.AlreadyEnrolled, $"{where}: {detail}", ex),
+            StatusCode.PermissionDenied or StatusCode.FailedPrecondition or StatusCode.InvalidArgument =>
+                new CoordinatorException(CoordinatorErrorKind.Refused, $"{where} refused: {detail}", ex),
+            _ => new CoordinatorException(CoordinatorErrorKind.Other, $"{where} failed ({ex.StatusCode}): {detail}", ex),
+        };
+    }
+
+    private static string Authority(Uri url) => url.GetLeftPart(UriPartial.Authority);
+
+    private static bool IsTlsFailure(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is AuthenticationException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static Exception Innermost(Exception ex)
+    {
+        var e = ex;
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e;
+    }
+}

@@ -1,0 +1,25 @@
+using MeshPorts.Contracts.Node;
+
+namespace MeshPorts.Node.Coordinator;
+
+/// <summary>
+/// The authenticated calls a running node makes to its coordinator. Implemented over gRPC by
+/// <see cref="CoordinatorLink"/>, and in memory by the tests.
+/// </summary>
+internal interface ICoordinatorLink
+{
+    /// <summary>The snapshot or resumed deltas, then deltas and heartbeats until the stream breaks.</summary>
+    IAsyncEnumerable<WatchEvent> WatchAsync(ulong resumeFromSerial, CancellationToken cancellation);
+
+    Task AckAsync(ulong appliedSerial, CancellationToken cancellation);
+
+    Task<RotateKeyResponse> RotateKeyAsync(ReadOnlyMemory<byte> newPublicKey, CancellationToken cancellation);
+
+    Task ReportDeniedFlowsAsync(IReadOnlyList<DeniedFlow> flows, CancellationToken cancellation);
+
+    /// <summary>
+    /// Non-null when <paramref name="error"/> means retrying cannot help (the node was removed, its
+    /// machine key is refused, the coordinator's certificate changed): the message says what to do.
+    /// </summary>
+    string? FatalReason(Exception error);
+}
