@@ -25,10 +25,12 @@ internal readonly ref struct IpHeader
     // More than this many extension headers is refused rather than walked: no real stack sends them.
     private const int MaxExtensionHeaders = 8;
 
-    private IpHeader(ReadOnlySpan<byte> packet, bool isIPv6)
+    // The header length is kept rather than re-derived: the filter and the coalescer ask for it several times a packet.
+    private IpHeader(ReadOnlySpan<byte> packet, bool isIPv6, int headerLength)
     {
         Packet = packet;
         IsIPv6 = isIPv6;
+        HeaderLength = headerLength;
     }
 
     /// <summary>The bytes the view reads: the whole buffer, or after <see cref="TryReadPacket"/> just the packet.</summary>
@@ -42,10 +44,10 @@ internal readonly ref struct IpHeader
     /// IPv4: the IHL in bytes as written, which may be under 20 or past the buffer until
     /// <see cref="HasCompleteHeader"/> says otherwise. IPv6: the fixed 40 bytes, extension headers not counted.
     /// </summary>
-    public int HeaderLength => IsIPv6 ? IPv6HeaderSize : (Packet[0] & 0x0F) * 4;
+    public int HeaderLength { get; }
 
-    /// <summary>The IHL is at least 20 bytes and the buffer holds them all. Always true for IPv6.</summary>
-    public bool HasCompleteHeader => IsIPv6 || (uint)(HeaderLength - IPv4HeaderMin) <= (uint)(Packet.Length - IPv4HeaderMin);
+    /// <summary>The IHL is at least 20 bytes and the buffer holds them all. Always true for IPv6 (40 bytes, and TryRead saw them).</summary>
+    public bool HasCompleteHeader => (uint)(HeaderLength - IPv4HeaderMin) <= (uint)(Packet.Length - IPv4HeaderMin);
 
     /// <summary>The packet's length by its own header (IPv4 total length, IPv6 40 + payload length), unchecked.</summary>
     public int TotalLength => IsIPv6
@@ -101,12 +103,23 @@ internal readonly ref struct IpHeader
         }
 
         var version = packet[0] >> 4;
-        if (version == 4 ? packet.Length < IPv4HeaderMin : version != 6 || packet.Length < IPv6HeaderSize)
+        if (version == 4)
+        {
+            if (packet.Length < IPv4HeaderMin)
+            {
+                return false;
+            }
+
+            header = new IpHeader(packet, false, (packet[0] & 0x0F) * 4);
+            return true;
+        }
+
+        if (version != 6 || packet.Length < IPv6HeaderSize)
         {
             return false;
         }
 
-        header = new IpHeader(packet, version == 6);
+        header = new IpHeader(packet, true, IPv6HeaderSize);
         return true;
     }
 
@@ -130,7 +143,7 @@ internal readonly ref struct IpHeader
             return false;
         }
 
-        header = new IpHeader(packet[..length], whole.IsIPv6);
+        header = new IpHeader(packet[..length], whole.IsIPv6, whole.HeaderLength);
         return true;
     }
 
@@ -150,7 +163,7 @@ internal readonly ref struct IpHeader
         {
             protocol = Packet[9];
             offset = HeaderLength;
-            isFragment = IsFragment;
+            isFragment = (BinaryPrimitives.ReadUInt16BigEndian(Packet[6..]) & 0x3FFF) != 0;
             return HasCompleteHeader;
         }
 
