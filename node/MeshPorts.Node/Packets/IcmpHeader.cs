@@ -10,10 +10,10 @@ internal readonly ref struct IcmpHeader
 {
     public const int Size = 8;
 
-    private IcmpHeader(ReadOnlySpan<byte> message) => Message = message;
-
     /// <summary>The header and body.</summary>
-    public ReadOnlySpan<byte> Message { get; }
+    public readonly ReadOnlySpan<byte> Message;
+
+    private IcmpHeader(ReadOnlySpan<byte> message) => Message = message;
 
     public byte Type => Message[0];
 

@@ -25,6 +25,19 @@ internal readonly ref struct IpHeader
     // More than this many extension headers is refused rather than walked: no real stack sends them.
     private const int MaxExtensionHeaders = 8;
 
+    // Fields, not auto-properties: until the JIT's tier-1 inlines them, each getter is a call per packet.
+
+    /// <summary>The bytes the view reads: the whole buffer, or after <see cref="TryReadPacket"/> just the packet.</summary>
+    public readonly ReadOnlySpan<byte> Packet;
+
+    public readonly bool IsIPv6;
+
+    /// <summary>
+    /// IPv4: the IHL in bytes as written, which may be under 20 or past the buffer until
+    /// <see cref="HasCompleteHeader"/> says otherwise. IPv6: the fixed 40 bytes, extension headers not counted.
+    /// </summary>
+    public readonly int HeaderLength;
+
     // The header length is kept rather than re-derived: the filter and the coalescer ask for it several times a packet.
     private IpHeader(ReadOnlySpan<byte> packet, bool isIPv6, int headerLength)
     {
@@ -33,18 +46,7 @@ internal readonly ref struct IpHeader
         HeaderLength = headerLength;
     }
 
-    /// <summary>The bytes the view reads: the whole buffer, or after <see cref="TryReadPacket"/> just the packet.</summary>
-    public ReadOnlySpan<byte> Packet { get; }
-
-    public bool IsIPv6 { get; }
-
     public int Version => IsIPv6 ? 6 : 4;
-
-    /// <summary>
-    /// IPv4: the IHL in bytes as written, which may be under 20 or past the buffer until
-    /// <see cref="HasCompleteHeader"/> says otherwise. IPv6: the fixed 40 bytes, extension headers not counted.
-    /// </summary>
-    public int HeaderLength { get; }
 
     /// <summary>The IHL is at least 20 bytes and the buffer holds them all. Always true for IPv6 (40 bytes, and TryRead saw them).</summary>
     public bool HasCompleteHeader => (uint)(HeaderLength - IPv4HeaderMin) <= (uint)(Packet.Length - IPv4HeaderMin);

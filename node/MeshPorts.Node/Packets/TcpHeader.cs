@@ -11,10 +11,10 @@ internal readonly ref struct TcpHeader
 {
     public const int MinLength = 20;
 
-    private TcpHeader(ReadOnlySpan<byte> segment) => Segment = segment;
-
     /// <summary>The whole segment: header, options and payload.</summary>
-    public ReadOnlySpan<byte> Segment { get; }
+    public readonly ReadOnlySpan<byte> Segment;
+
+    private TcpHeader(ReadOnlySpan<byte> segment) => Segment = segment;
 
     public ushort SourcePort => TransportPorts.Source(Segment);
 

@@ -7,10 +7,10 @@ internal readonly ref struct UdpHeader
 {
     public const int Size = 8;
 
-    private UdpHeader(ReadOnlySpan<byte> datagram) => Datagram = datagram;
-
     /// <summary>The header and whatever payload the buffer holds.</summary>
-    public ReadOnlySpan<byte> Datagram { get; }
+    public readonly ReadOnlySpan<byte> Datagram;
+
+    private UdpHeader(ReadOnlySpan<byte> datagram) => Datagram = datagram;
 
     public ushort SourcePort => TransportPorts.Source(Datagram);
 
