@@ -83,18 +83,16 @@ internal sealed partial class Device
             return 0;
         }
 
-        var packet = plaintext[..result.Length];
-        var length = IpPacket.DeclaredLength(packet);
-        if (length <= 0)
+        if (!IpHeader.TryReadPacket(plaintext[..result.Length], out var ip))
         {
             _counters.Drop(DeviceDrop.MalformedInbound);
             return 0;
         }
 
-        packet = packet[..length];
+        var packet = ip.Packet;
 
         // Cryptokey routing, inbound half: the peer may only speak for the addresses it is allowed.
-        if (!ReferenceEquals(_routes.Lookup(IpPacket.Source(packet)), result.Peer))
+        if (!ReferenceEquals(_routes.Lookup(ip.Source), result.Peer))
         {
             _counters.Drop(DeviceDrop.SourceNotAllowed);
             return 0;
@@ -111,7 +109,7 @@ internal sealed partial class Device
             }
         }
 
-        return length;
+        return packet.Length;
     }
 
     private void WriteBatch(Span<byte> plaintext, int slot, ReadOnlySpan<int> lengths)

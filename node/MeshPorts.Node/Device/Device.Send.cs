@@ -69,14 +69,13 @@ internal sealed partial class Device
     private int SealPacket(ReadOnlySpan<byte> packet, Span<byte> datagram, FilterResets resets, out PeerEndpoint destination)
     {
         destination = default;
-        var address = IpPacket.Destination(packet);
-        if (address.IsEmpty)
+        if (!IpHeader.TryRead(packet, out var ip))
         {
             _counters.Drop(DeviceDrop.MalformedOutbound);
             return 0;
         }
 
-        var peer = _routes.Lookup(address);
+        var peer = _routes.Lookup(ip.Destination);
         if (peer is null)
         {
             _counters.Drop(DeviceDrop.NoRoute);

@@ -10,13 +10,8 @@ namespace MeshPorts.Node.Filter;
 /// </summary>
 internal struct ParsedPacket
 {
-    // IPv6 extension headers (RFC 8200 section 4) that may precede the transport header.
-    private const byte HopByHop = 0;
-    private const byte Routing = 43;
-    private const byte Fragment = 44;
-    private const byte AuthenticationHeader = 51;
-    private const byte DestinationOptions = 60;
-    private const int MaxExtensionHeaders = 8;
+    // An ICMP error quotes at least the first 8 bytes of the offending packet's transport header (RFC 792).
+    private const int QuotedTransportBytes = 8;
 
     public bool IsIPv6;
     public byte Protocol;
@@ -78,17 +73,14 @@ internal struct ParsedPacket
     public static FilterReason Parse(ReadOnlySpan<byte> packet, out ParsedPacket parsed)
     {
         parsed = default;
-        var length = IpPacket.DeclaredLength(packet);
-        if (length < 0)
+        if (!IpHeader.TryReadPacket(packet, out var ip))
         {
             return FilterReason.Malformed;
         }
 
-        packet = packet[..length];
-        var reason = ParseNetwork(packet, ref parsed, out var offset, out var fragment);
-        if (reason != FilterReason.None)
+        if (!ReadNetwork(ip, ref parsed, out var offset, out var fragment))
         {
-            return reason;
+            return FilterReason.Malformed;
         }
 
         if (fragment)
@@ -96,118 +88,50 @@ internal struct ParsedPacket
             return FilterReason.Fragment;
         }
 
-        return ParseTransport(packet[offset..], ref parsed);
+        return ParseTransport(ip.Packet[offset..], ref parsed);
     }
 
-    private static FilterReason ParseNetwork(ReadOnlySpan<byte> packet, ref ParsedPacket parsed, out int offset, out bool fragment)
+    private static bool ReadNetwork(in IpHeader ip, ref ParsedPacket parsed, out int offset, out bool fragment)
     {
-        fragment = false;
-        offset = 0;
-        if (packet.Length < 1)
+        if (!ip.TryFindTransport(out parsed.Protocol, out offset, out fragment))
         {
-            return FilterReason.Malformed;
+            return false;
         }
 
-        if (packet[0] >> 4 == 4)
-        {
-            if (packet.Length < IpPacket.IPv4HeaderMin)
-            {
-                return FilterReason.Malformed;
-            }
-
-            offset = (packet[0] & 0x0F) * 4;
-            if (offset < IpPacket.IPv4HeaderMin || offset > packet.Length)
-            {
-                return FilterReason.Malformed;
-            }
-
-            // More-fragments flag or a non-zero offset (RFC 791): the transport header is not all here.
-            fragment = (BinaryPrimitives.ReadUInt16BigEndian(packet[6..]) & 0x3FFF) != 0;
-            parsed.Protocol = packet[9];
-            parsed.Source = BinaryPrimitives.ReadUInt32BigEndian(packet[12..]);
-            parsed.Destination = BinaryPrimitives.ReadUInt32BigEndian(packet[16..]);
-            return FilterReason.None;
-        }
-
-        if (packet[0] >> 4 != 6 || packet.Length < IpPacket.IPv6HeaderSize)
-        {
-            return FilterReason.Malformed;
-        }
-
-        parsed.IsIPv6 = true;
-        parsed.Source = BinaryPrimitives.ReadUInt128BigEndian(packet[8..]);
-        parsed.Destination = BinaryPrimitives.ReadUInt128BigEndian(packet[24..]);
-        var next = packet[6];
-        offset = IpPacket.IPv6HeaderSize;
-        for (var i = 0; i <= MaxExtensionHeaders; i++)
-        {
-            switch (next)
-            {
-                case HopByHop or Routing or DestinationOptions or AuthenticationHeader:
-                    if (i == MaxExtensionHeaders || offset + 8 > packet.Length)
-                    {
-                        return FilterReason.Malformed;
-                    }
-
-                    var size = next == AuthenticationHeader ? (packet[offset + 1] + 2) * 4 : (packet[offset + 1] + 1) * 8;
-                    next = packet[offset];
-                    offset += size;
-                    if (offset > packet.Length)
-                    {
-                        return FilterReason.Malformed;
-                    }
-
-                    continue;
-                case Fragment:
-                    fragment = true;
-                    parsed.Protocol = next;
-                    return FilterReason.None;
-                default:
-                    parsed.Protocol = next;
-                    return FilterReason.None;
-            }
-        }
-
-        return FilterReason.Malformed;
+        parsed.IsIPv6 = ip.IsIPv6;
+        parsed.Source = ToNumber(ip.Source);
+        parsed.Destination = ToNumber(ip.Destination);
+        return true;
     }
+
+    private static UInt128 ToNumber(ReadOnlySpan<byte> address) =>
+        address.Length == 16 ? BinaryPrimitives.ReadUInt128BigEndian(address) : BinaryPrimitives.ReadUInt32BigEndian(address);
 
     private static FilterReason ParseTransport(ReadOnlySpan<byte> l4, ref ParsedPacket parsed)
     {
         switch (parsed.Protocol)
         {
             case IpProtocol.Tcp:
-                if (l4.Length < 20)
+                if (!TcpHeader.TryRead(l4, out var tcp))
                 {
                     return FilterReason.Malformed;
                 }
 
-                var dataOffset = (l4[12] >> 4) * 4;
-                if (dataOffset < 20 || dataOffset > l4.Length)
-                {
-                    return FilterReason.Malformed;
-                }
-
-                parsed.SourcePort = BinaryPrimitives.ReadUInt16BigEndian(l4);
-                parsed.DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(l4[2..]);
-                parsed.Sequence = BinaryPrimitives.ReadUInt32BigEndian(l4[4..]);
-                parsed.Acknowledgment = BinaryPrimitives.ReadUInt32BigEndian(l4[8..]);
-                parsed.TcpFlags = l4[13];
-                parsed.PayloadLength = l4.Length - dataOffset;
+                parsed.SourcePort = tcp.SourcePort;
+                parsed.DestinationPort = tcp.DestinationPort;
+                parsed.Sequence = tcp.Sequence;
+                parsed.Acknowledgment = tcp.Acknowledgment;
+                parsed.TcpFlags = tcp.Flags;
+                parsed.PayloadLength = tcp.PayloadLength;
                 return FilterReason.None;
             case IpProtocol.Udp:
-                if (l4.Length < 8)
+                if (!UdpHeader.TryRead(l4, out var udp))
                 {
                     return FilterReason.Malformed;
                 }
 
-                int udpLength = BinaryPrimitives.ReadUInt16BigEndian(l4[4..]);
-                if (udpLength < 8 || udpLength > l4.Length)
-                {
-                    return FilterReason.Malformed;
-                }
-
-                parsed.SourcePort = BinaryPrimitives.ReadUInt16BigEndian(l4);
-                parsed.DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(l4[2..]);
+                parsed.SourcePort = udp.SourcePort;
+                parsed.DestinationPort = udp.DestinationPort;
                 return FilterReason.None;
             default:
                 return parsed.IsIcmp ? ParseIcmp(l4, ref parsed) : FilterReason.None;
@@ -216,41 +140,41 @@ internal struct ParsedPacket
 
     private static FilterReason ParseIcmp(ReadOnlySpan<byte> l4, ref ParsedPacket parsed)
     {
-        if (l4.Length < 8)
+        if (!IcmpHeader.TryRead(l4, out var icmp))
         {
             return FilterReason.Malformed;
         }
 
-        var type = l4[0];
-        parsed.IcmpMessage = (parsed.IsIPv6, type) switch
-        {
-            (false, 8) or (true, 128) => IcmpKind.EchoRequest,
-            (false, 0) or (true, 129) => IcmpKind.EchoReply,
-
-            // Destination unreachable, time exceeded, parameter problem (RFC 792); for ICMPv6 (RFC 4443)
-            // also packet too big, which path MTU discovery through the tunnel depends on.
-            (false, 3 or 11 or 12) or (true, 1 or 2 or 3 or 4) => IcmpKind.Error,
-            _ => IcmpKind.Other,
-        };
-
+        parsed.IcmpMessage = Classify(parsed.IsIPv6, icmp.Type);
         if (parsed.IcmpMessage is IcmpKind.EchoRequest or IcmpKind.EchoReply)
         {
-            parsed.SourcePort = parsed.DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(l4[4..]);
+            parsed.SourcePort = parsed.DestinationPort = icmp.Identifier;
         }
         else if (parsed.IcmpMessage == IcmpKind.Error)
         {
-            ParseEmbedded(l4[8..], ref parsed);
+            ParseEmbedded(icmp.Body, ref parsed);
         }
 
         return FilterReason.None;
     }
 
+    private static IcmpKind Classify(bool isIPv6, byte type) => (isIPv6, type) switch
+    {
+        (false, 8) or (true, 128) => IcmpKind.EchoRequest,
+        (false, 0) or (true, 129) => IcmpKind.EchoReply,
+
+        // Destination unreachable, time exceeded, parameter problem (RFC 792); for ICMPv6 (RFC 4443)
+        // also packet too big, which path MTU discovery through the tunnel depends on.
+        (false, 3 or 11 or 12) or (true, 1 or 2 or 3 or 4) => IcmpKind.Error,
+        _ => IcmpKind.Other,
+    };
+
     // The quoted packet is often truncated; only its addresses and the first 8 transport bytes matter.
     private static void ParseEmbedded(ReadOnlySpan<byte> inner, ref ParsedPacket parsed)
     {
         var quoted = default(ParsedPacket);
-        if (ParseNetwork(inner, ref quoted, out var offset, out var fragment) != FilterReason.None || fragment ||
-            quoted.IsIPv6 != parsed.IsIPv6 || inner.Length - offset < 8)
+        if (!IpHeader.TryRead(inner, out var ip) || !ReadNetwork(ip, ref quoted, out var offset, out var fragment) || fragment ||
+            quoted.IsIPv6 != parsed.IsIPv6 || inner.Length - offset < QuotedTransportBytes)
         {
             return;
         }
@@ -258,12 +182,12 @@ internal struct ParsedPacket
         var l4 = inner[offset..];
         if (quoted.Protocol is IpProtocol.Tcp or IpProtocol.Udp)
         {
-            quoted.SourcePort = BinaryPrimitives.ReadUInt16BigEndian(l4);
-            quoted.DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(l4[2..]);
+            quoted.SourcePort = TransportPorts.Source(l4);
+            quoted.DestinationPort = TransportPorts.Destination(l4);
         }
-        else if (quoted.IsIcmp && l4[0] is 8 or 0 or 128 or 129)
+        else if (quoted.IsIcmp && IcmpHeader.TryRead(l4, out var echo) && echo.Type is 8 or 0 or 128 or 129)
         {
-            quoted.SourcePort = quoted.DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(l4[4..]);
+            quoted.SourcePort = quoted.DestinationPort = echo.Identifier;
         }
         else
         {

@@ -172,6 +172,6 @@ public sealed class DeviceTests
     [InlineData(new byte[] { }, -1)]
     public void IpPacket_DeclaredLength_RejectsTruncatedHeaders(byte[] packet, int expected)
     {
-        Assert.Equal(expected, IpPacket.DeclaredLength(packet));
+        Assert.Equal(expected, IpHeader.DeclaredLength(packet));
     }
 }

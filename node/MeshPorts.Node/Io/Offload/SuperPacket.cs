@@ -19,6 +19,8 @@ internal struct SuperPacket
     private int _payloadLength;
     private int _nextOffset;
     private int _segmentIndex;
+    private ushort _identification;
+    private uint _sequence;
 
     private enum Kind : byte
     {
@@ -42,27 +44,14 @@ internal struct SuperPacket
         _kind = Kind.Done;
         _nextOffset = 0;
         _segmentIndex = 0;
-        var version = IpPacket.Version(packet);
-        if (version == 4 && packet.Length >= IpPacket.IPv4HeaderMin)
-        {
-            _ipv4 = true;
-            _ipHeaderLength = (packet[0] & 0x0F) * 4;
-        }
-        else if (version == 6 && packet.Length >= IpPacket.IPv6HeaderSize)
-        {
-            _ipv4 = false;
-            _ipHeaderLength = IpPacket.IPv6HeaderSize;
-        }
-        else
+        if (!IpHeader.TryRead(packet, out var ip) || !ip.HasCompleteHeader)
         {
             return false;
         }
 
-        if (_ipHeaderLength < IpPacket.IPv4HeaderMin || _ipHeaderLength > packet.Length)
-        {
-            return false;
-        }
-
+        _ipv4 = !ip.IsIPv6;
+        _ipHeaderLength = ip.HeaderLength;
+        _identification = ip.Identification;
         var gsoType = (byte)(header.GsoType & ~VirtioNetHeader.GsoEcn);
         if (gsoType == VirtioNetHeader.GsoNone)
         {
@@ -81,26 +70,22 @@ internal struct SuperPacket
             return true;
         }
 
-        var protocol = _ipv4 ? packet[9] : packet[6];
+        var protocol = ip.Protocol;
         int transportHeader;
         switch (gsoType)
         {
             case VirtioNetHeader.GsoTcpV4 or VirtioNetHeader.GsoTcpV6 when protocol == IpProtocol.Tcp && (gsoType == VirtioNetHeader.GsoTcpV4) == _ipv4:
-                if (_ipHeaderLength + 20 > packet.Length)
+                if (!TcpHeader.TryRead(packet[_ipHeaderLength..], out var tcp))
                 {
                     return false;
                 }
 
-                transportHeader = (packet[_ipHeaderLength + 12] >> 4) * 4;
-                if (transportHeader < 20)
-                {
-                    return false;
-                }
-
+                transportHeader = tcp.HeaderLength;
+                _sequence = tcp.Sequence;
                 _kind = Kind.Tcp;
                 break;
             case VirtioNetHeader.GsoUdpL4 when protocol == IpProtocol.Udp:
-                transportHeader = 8;
+                transportHeader = UdpHeader.Size;
                 _kind = Kind.Udp;
                 break;
             default:
@@ -128,6 +113,13 @@ internal struct SuperPacket
     {
         var capacity = Math.Min(lengths.Length, slots.Length / slotSize);
         var written = 0;
+        if (!IpHeader.TryRead(packet, out var ip))
+        {
+            // Not the packet TryStart accepted: it has no segments.
+            _kind = Kind.Done;
+            return 0;
+        }
+
         while (_kind != Kind.Done && written < capacity)
         {
             var slot = slots.Slice(written * slotSize, slotSize);
@@ -141,7 +133,7 @@ internal struct SuperPacket
 
             var size = Math.Min(_segmentSize, _payloadLength - _nextOffset);
             var last = _nextOffset + size >= _payloadLength;
-            lengths[written++] = WriteSegment(packet, slot, size, last);
+            lengths[written++] = WriteSegment(ip, slot, size, last);
             _nextOffset += size;
             _segmentIndex++;
             if (last)
@@ -153,8 +145,9 @@ internal struct SuperPacket
         return written;
     }
 
-    private readonly int WriteSegment(ReadOnlySpan<byte> packet, Span<byte> slot, int size, bool last)
+    private readonly int WriteSegment(in IpHeader ip, Span<byte> slot, int size, bool last)
     {
+        var packet = ip.Packet;
         var total = _headerLength + size;
         packet[.._headerLength].CopyTo(slot);
         packet.Slice(_headerLength + _nextOffset, size).CopyTo(slot[_headerLength..]);
@@ -162,14 +155,13 @@ internal struct SuperPacket
         if (_ipv4)
         {
             BinaryPrimitives.WriteUInt16BigEndian(segment[2..], (ushort)total);
-            var id = BinaryPrimitives.ReadUInt16BigEndian(packet[4..]);
-            BinaryPrimitives.WriteUInt16BigEndian(segment[4..], (ushort)(id + _segmentIndex));
+            BinaryPrimitives.WriteUInt16BigEndian(segment[4..], (ushort)(_identification + _segmentIndex));
             BinaryPrimitives.WriteUInt16BigEndian(segment[10..], 0);
             BinaryPrimitives.WriteUInt16BigEndian(segment[10..], InternetChecksum.Finish(InternetChecksum.Add(0, segment[.._ipHeaderLength])));
         }
         else
         {
-            BinaryPrimitives.WriteUInt16BigEndian(segment[4..], (ushort)(total - IpPacket.IPv6HeaderSize));
+            BinaryPrimitives.WriteUInt16BigEndian(segment[4..], (ushort)(total - IpHeader.IPv6HeaderSize));
         }
 
         var transport = segment[_ipHeaderLength..];
@@ -177,8 +169,7 @@ internal struct SuperPacket
         byte protocol;
         if (_kind == Kind.Tcp)
         {
-            var sequence = BinaryPrimitives.ReadUInt32BigEndian(packet[(_ipHeaderLength + 4)..]);
-            BinaryPrimitives.WriteUInt32BigEndian(transport[4..], unchecked(sequence + (uint)_nextOffset));
+            BinaryPrimitives.WriteUInt32BigEndian(transport[4..], unchecked(_sequence + (uint)_nextOffset));
             var flags = transport[13];
             if (!last)
             {
@@ -202,7 +193,7 @@ internal struct SuperPacket
         }
 
         BinaryPrimitives.WriteUInt16BigEndian(transport[checksumAt..], 0);
-        var sum = InternetChecksum.PseudoHeader(IpPacket.Source(segment), IpPacket.Destination(segment), protocol, transport.Length);
+        var sum = InternetChecksum.PseudoHeader(ip.Source, ip.Destination, protocol, transport.Length);
         var checksum = InternetChecksum.Finish(InternetChecksum.Add(sum, transport));
         if (checksum == 0 && protocol == IpProtocol.Udp)
         {

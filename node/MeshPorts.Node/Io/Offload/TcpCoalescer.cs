@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using MeshPorts.Native.Linux;
 using MeshPorts.Node.Packets;
 
@@ -66,7 +67,7 @@ internal sealed class TcpCoalescer
                 continue;
             }
 
-            var g = FindFlow(buffer, slotSize, lengths, packet, segment.IpHeaderLength);
+            var g = FindFlow(buffer, slotSize, lengths, packet);
             if (kind == Kind.TcpOther)
             {
                 if (g >= 0)
@@ -78,8 +79,8 @@ internal sealed class TcpCoalescer
                 continue;
             }
 
-            var appendable = g >= 0 && CanAppend(ref _groups[g], buffer.Slice(_members[g * MaxSegments] * slotSize), packet, segment);
-            if (appendable && !ChecksumValid(packet, segment.IpHeaderLength))
+            var appendable = g >= 0 && CanAppend(ref _groups[g], Member(buffer, slotSize, lengths, g), packet, segment);
+            if (appendable && !ChecksumValid(packet))
             {
                 // It would be merged unchecked: write it alone, as it came, after its flow's run.
                 accepted += Flush(g, buffer, slotSize, lengths, sink);
@@ -93,7 +94,7 @@ internal sealed class TcpCoalescer
             if (appendable && !_groups[g].FirstVerified)
             {
                 var first = _members[g * MaxSegments];
-                appendable = ChecksumValid(buffer.Slice(first * slotSize, lengths[first]), segment.IpHeaderLength);
+                appendable = ChecksumValid(buffer.Slice(first * slotSize, lengths[first]));
                 _groups[g].FirstVerified = appendable;
             }
 
@@ -147,41 +148,20 @@ internal sealed class TcpCoalescer
     private static Kind Classify(ReadOnlySpan<byte> packet, out Segment segment)
     {
         segment = default;
-        var version = IpPacket.Version(packet);
-        int ipHeader;
-        bool plainIp;
-        if (version == 4 && packet.Length >= IpPacket.IPv4HeaderMin && packet[9] == IpProtocol.Tcp)
-        {
-            ipHeader = (packet[0] & 0x0F) * 4;
-            // No options, not a fragment.
-            plainIp = ipHeader == IpPacket.IPv4HeaderMin && (BinaryPrimitives.ReadUInt16BigEndian(packet[6..]) & 0x3FFF) == 0;
-        }
-        else if (version == 6 && packet.Length >= IpPacket.IPv6HeaderSize && packet[6] == IpProtocol.Tcp)
-        {
-            ipHeader = IpPacket.IPv6HeaderSize;
-            plainIp = true;
-        }
-        else
+        if (!IpHeader.TryRead(packet, out var ip) || ip.Protocol != IpProtocol.Tcp || !ip.HasCompleteHeader
+            || !TcpHeader.TryRead(packet[ip.HeaderLength..], out var tcp))
         {
             return Kind.NotTcp;
         }
 
-        if (ipHeader < IpPacket.IPv4HeaderMin || ipHeader + 20 > packet.Length)
-        {
-            return Kind.NotTcp;
-        }
+        segment.IpHeaderLength = ip.HeaderLength;
+        segment.HeaderLength = ip.HeaderLength + tcp.HeaderLength;
+        segment.Payload = tcp.PayloadLength;
+        segment.Flags = tcp.Flags;
+        segment.Sequence = tcp.Sequence;
 
-        var tcpHeader = (packet[ipHeader + 12] >> 4) * 4;
-        if (tcpHeader < 20 || ipHeader + tcpHeader > packet.Length)
-        {
-            return Kind.NotTcp;
-        }
-
-        segment.IpHeaderLength = ipHeader;
-        segment.HeaderLength = ipHeader + tcpHeader;
-        segment.Payload = packet.Length - segment.HeaderLength;
-        segment.Flags = packet[ipHeader + 13];
-        segment.Sequence = BinaryPrimitives.ReadUInt32BigEndian(packet[(ipHeader + 4)..]);
+        // IPv4 without options and not a fragment; IPv6 without extension headers (its next header is TCP).
+        var plainIp = ip.IsIPv6 || (ip.HeaderLength == IpHeader.IPv4HeaderMin && !ip.IsFragment);
         const byte Mergeable = IpProtocol.TcpAck | IpProtocol.TcpPsh;
         if (!plainIp || segment.Payload == 0 || (segment.Flags & ~Mergeable) != 0 || (segment.Flags & IpProtocol.TcpAck) == 0)
         {
@@ -191,10 +171,15 @@ internal sealed class TcpCoalescer
         return Kind.Candidate;
     }
 
-    private static bool ChecksumValid(ReadOnlySpan<byte> packet, int ipHeader)
+    private static bool ChecksumValid(ReadOnlySpan<byte> packet)
     {
-        var transport = packet[ipHeader..];
-        var sum = InternetChecksum.PseudoHeader(IpPacket.Source(packet), IpPacket.Destination(packet), IpProtocol.Tcp, transport.Length);
+        if (!IpHeader.TryRead(packet, out var ip))
+        {
+            return false;
+        }
+
+        var transport = packet[ip.HeaderLength..];
+        var sum = InternetChecksum.PseudoHeader(ip.Source, ip.Destination, IpProtocol.Tcp, transport.Length);
         return InternetChecksum.Finish(InternetChecksum.Add(sum, transport)) == 0;
     }
 
@@ -207,18 +192,35 @@ internal sealed class TcpCoalescer
             return false;
         }
 
-        var ip = group.IpHeaderLength;
-        bool sameIp = ip == IpPacket.IPv6HeaderSize
-            ? first[..4].SequenceEqual(packet[..4]) && first[7] == packet[7] // version, class, flow label; hop limit
-            : first[1] == packet[1] && first[6] == packet[6] && first[8] == packet[8]; // TOS, DF, TTL
-        return sameIp
-            && first.Slice(ip + 8, 4).SequenceEqual(packet.Slice(ip + 8, 4)) // acknowledgment number
-            && first[(ip + 20)..group.HeaderLength].SequenceEqual(packet[(ip + 20)..group.HeaderLength]); // options
+        // Both were classified as candidates, so both headers read.
+        if (!IpHeader.TryRead(first, out var a) || !IpHeader.TryRead(packet, out var b)
+            || !TcpHeader.TryRead(first[group.IpHeaderLength..], out var firstTcp) || !TcpHeader.TryRead(packet[group.IpHeaderLength..], out var tcp))
+        {
+            return false;
+        }
+
+        // IPv6: traffic class, flow label, hop limit. IPv4: TOS, DF (neither is a fragment), TTL.
+        var sameIp = a.TrafficClass == b.TrafficClass && a.HopLimit == b.HopLimit
+            && (a.IsIPv6 ? a.FlowLabel == b.FlowLabel : a.FlagsAndFragmentOffset == b.FlagsAndFragmentOffset);
+        return sameIp && firstTcp.Acknowledgment == tcp.Acknowledgment && firstTcp.Options.SequenceEqual(tcp.Options);
+    }
+
+    // The first packet of group g.
+    private ReadOnlySpan<byte> Member(ReadOnlySpan<byte> buffer, int slotSize, ReadOnlySpan<int> lengths, int g)
+    {
+        var index = _members[g * MaxSegments];
+        return buffer.Slice(index * slotSize, lengths[index]);
     }
 
     // The active group holding the flow (addresses and ports) of this packet, or -1.
-    private int FindFlow(ReadOnlySpan<byte> buffer, int slotSize, ReadOnlySpan<int> lengths, ReadOnlySpan<byte> packet, int ipHeader)
+    private int FindFlow(ReadOnlySpan<byte> buffer, int slotSize, ReadOnlySpan<int> lengths, ReadOnlySpan<byte> packet)
     {
+        if (!IpHeader.TryRead(packet, out var ip))
+        {
+            return -1;
+        }
+
+        var ports = packet.Slice(ip.HeaderLength, TransportPorts.Size);
         for (var g = 0; g < MaxFlows; g++)
         {
             if ((_active & (1 << g)) == 0)
@@ -226,17 +228,13 @@ internal sealed class TcpCoalescer
                 continue;
             }
 
-            var index = _members[g * MaxSegments];
-            var first = buffer.Slice(index * slotSize, lengths[index]);
-            var firstIp = _groups[g].IpHeaderLength;
-            if (first[0] >> 4 != packet[0] >> 4)
+            var first = Member(buffer, slotSize, lengths, g);
+            if (!IpHeader.TryRead(first, out var theirs) || theirs.IsIPv6 != ip.IsIPv6)
             {
                 continue;
             }
 
-            var addresses = firstIp == IpPacket.IPv6HeaderSize ? first[8..40] : first[12..20];
-            var theirs = packet[0] >> 4 == 6 ? packet[8..40] : packet[12..20];
-            if (addresses.SequenceEqual(theirs) && first.Slice(firstIp, 4).SequenceEqual(packet.Slice(ipHeader, 4)))
+            if (theirs.Addresses.SequenceEqual(ip.Addresses) && first.Slice(_groups[g].IpHeaderLength, TransportPorts.Size).SequenceEqual(ports))
             {
                 return g;
             }
@@ -296,7 +294,7 @@ internal sealed class TcpCoalescer
 
         var packet = merged[..length];
         var ip = group.IpHeaderLength;
-        if (ip == IpPacket.IPv6HeaderSize)
+        if (ip == IpHeader.IPv6HeaderSize)
         {
             BinaryPrimitives.WriteUInt16BigEndian(packet[4..], (ushort)(length - ip));
         }
@@ -311,12 +309,14 @@ internal sealed class TcpCoalescer
 
         // Checksum-partial, as a NIC with GRO hands it up: the field holds the pseudo-header sum and
         // the kernel counts the payload as verified (it was, segment by segment).
-        var pseudo = InternetChecksum.PseudoHeader(IpPacket.Source(packet), IpPacket.Destination(packet), IpProtocol.Tcp, length - ip);
+        var readable = IpHeader.TryRead(packet, out var header);
+        Debug.Assert(readable, "a merged packet starts with its first segment's header");
+        var pseudo = InternetChecksum.PseudoHeader(header.Source, header.Destination, IpProtocol.Tcp, length - ip);
         BinaryPrimitives.WriteUInt16BigEndian(packet[(ip + 16)..], (ushort)pseudo);
         new VirtioNetHeader
         {
             Flags = VirtioNetHeader.FlagNeedsChecksum,
-            GsoType = ip == IpPacket.IPv6HeaderSize ? VirtioNetHeader.GsoTcpV6 : VirtioNetHeader.GsoTcpV4,
+            GsoType = ip == IpHeader.IPv6HeaderSize ? VirtioNetHeader.GsoTcpV6 : VirtioNetHeader.GsoTcpV4,
             HeaderLength = (ushort)group.HeaderLength,
             GsoSize = (ushort)group.SegmentSize,
             ChecksumStart = (ushort)ip,
