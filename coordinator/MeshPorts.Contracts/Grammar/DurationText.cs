@@ -100,4 +100,19 @@ public static class DurationText
             text.Append(count.ToString(CultureInfo.InvariantCulture)).Append(unit);
         }
     }
+
+    /// <summary>
+    /// A duration for people reading a log: <c>9.2s</c>, <c>30s</c>, <c>2m30s</c>. Under a minute one
+    /// decimal, whole seconds above, never TimeSpan's <c>00:00:09.2098062</c>.
+    /// </summary>
+    public static string FormatApproximate(TimeSpan duration)
+    {
+        if (duration < TimeSpan.FromMinutes(1))
+        {
+            var tenths = Math.Round(Math.Max(0, duration.TotalSeconds), 1, MidpointRounding.AwayFromZero);
+            return tenths.ToString("0.#", CultureInfo.InvariantCulture) + "s";
+        }
+
+        return Format(TimeSpan.FromSeconds(Math.Round(duration.TotalSeconds)));
+    }
 }

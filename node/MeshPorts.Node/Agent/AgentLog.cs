@@ -11,7 +11,7 @@ internal static partial class AgentLog
     public static partial void Delta(ILogger logger, ulong serial, int added, int rekeyed, int removed, int cut);
 
     [LoggerMessage(3, LogLevel.Warning, "Coordinator unreachable ({Reason}); keeping what is still valid, retrying in {Delay}")]
-    public static partial void Disconnected(ILogger logger, string reason, TimeSpan delay);
+    public static partial void Disconnected(ILogger logger, string reason, string delay);
 
     [LoggerMessage(4, LogLevel.Warning, "Serial gap after {Serial}; asking for a fresh snapshot")]
     public static partial void Gap(ILogger logger, ulong serial);

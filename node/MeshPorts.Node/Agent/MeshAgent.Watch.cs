@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Contracts.Node;
 
 namespace MeshPorts.Node.Agent;
@@ -42,7 +43,7 @@ internal sealed partial class MeshAgent
 
             SetDisconnected(reason);
             var delay = Jittered(backoff);
-            AgentLog.Disconnected(_logger, reason, delay);
+            AgentLog.Disconnected(_logger, reason, DurationText.FormatApproximate(delay));
             await Task.Delay(delay, _time, cancellation).ConfigureAwait(false);
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
         }

@@ -148,7 +148,7 @@ internal static class UpCommand
             catch (CoordinatorException ex) when (ex.IsTransient)
             {
                 // A coordinator that is restarting must not make systemd give up on the node.
-                AgentLog.Disconnected(logger, ex.Message, backoff);
+                AgentLog.Disconnected(logger, ex.Message, DurationText.FormatApproximate(backoff));
                 await Task.Delay(backoff, cancellation).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxEnrollBackoff.Ticks));
             }

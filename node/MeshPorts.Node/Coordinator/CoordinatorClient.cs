@@ -102,7 +102,7 @@ internal sealed class CoordinatorClient : IAsyncDisposable
         };
         request.Services.AddRange(services);
         request.Endpoints.AddRange(endpoints);
-        return await CallAsync("Enroll", () => _client.EnrollAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
+        return await CallAsync("enrollment", () => _client.EnrollAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
     }
 
     /// <summary>
@@ -137,7 +137,7 @@ internal sealed class CoordinatorClient : IAsyncDisposable
             }
             catch (RpcException ex)
             {
-                throw Map(ex, "Watch");
+                throw Map(ex, "netmap watch");
             }
 
             if (!next)
@@ -155,14 +155,14 @@ internal sealed class CoordinatorClient : IAsyncDisposable
     {
         var request = new AckRequest { AppliedSerial = appliedSerial };
         request.Auth = await AuthorizeAsync(AckMethod, request, cancellationToken);
-        await CallAsync("Ack", () => _client.AckAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
+        await CallAsync("netmap acknowledgement", () => _client.AckAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
     }
 
     public async Task<RotateKeyResponse> RotateKeyAsync(ReadOnlyMemory<byte> newWireGuardPublicKey, CancellationToken cancellationToken)
     {
         var request = new RotateKeyRequest { NewWireguardPublicKey = ByteString.CopyFrom(newWireGuardPublicKey.Span) };
         request.Auth = await AuthorizeAsync(RotateKeyMethod, request, cancellationToken);
-        return await CallAsync("RotateKey", () => _client.RotateKeyAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
+        return await CallAsync("key rotation", () => _client.RotateKeyAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
     }
 
     public async Task ReportDeniedFlowsAsync(IReadOnlyList<DeniedFlow> flows, CancellationToken cancellationToken)
@@ -171,7 +171,7 @@ internal sealed class CoordinatorClient : IAsyncDisposable
         var request = new DeniedFlowReport();
         request.Flows.AddRange(flows);
         request.Auth = await AuthorizeAsync(ReportDeniedFlowsMethod, request, cancellationToken);
-        await CallAsync("ReportDeniedFlows", () => _client.ReportDeniedFlowsAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
+        await CallAsync("denied-flow report", () => _client.ReportDeniedFlowsAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
     }
 
     public ValueTask DisposeAsync()
@@ -187,7 +187,7 @@ internal sealed class CoordinatorClient : IAsyncDisposable
     private async Task<NodeAuth> AuthorizeAsync(string method, IMessage request, CancellationToken cancellationToken)
     {
         var challenge = await CallAsync(
-            "GetChallenge",
+            "sign-in",
             () => _client.GetChallengeAsync(new ChallengeRequest { MachinePublicKey = _machinePublic }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync,
             cancellationToken);
         var now = _time.GetUtcNow();

@@ -33,12 +33,12 @@ internal static class CoordinatorErrors
             StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled or StatusCode.Aborted when IsTlsFailure(ex) =>
                 new CoordinatorException(
                     CoordinatorErrorKind.Unreachable,
-                    $"{where}: TLS handshake failed ({Innermost(ex).Message}); check that the URL names the meshports-coordinator",
+                    $"{where}: TLS handshake failed ({Reason(ex)}); check that the URL names the meshports-coordinator",
                     ex),
             StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled or StatusCode.Aborted =>
                 new CoordinatorException(
                     CoordinatorErrorKind.Unreachable,
-                    $"cannot reach the coordinator for {where} ({Innermost(ex).Message}); check the network and that meshports-coordinator runs (the node retries)",
+                    $"cannot reach the coordinator for {where} ({Reason(ex)}); check the network and that meshports-coordinator runs (the node retries)",
                     ex),
             StatusCode.Unauthenticated when detail.Contains("nonce", StringComparison.OrdinalIgnoreCase) =>
                 new CoordinatorException(CoordinatorErrorKind.Other, $"{where}: {detail}", ex),
@@ -70,6 +70,20 @@ internal static class CoordinatorErrors
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Why a call failed, in the operating system's words ("Connection refused"): gRPC's own text
+    /// ("Error connecting to subchannel.") says nothing a user can act on, and the socket error is in its
+    /// debug exception, not its inner one.
+    /// </summary>
+    private static string Reason(RpcException ex)
+    {
+        var cause = ex.Status.DebugException is { } debug ? Innermost(debug) : Innermost(ex);
+        var text = cause is RpcException ? ex.Status.Detail : cause.Message;
+        return string.IsNullOrWhiteSpace(text) || text.Contains("subchannel", StringComparison.OrdinalIgnoreCase)
+            ? ex.StatusCode == StatusCode.DeadlineExceeded ? "no answer in time" : "no connection"
+            : text.TrimEnd('.');
     }
 
     private static Exception Innermost(Exception ex)

@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Node.Agent;
 using MeshPorts.WireGuard.Keys;
 
@@ -26,7 +27,7 @@ internal sealed partial class KeyRotation
                     throw new AgentFatalException(fatal);
                 }
 
-                RotationLog.RotationFailed(_logger, ex.Message, _rotationRetry);
+                RotationLog.RotationFailed(_logger, ex.Message, DurationText.FormatApproximate(_rotationRetry));
                 await Task.Delay(_rotationRetry, _time, cancellation).ConfigureAwait(false);
 
                 // Whatever asked for it (an admin, or the half-life) still wants a new key.

@@ -12,7 +12,7 @@ internal static partial class RotationLog
     public static partial void RotationDone(ILogger logger, string key, DateTimeOffset expiresAt, bool ready);
 
     [LoggerMessage(7, LogLevel.Warning, "Key rotation failed ({Reason}); retrying in {Delay}")]
-    public static partial void RotationFailed(ILogger logger, string reason, TimeSpan delay);
+    public static partial void RotationFailed(ILogger logger, string reason, string delay);
 
     [LoggerMessage(12, LogLevel.Warning, "The coordinator publishes a key for this node that is neither its current nor its next key; peers will not reach it until a rotation")]
     public static partial void UnknownOwnKey(ILogger logger);

@@ -69,4 +69,17 @@ public sealed class DurationTextTests
         Assert.True(DurationText.TryParse(text, out var back));
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), back);
     }
+
+    [Theory]
+    [InlineData(9_209.8062, "9.2s")]
+    [InlineData(30_000, "30s")]
+    [InlineData(500, "0.5s")]
+    [InlineData(0, "0s")]
+    [InlineData(59_940, "59.9s")]
+    [InlineData(150_400, "2m30s")]
+    [InlineData(3_600_000, "1h")]
+    public void FormatApproximate_IsWhatALogLineShows(double milliseconds, string expected)
+    {
+        Assert.Equal(expected, DurationText.FormatApproximate(TimeSpan.FromMilliseconds(milliseconds)));
+    }
 }

@@ -53,6 +53,20 @@ public sealed class PinnedTlsTests
         Assert.Contains("cannot reach the coordinator", ex.Message);
     }
 
+    [Fact]
+    public async Task Client_WithNothingListening_SaysWhyInPlainWords()
+    {
+        var port = FreePort();
+        using var machine = MachineKey.Generate();
+        await using var client = new CoordinatorClient(new Uri($"https://127.0.0.1:{port}"), "sha256:" + new string('0', 64), machine, TimeProvider.System, NullLogger.Instance);
+
+        var ex = await Assert.ThrowsAsync<CoordinatorException>(() => client.AckAsync(1, CancellationToken.None));
+
+        Assert.Contains($"for sign-in at https://127.0.0.1:{port} (Connection refused", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("subchannel", ex.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("GetChallenge", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("http://127.0.0.1:1", "sha256:0000000000000000000000000000000000000000000000000000000000000000", "https://")]
     [InlineData("https://127.0.0.1:1", "sha256:12", "not a SHA-256 fingerprint")]
