@@ -36,6 +36,14 @@ internal static class UpCommand
             }
         }
 
+        // Checked before anything is created or discovered: a refused 'up' leaves no empty state directory behind.
+        var store = new NodeStateStore(options.StateDirectory);
+        if (join is null && !File.Exists(store.PathOf(NodeStateStore.EnrollmentFile)))
+        {
+            await Console.Error.WriteLineAsync($"meshports-node: {NodeEnrollment.NotEnrolled(store)}").ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
+
         var logger = loggers.CreateLogger("meshports.up");
         using var stopping = new CancellationTokenSource();
         NodeDaemon? daemon = null;
@@ -49,7 +57,6 @@ internal static class UpCommand
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
-        var store = new NodeStateStore(options.StateDirectory);
         IReadOnlyList<string> endpoints;
         try
         {

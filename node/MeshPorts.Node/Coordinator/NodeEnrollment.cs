@@ -23,6 +23,13 @@ internal static class NodeEnrollment
     /// </summary>
     /// <exception cref="NodeStateException">a state file is damaged or too open, or there is no node.json and no join string.</exception>
     /// <exception cref="CoordinatorException">Enroll failed (Kind says whether to retry).</exception>
+    /// <summary>What to say when there is neither a node.json nor a join string.</summary>
+    public static string NotEnrolled(NodeStateStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return $"{store.PathOf(NodeStateStore.EnrollmentFile)} does not exist, so this node is not enrolled; pass --join with a join string from 'meshctl token create'";
+    }
+
     public static async Task<EnrolledIdentity> EnsureEnrolledAsync(
         NodeStateStore store,
         JoinString? join,
@@ -45,8 +52,7 @@ internal static class NodeEnrollment
 
         if (join is null)
         {
-            throw new NodeStateException(
-                $"{store.PathOf(NodeStateStore.EnrollmentFile)} does not exist, so this node is not enrolled; pass --join with a join string from 'meshctl token create'");
+            throw new NodeStateException(NotEnrolled(store));
         }
 
         // Keys first: if the coordinator accepts and we die before node.json is written, these are what it knows us by.
