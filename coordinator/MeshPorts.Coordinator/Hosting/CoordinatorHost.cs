@@ -1,5 +1,6 @@
 using MeshPorts.Contracts.Output;
 using MeshPorts.Coordinator.Audit;
+using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.Options;
 using MeshPorts.Coordinator.Services;
 using MeshPorts.Coordinator.State;

@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Cli;
 using MeshPorts.Coordinator.Cli;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -2,12 +2,16 @@ using Grpc.Core;
 using MeshPorts.Contracts.Admin;
 using MeshPorts.Coordinator.Audit;
 using MeshPorts.Coordinator.Hosting;
+using MeshPorts.Coordinator.Mapping;
 using MeshPorts.Coordinator.State;
 using MeshPorts.Coordinator.Storage;
 
 namespace MeshPorts.Coordinator.Services;
 
-/// <summary>The meshctl API: thin translation to <see cref="MeshState"/> and <see cref="AuditLog"/>.</summary>
+/// <summary>
+/// The meshctl API: thin translation to <see cref="MeshState"/> and <see cref="AuditLog"/>. Requests are parsed here, once (subjects,
+/// protocols, durations); refusals reach meshctl in its own words through <see cref="RefusalWording"/>.
+/// </summary>
 internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
 {
     private readonly MeshState _state;
@@ -76,8 +80,8 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var grant = await _state.AddGrantAsync(request.From, request.To, (int)Math.Min(request.Port, int.MaxValue),
-            request.Protocol == Contracts.Node.Protocol.Unspecified ? "tcp" : ProtoMapper.Protocol(request.Protocol),
+        var grant = await _state.AddGrantAsync(ProtoMapper.Subject(request.From, RequestField.GrantFrom), ProtoMapper.Subject(request.To, RequestField.GrantTo),
+            (int)Math.Min(request.Port, int.MaxValue), ProtoMapper.ProtocolOrTcp(request.Protocol),
             ProtoMapper.Duration(request.Duration, "duration"), request.Reason, context.CancellationToken);
         return new AddGrantResponse { Grant = ProtoMapper.Grant(grant, _state.IsGrantActive(grant)) };
     }
@@ -105,7 +109,12 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var response = new RotateKeysResponse();
-        response.Nodes.AddRange(await _state.RequestRotationAsync(request.Node, request.All, context.CancellationToken));
+        if (request.All == !string.IsNullOrEmpty(request.Node))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "give exactly one of --node NAME or --all"));
+        }
+
+        response.Nodes.AddRange(await _state.RequestRotationAsync(request.All ? null : request.Node, context.CancellationToken));
         return response;
     }
 
@@ -143,8 +152,8 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var decision = await _state.CheckAccessAsync(request.From, request.To, (int)Math.Min(request.Port, int.MaxValue),
-            request.Protocol == Contracts.Node.Protocol.Unspecified ? "tcp" : ProtoMapper.Protocol(request.Protocol),
+        var decision = await _state.CheckAccessAsync(ProtoMapper.Subject(request.From), ProtoMapper.Subject(request.To),
+            (int)Math.Min(request.Port, int.MaxValue), ProtoMapper.ProtocolOrTcp(request.Protocol),
             ProtoMapper.Time(request.At, "at"), context.CancellationToken);
         return new CheckAccessResponse
         {

@@ -4,6 +4,8 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using MeshPorts.Contracts.Node;
 using MeshPorts.Coordinator.Hosting;
+using MeshPorts.Coordinator.Mapping;
+using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.Options;
 using MeshPorts.Coordinator.State;
 using MeshPorts.Coordinator.Storage;
@@ -41,7 +43,7 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
             request.MachinePublicKey.ToByteArray(),
             request.WireguardPublicKey.ToByteArray(),
             request.RequestedName,
-            request.Services.Select(s => new ServiceRecord((int)s.Port, ProtoMapper.Protocol(s.Protocol), s.Name)).ToList(),
+            request.Services.Select(ProtoMapper.Service).ToList(),
             request.Endpoints.ToList(),
             request.TimestampUnixMs,
             request.Signature.ToByteArray(),
@@ -171,13 +173,7 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
         ArgumentNullException.ThrowIfNull(request);
         var node = await AuthenticateAsync(request.Auth, request, context);
         var flows = request.Flows
-            .Select(f => new DeniedFlowInput(f.SourceAddress, f.DestinationAddress, (long)f.Port, f.Protocol switch
-            {
-                Protocol.Tcp => Protocols.Tcp,
-                Protocol.Udp => Protocols.Udp,
-                Protocol.Unspecified => DeniedFlowCheck.OtherProtocol,
-                _ => "",
-            }, f.Count))
+            .Select(ProtoMapper.DeniedFlow)
             .ToList();
         await _state.ReportDeniedFlowsAsync(node, flows, context.CancellationToken);
         return new DeniedFlowReportResponse();

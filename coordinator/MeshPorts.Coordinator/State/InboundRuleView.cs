@@ -1,3 +1,5 @@
+using MeshPorts.Contracts.Grammar;
+
 namespace MeshPorts.Coordinator.State;
 
 /// <summary>A flow a node must admit to one of its own ports. NotAfter is Unix ms.</summary>
@@ -7,6 +9,7 @@ internal sealed record InboundRuleView(
     string SourceName,
     IReadOnlyList<string> SourceAddresses,
     int Port,
-    string Protocol,
+    PortProtocol Protocol,
     long NotAfter,
-    string AllowedBy);
+    string AllowedBy,
+    PermissionSource Source);

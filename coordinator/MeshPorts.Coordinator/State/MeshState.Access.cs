@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using MeshPorts.Coordinator.Cli;
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Coordinator.State.Policy;
 using MeshPorts.Coordinator.Storage;
 
@@ -10,39 +10,41 @@ namespace MeshPorts.Coordinator.State;
 /// <summary>Grants, policy and access checks.</summary>
 internal sealed partial class MeshState
 {
-    public async Task<GrantRecord> AddGrantAsync(string from, string to, int port, string protocol, TimeSpan? duration, string reason, CancellationToken cancellationToken)
+    /// <summary>Grants <paramref name="subject"/> access to <paramref name="target"/>:PORT/PROTO for <paramref name="duration"/>.</summary>
+    public async Task<GrantRecord> AddGrantAsync(Subject subject, Subject target, int port, PortProtocol protocol, TimeSpan? duration, string reason,
+        CancellationToken cancellationToken)
     {
-        var subject = Subject.Parse(from);
-        var target = Subject.Parse(to);
-        if (target.Kind == SubjectKind.User)
+        ArgumentNullException.ThrowIfNull(reason);
+        if (!target.IsTarget)
         {
-            throw new StateException(StateError.InvalidArgument, $"--to '{to}': a target is a node name or tag:NAME");
+            throw new StateException(StateError.InvalidArgument, $"'{target}': a target is a node name or tag:NAME", RequestField.GrantTo);
         }
 
-        Protocols.CheckPort(port);
-        protocol = Protocols.Normalize(protocol);
+        CheckPort(port);
         if (duration is null || duration <= TimeSpan.Zero)
         {
-            throw new StateException(StateError.InvalidArgument, "--for is required and must be positive, e.g. --for 1h");
+            throw new StateException(StateError.InvalidArgument, "is required and must be positive", RequestField.GrantDuration,
+                new NextStep(NextStepKind.Example, "1h"));
         }
 
         if (duration > _options.MaxGrantDuration)
         {
             throw new StateException(StateError.InvalidArgument,
-                $"--for {DurationText.Format(duration.Value)} exceeds the cap of {DurationText.Format(_options.MaxGrantDuration)}; ask for at most that, or use a policy rule for standing access");
+                $"{DurationText.Format(duration.Value)} exceeds the cap of {DurationText.Format(_options.MaxGrantDuration)}; ask for at most that, or use a policy rule for standing access",
+                RequestField.GrantDuration);
         }
 
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            await RequireKnownLockedAsync(subject, "--from", cancellationToken);
-            await RequireKnownLockedAsync(target, "--to", cancellationToken);
+            await RequireKnownLockedAsync(subject, RequestField.GrantFrom, cancellationToken);
+            await RequireKnownLockedAsync(target, RequestField.GrantTo, cancellationToken);
             var now = Now;
             var grant = new GrantRecord
             {
                 Id = NewId("g_", 5),
-                Subject = subject.ToString(),
-                Target = target.ToString(),
+                Subject = subject,
+                Target = target,
                 SubjectNodeId = subject.Kind == SubjectKind.Node ? RequireByName(subject.Name).Id : null,
                 TargetNodeId = target.Kind == SubjectKind.Node ? RequireByName(target.Name).Id : null,
                 Port = port,
@@ -55,7 +57,17 @@ internal sealed partial class MeshState
             _grants.Add(grant);
             _metrics.GrantAdded();
             await _audit.AppendAsync("grant.added", "admin", grant.Id, "ok",
-                new { from = grant.Subject, to = grant.Target, fromNodeId = grant.SubjectNodeId, toNodeId = grant.TargetNodeId, port, protocol, expiresAt = grant.ExpiresAt, reason = grant.Reason },
+                new
+                {
+                    from = grant.Subject.ToString(),
+                    to = grant.Target.ToString(),
+                    fromNodeId = grant.SubjectNodeId,
+                    toNodeId = grant.TargetNodeId,
+                    port,
+                    protocol = protocol.ToText(),
+                    expiresAt = grant.ExpiresAt,
+                    reason = grant.Reason,
+                },
                 cancellationToken);
             await RecomputeLockedAsync(cancellationToken);
             return grant;
@@ -67,20 +79,19 @@ internal sealed partial class MeshState
     }
 
     /// <summary>Unknown subjects are refused: a typo in a grant would otherwise silently grant nothing.</summary>
-    private async Task RequireKnownLockedAsync(Subject s, string option, CancellationToken cancellationToken)
+    private async Task RequireKnownLockedAsync(Subject s, RequestField field, CancellationToken cancellationToken)
     {
         var known = s.Kind switch
         {
             SubjectKind.Node => _nodes.Values.Any(n => n.Name == s.Name),
-            _ => _nodes.Values.Any(s.Covers) || (await _store.Tokens.ListAsync(cancellationToken))
+            _ => _nodes.Values.Any(n => s.Covers(n)) || (await _store.Tokens.ListAsync(cancellationToken))
                 .Any(t => !t.Revoked && t.ExpiresAt > Now && (s.Kind == SubjectKind.User ? t.User == s.Name : t.Tags.Contains(s.Name))),
         };
         if (!known)
         {
-            throw new StateException(StateError.InvalidArgument,
-                s.Kind == SubjectKind.Node
-                    ? $"{option} '{s}': no such node; see 'meshctl nodes list'"
-                    : $"{option} '{s}': no node or live token carries it; check the spelling");
+            throw s.Kind == SubjectKind.Node
+                ? new StateException(StateError.InvalidArgument, $"'{s}': no such node", field, new NextStep(NextStepKind.ListNodes))
+                : new StateException(StateError.InvalidArgument, $"'{s}': no node or live token carries it; check the spelling", field);
         }
     }
 
@@ -108,7 +119,7 @@ internal sealed partial class MeshState
             var index = _grants.FindIndex(g => g.Id == id);
             if (index < 0)
             {
-                throw new StateException(StateError.NotFound, $"no grant with id '{id}'; see 'meshctl grant list'");
+                throw new StateException(StateError.NotFound, $"no grant with id '{id}'", next: new NextStep(NextStepKind.ListGrants));
             }
 
             if (_grants[index].RevokedAt is not null)
@@ -194,12 +205,10 @@ internal sealed partial class MeshState
 
     public PolicyRecord? CurrentPolicy => _policyRecord;
 
-    public async Task<AccessDecision> CheckAccessAsync(string from, string to, int port, string protocol, DateTimeOffset? at, CancellationToken cancellationToken)
+    public async Task<AccessDecision> CheckAccessAsync(Subject subject, Subject target, int port, PortProtocol protocol, DateTimeOffset? at,
+        CancellationToken cancellationToken)
     {
-        var subject = Subject.Parse(from);
-        var target = Subject.Parse(to);
-        Protocols.CheckPort(port);
-        protocol = Protocols.Normalize(protocol);
+        CheckPort(port);
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -207,7 +216,7 @@ internal sealed partial class MeshState
             {
                 if (s.Kind == SubjectKind.Node && FindByName(s.Name) is null)
                 {
-                    throw new StateException(StateError.InvalidArgument, $"'{s}': no such node; see 'meshctl nodes list'");
+                    throw new StateException(StateError.InvalidArgument, $"'{s}': no such node", next: new NextStep(NextStepKind.ListNodes));
                 }
             }
 
@@ -216,6 +225,14 @@ internal sealed partial class MeshState
         finally
         {
             _gate.Release();
+        }
+    }
+
+    private static void CheckPort(int port)
+    {
+        if (!Ports.IsValid(port))
+        {
+            throw new StateException(StateError.InvalidArgument, FormattableString.Invariant($"port {port} must be 1-65535"));
         }
     }
 

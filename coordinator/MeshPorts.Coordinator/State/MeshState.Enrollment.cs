@@ -1,8 +1,12 @@
+using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using MeshPorts.Contracts.Auth;
+using MeshPorts.Contracts.Grammar;
+using MeshPorts.Contracts.Join;
 using MeshPorts.Coordinator.Auth;
-using MeshPorts.Coordinator.Cli;
 using MeshPorts.Coordinator.Storage;
 
 namespace MeshPorts.Coordinator.State;
@@ -14,51 +18,52 @@ internal sealed partial class MeshState
     {
         name = name.Trim();
         user = user.Trim();
-        if (name.Length > 0 && !Subject.IsValidNodeName(name))
+        if (name.Length > 0 && !Names.IsNodeName(name))
         {
-            throw new StateException(StateError.InvalidArgument, $"--name '{name}': use 1-63 of [a-z0-9-] (it becomes the node's default name)");
+            throw new StateException(StateError.InvalidArgument, $"'{name}': use 1-63 of [a-z0-9-] (it becomes the node's default name)", RequestField.TokenName);
         }
 
-        if (user.Length > 0 && !Subject.IsValidLabel(user))
+        if (user.Length > 0 && !Names.IsLabel(user))
         {
-            throw new StateException(StateError.InvalidArgument, $"--user '{user}': use 1-64 of [A-Za-z0-9-_.@]");
+            throw new StateException(StateError.InvalidArgument, $"'{user}': use 1-64 of [A-Za-z0-9-_.@]", RequestField.TokenUser);
         }
 
         var cleanTags = tags.Select(t => t.StartsWith("tag:", StringComparison.Ordinal) ? t[4..] : t).Distinct(StringComparer.Ordinal).ToList();
         foreach (var tag in cleanTags)
         {
-            if (!Subject.IsValidLabel(tag))
+            if (!Names.IsLabel(tag))
             {
-                throw new StateException(StateError.InvalidArgument, $"--tag '{tag}': use 1-64 of [A-Za-z0-9-_.@]");
+                throw new StateException(StateError.InvalidArgument, $"'{tag}': use 1-64 of [A-Za-z0-9-_.@]", RequestField.TokenTag);
             }
         }
 
         var lifetime = ttl ?? _options.DefaultTokenTtl;
         if (lifetime <= TimeSpan.Zero)
         {
-            throw new StateException(StateError.InvalidArgument, "--ttl must be positive, e.g. --ttl 1h");
+            throw new StateException(StateError.InvalidArgument, "must be positive", RequestField.TokenTtl, new NextStep(NextStepKind.Example, "1h"));
         }
 
         if (lifetime > _options.MaxTokenTtl)
         {
             throw new StateException(StateError.InvalidArgument,
-                $"--ttl {DurationText.Format(lifetime)} exceeds the cap of {DurationText.Format(_options.MaxTokenTtl)}; ask for at most that (the coordinator's --max-token-ttl sets the cap)");
+                $"{DurationText.Format(lifetime)} exceeds the cap of {DurationText.Format(_options.MaxTokenTtl)}; ask for at most that", RequestField.TokenTtl,
+                new NextStep(NextStepKind.TokenTtlCapSetting));
         }
 
         uses = uses == 0 ? 1 : uses;
         if (uses is < 1 or > 100_000)
         {
-            throw new StateException(StateError.InvalidArgument, "--uses must be 1-100000");
+            throw new StateException(StateError.InvalidArgument, "must be 1-100000", RequestField.TokenUses);
         }
 
         // A name is an admin's decision about one machine; a token that could enroll it twice would make it a race.
         if (name.Length > 0 && uses > 1)
         {
-            throw new StateException(StateError.InvalidArgument,
-                FormattableString.Invariant($"--name enrolls exactly one node; drop --uses {uses}, or drop --name for a fleet token (its nodes are named node-1, node-2, ...)"));
+            throw new StateException(StateError.InvalidArgument, "enrolls exactly one node", RequestField.TokenName,
+                new NextStep(NextStepKind.DropUsesOrName, uses.ToString(CultureInfo.InvariantCulture)));
         }
 
-        var secret = Hosting.Base64Url.Encode(RandomNumberGenerator.GetBytes(32));
+        var secret = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var now = Now;
         var token = new TokenRecord
         {
@@ -98,14 +103,14 @@ internal sealed partial class MeshState
     {
         if (FindByName(name) is not null)
         {
-            throw new StateException(StateError.AlreadyExists, $"a node named '{name}' is enrolled; remove it first: meshctl nodes remove {name}");
+            throw new StateException(StateError.AlreadyExists, $"a node named '{name}' is enrolled; remove it first", next: new NextStep(NextStepKind.RemoveNode, name));
         }
 
         var now = Now;
         var live = (await _store.Tokens.ListAsync(cancellationToken)).FirstOrDefault(t => t.Name == name && IsLive(t, now));
         if (live is not null)
         {
-            throw new StateException(StateError.AlreadyExists, $"join token {live.Id} already names '{name}'; revoke it first: meshctl token revoke {live.Id}");
+            throw new StateException(StateError.AlreadyExists, $"join token {live.Id} already names '{name}'; revoke it first", next: new NextStep(NextStepKind.RevokeToken, live.Id));
         }
     }
 
@@ -117,7 +122,7 @@ internal sealed partial class MeshState
     {
         if (!await _store.Tokens.RevokeAsync(id, cancellationToken))
         {
-            throw new StateException(StateError.NotFound, $"no token with id '{id}'; see 'meshctl token list'");
+            throw new StateException(StateError.NotFound, $"no token with id '{id}'", next: new NextStep(NextStepKind.ListTokens));
         }
 
         await _audit.AppendAsync("token.revoked", "admin", id, "ok", null, cancellationToken);
@@ -145,7 +150,7 @@ internal sealed partial class MeshState
             await FailEnrollAsync(input, StateError.FailedPrecondition, skewError, cancellationToken);
         }
 
-        if (!NodeSignatures.Verify(input.MachineKey, NodeSignatures.EnrollBytes(input.MachineKey, input.WireGuardKey, input.TimestampMs, input.Secret), input.Signature))
+        if (!NodeSignatureCheck.Verify(input.MachineKey, NodeSignatures.EnrollBytes(input.MachineKey, input.WireGuardKey, input.TimestampMs, input.Secret), input.Signature))
         {
             await FailEnrollAsync(input, StateError.Unauthenticated, "the enrollment signature does not verify with the given machine key", cancellationToken);
         }
@@ -154,13 +159,16 @@ internal sealed partial class MeshState
         var token = await _store.Tokens.FindBySecretHashAsync(hash, cancellationToken);
         if (token is null || !CryptographicOperations.FixedTimeEquals(token.SecretHash, hash))
         {
-            await FailEnrollAsync(input, StateError.PermissionDenied, "the join token is not known to this coordinator; ask an admin for a new one ('meshctl token create')", cancellationToken);
+            await FailEnrollAsync(input, StateError.PermissionDenied, "the join token is not known to this coordinator; ask an admin for a new one", cancellationToken,
+                next: new NextStep(NextStepKind.CreateToken));
         }
 
         foreach (var s in input.Services)
         {
-            Protocols.CheckPort(s.Port);
-            Protocols.Normalize(s.Protocol);
+            if (!Ports.IsValid(s.Port))
+            {
+                throw new StateException(StateError.InvalidArgument, FormattableString.Invariant($"port {s.Port} must be 1-65535"));
+            }
         }
 
         var endpointError = NodeEndpoints.Check(input.Endpoints);
@@ -172,7 +180,8 @@ internal sealed partial class MeshState
         var namingError = NamingError(token!, input.RequestedName);
         if (namingError is not null)
         {
-            await FailEnrollAsync(input, StateError.InvalidArgument, namingError, cancellationToken, token!.Id);
+            var shown = input.RequestedName.Length > 63 ? input.RequestedName[..63] + "..." : input.RequestedName;
+            await FailEnrollAsync(input, StateError.InvalidArgument, namingError, cancellationToken, token!.Id, new NextStep(NextStepKind.DropRequestedName, shown));
         }
 
         await _gate.WaitAsync(cancellationToken);
@@ -194,9 +203,8 @@ internal sealed partial class MeshState
             if (FindByName(name) is not null && await _store.Tokens.FindBySecretHashAsync(hash, cancellationToken) is { } current && IsLive(current, now))
             {
                 // Checked before the store is touched, so the token keeps its use.
-                await FailEnrollAsync(input, StateError.AlreadyExists,
-                    $"a node named '{name}' is already enrolled; an admin must remove it first (meshctl nodes remove {name}) or give you a token with another --name",
-                    cancellationToken, token.Id);
+                await FailEnrollAsync(input, StateError.AlreadyExists, $"a node named '{name}' is already enrolled; an admin must remove it first",
+                    cancellationToken, token.Id, new NextStep(NextStepKind.RemoveNodeOrRename, name));
             }
 
             var index = Enumerable.Range(1, OverlayAddressing.MaxIndex).First(i => _nodes.Values.All(n => n.AddressIndex != i));
@@ -210,7 +218,7 @@ internal sealed partial class MeshState
                 WireGuardKey = input.WireGuardKey,
                 KeyExpiresAt = now + (long)_options.KeyLifetime.TotalMilliseconds,
                 AddressIndex = index,
-                Services = input.Services.Select(s => s with { Protocol = Protocols.Normalize(s.Protocol) }).ToList(),
+                Services = input.Services,
                 Endpoints = input.Endpoints,
                 EnrolledAt = now,
                 TokenId = token.Id,
@@ -229,10 +237,12 @@ internal sealed partial class MeshState
             switch (outcome)
             {
                 case EnrollOutcome.TokenUsedUp:
-                    await FailEnrollAsync(input, StateError.PermissionDenied, "the join token has already been used; ask an admin for a new one (or one with --uses N)", cancellationToken, token.Id);
+                    await FailEnrollAsync(input, StateError.PermissionDenied, "the join token has already been used; ask an admin for a new one", cancellationToken, token.Id,
+                        new NextStep(NextStepKind.CreateTokenWithUses));
                     break;
                 case EnrollOutcome.TokenExpired:
-                    await FailEnrollAsync(input, StateError.FailedPrecondition, "the join token has expired; ask an admin for a new one ('meshctl token create --ttl ...')", cancellationToken, token.Id);
+                    await FailEnrollAsync(input, StateError.FailedPrecondition, "the join token has expired; ask an admin for a new one", cancellationToken, token.Id,
+                        new NextStep(NextStepKind.CreateTokenWithTtl));
                     break;
                 case EnrollOutcome.TokenRevoked:
                     await FailEnrollAsync(input, StateError.PermissionDenied, "the join token was revoked; ask an admin for a new one", cancellationToken, token.Id);
@@ -276,10 +286,9 @@ internal sealed partial class MeshState
             return null;
         }
 
-        var shown = requested.Length > 63 ? requested[..63] + "..." : requested;
         return token.Name.Length > 0
-            ? $"this join token names the node '{token.Name}'; drop --name or ask for a token with --name {shown}"
-            : $"this join token names its nodes node-1, node-2, ...; drop --name or ask for a token with --name {shown}";
+            ? $"this join token names the node '{token.Name}'"
+            : "this join token names its nodes node-1, node-2, ...";
     }
 
     /// <summary>node-N with the lowest N that no node has and no live token will give out.</summary>
@@ -302,7 +311,8 @@ internal sealed partial class MeshState
         _nodes.Values.FirstOrDefault(n => n.Id != exceptId && (CryptographicOperations.FixedTimeEquals(n.WireGuardKey, key)
             || (n.PreviousWireGuardKey is { } previous && CryptographicOperations.FixedTimeEquals(previous, key))));
 
-    private async Task FailEnrollAsync(EnrollInput input, StateError error, string message, CancellationToken cancellationToken, string tokenId = "")
+    private async Task FailEnrollAsync(EnrollInput input, StateError error, string message, CancellationToken cancellationToken, string tokenId = "",
+        NextStep? next = null)
     {
         // Concurrent failures from one source all passed IsBlocked; only the ones within budget are audited.
         if (!_enrollLimiter.TryRecordFailure(input.Source, Now, out var firstRefusal))
@@ -313,7 +323,7 @@ internal sealed partial class MeshState
         _metrics.EnrollFailed();
         StateLog.EnrollRefused(_logger, input.Source, message);
         await _audit.AppendAsync("token.failed", "source:" + input.Source, tokenId, "denied", new { reason = message, requested = input.RequestedName }, cancellationToken);
-        throw new StateException(error, message);
+        throw new StateException(error, message, next: next);
     }
 
     [DoesNotReturn]
@@ -398,7 +408,7 @@ internal sealed partial class MeshState
             throw new StateException(StateError.Unauthenticated, "nonce unknown, expired or already used; call GetChallenge again");
         }
 
-        if (!NodeSignatures.Verify(auth.MachineKey, NodeSignatures.AuthBytes(method, auth.Nonce, auth.TimestampMs, bodyHash), auth.Signature))
+        if (!NodeSignatureCheck.Verify(auth.MachineKey, NodeSignatures.AuthBytes(method, auth.Nonce, auth.TimestampMs, bodyHash), auth.Signature))
         {
             _metrics.AuthFailed();
             throw new StateException(StateError.Unauthenticated, "signature does not verify with the enrolled machine key");

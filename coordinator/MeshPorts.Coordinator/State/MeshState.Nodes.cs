@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Coordinator.Storage;
 
 namespace MeshPorts.Coordinator.State;
@@ -60,7 +61,7 @@ internal sealed partial class MeshState
             foreach (var g in _grants.Where(g => ending.Contains(g.Id)))
             {
                 await _audit.AppendAsync("grant.ended", "admin", g.Id, "ok",
-                    new { reason = "node removed", node = node.Name, nodeId = node.Id, from = g.Subject, to = g.Target, port = g.Port, protocol = g.Protocol },
+                    new { reason = "node removed", node = node.Name, nodeId = node.Id, from = g.Subject.ToString(), to = g.Target.ToString(), port = g.Port, protocol = g.Protocol.ToText() },
                     cancellationToken);
             }
 
@@ -191,14 +192,10 @@ internal sealed partial class MeshState
         }
     }
 
-    /// <summary>meshctl keys rotate: asks node(s) to rotate now. Returns the names asked.</summary>
-    public async Task<IReadOnlyList<string>> RequestRotationAsync(string? name, bool all, CancellationToken cancellationToken)
+    /// <summary>Asks the node <paramref name="name"/>, or every node when it is null, to rotate now. Returns the names asked.</summary>
+    public async Task<IReadOnlyList<string>> RequestRotationAsync(string? name, CancellationToken cancellationToken)
     {
-        if (all == !string.IsNullOrEmpty(name))
-        {
-            throw new StateException(StateError.InvalidArgument, "give exactly one of --node NAME or --all");
-        }
-
+        var all = name is null;
         List<NodeRecord> targets;
         await _gate.WaitAsync(cancellationToken);
         try

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Coordinator.Audit;
 using MeshPorts.Coordinator.Auth;
-using MeshPorts.Coordinator.Hosting;
+using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.Options;
 using MeshPorts.Coordinator.State.Policy;
 using MeshPorts.Coordinator.Storage;
@@ -145,7 +146,7 @@ internal sealed partial class MeshState : IDisposable
                 foreach (var g in expiredGrants)
                 {
                     await _audit.AppendAsync("grant.expired", "scheduler", g.Id, "ok",
-                        new { from = g.Subject, to = g.Target, port = g.Port, protocol = g.Protocol, expiresAt = g.ExpiresAt });
+                        new { from = g.Subject.ToString(), to = g.Target.ToString(), port = g.Port, protocol = g.Protocol.ToText(), expiresAt = g.ExpiresAt });
                 }
 
                 if (expiredGrants.Count > 0)
@@ -185,7 +186,7 @@ internal sealed partial class MeshState : IDisposable
     private NodeRecord? FindByName(string name) => _nodes.Values.FirstOrDefault(n => n.Name == name);
 
     private NodeRecord RequireByName(string name) =>
-        FindByName(name) ?? throw new StateException(StateError.NotFound, $"no node named '{name}'; see 'meshctl nodes list'");
+        FindByName(name) ?? throw new StateException(StateError.NotFound, $"no node named '{name}'", next: new NextStep(NextStepKind.ListNodes));
 
     public void Dispose()
     {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
 using MeshPorts.Contracts.Node;
-using MeshPorts.Coordinator.Hosting;
+using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.State;
 
 namespace MeshPorts.Coordinator.Streaming;

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using MeshPorts.Contracts.Node;
-using MeshPorts.Coordinator.Services;
+using MeshPorts.Coordinator.Mapping;
 using MeshPorts.Coordinator.State;
 
 namespace MeshPorts.Coordinator.Streaming;
