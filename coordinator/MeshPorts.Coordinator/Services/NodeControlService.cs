@@ -48,7 +48,7 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
             request.TimestampUnixMs,
             request.Signature.ToByteArray(),
             Source(context));
-        var result = await _state.EnrollAsync(input, context.CancellationToken);
+        var result = await _state.Enrollment.EnrollAsync(input, context.CancellationToken);
         var response = new EnrollResponse
         {
             NodeId = result.Node.Id,
@@ -69,7 +69,7 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var (nonce, expires, now) = _state.IssueChallenge(request.MachinePublicKey.ToByteArray(), Source(context));
+        var (nonce, expires, now) = _state.Authentication.IssueChallenge(request.MachinePublicKey.ToByteArray(), Source(context));
         return Task.FromResult(new ChallengeResponse
         {
             Nonce = ByteString.CopyFrom(nonce),
@@ -133,7 +133,7 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
                     await responseStream.WriteAsync(evt, ct);
                 }
 
-                _state.Touch(node.Id);
+                _state.Nodes.Touch(node.Id);
             }
         }
         catch (OperationCanceledException) when (_lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
@@ -156,7 +156,7 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
     {
         ArgumentNullException.ThrowIfNull(request);
         var node = await AuthenticateAsync(request.Auth, request, context);
-        await _state.AckAsync(node, request.AppliedSerial, context.CancellationToken);
+        await _state.Nodes.AckAsync(node, request.AppliedSerial, context.CancellationToken);
         return new AckResponse();
     }
 
@@ -164,7 +164,7 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
     {
         ArgumentNullException.ThrowIfNull(request);
         var node = await AuthenticateAsync(request.Auth, request, context);
-        var (expires, serial) = await _state.RotateKeyAsync(node, request.NewWireguardPublicKey.ToByteArray(), context.CancellationToken);
+        var (expires, serial) = await _state.Rotation.RotateKeyAsync(node, request.NewWireguardPublicKey.ToByteArray(), context.CancellationToken);
         return new RotateKeyResponse { KeyExpiresAt = ProtoMapper.Time(expires), Serial = serial };
     }
 
@@ -175,7 +175,7 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
         var flows = request.Flows
             .Select(ProtoMapper.DeniedFlow)
             .ToList();
-        await _state.ReportDeniedFlowsAsync(node, flows, context.CancellationToken);
+        await _state.DeniedFlows.ReportDeniedFlowsAsync(node, flows, context.CancellationToken);
         return new DeniedFlowReportResponse();
     }
 
@@ -198,7 +198,7 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
         // The signature binds the method routing matched, never the path's text (CallAuthorizationInterceptor).
         var method = CallAuthorizationInterceptor.MatchedMethod(context)?.Method.FullName
             ?? throw new RpcException(new Status(StatusCode.PermissionDenied, "no caller may use this method"));
-        return _state.AuthenticateAsync(input, method, BodyHash(request), context.CancellationToken);
+        return _state.Authentication.AuthenticateAsync(input, method, BodyHash(request), context.CancellationToken);
     }
 
     private static RpcException ShuttingDown() =>
