@@ -4,6 +4,8 @@ using MeshPorts.Contracts.Admin;
 using MeshPorts.Contracts.Grammar;
 using MeshPorts.Contracts.Node;
 using MeshPorts.Coordinator.State;
+using MeshPorts.Coordinator.State.Access;
+using MeshPorts.Coordinator.State.Netmaps;
 using MeshPorts.Coordinator.Storage;
 
 namespace MeshPorts.Coordinator.Mapping;

@@ -1,6 +1,7 @@
 using MeshPorts.Coordinator.Audit;
 using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.Options;
+using MeshPorts.Coordinator.State.Netmaps;
 using MeshPorts.Coordinator.Storage;
 using Microsoft.Extensions.Logging;
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using MeshPorts.Coordinator.State.Netmaps;
 using MeshPorts.Coordinator.State.Policy;
 using MeshPorts.Coordinator.Storage;
 

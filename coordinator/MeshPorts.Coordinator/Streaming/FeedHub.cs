@@ -3,6 +3,7 @@ using Google.Protobuf;
 using MeshPorts.Contracts.Node;
 using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.State;
+using MeshPorts.Coordinator.State.Netmaps;
 
 namespace MeshPorts.Coordinator.Streaming;
 

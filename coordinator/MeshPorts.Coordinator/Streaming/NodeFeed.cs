@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using MeshPorts.Contracts.Node;
 using MeshPorts.Coordinator.Mapping;
 using MeshPorts.Coordinator.State;
+using MeshPorts.Coordinator.State.Netmaps;
 
 namespace MeshPorts.Coordinator.Streaming;
 

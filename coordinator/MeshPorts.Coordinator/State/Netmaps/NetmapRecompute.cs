@@ -1,4 +1,5 @@
 using MeshPorts.Contracts.Grammar;
+using MeshPorts.Coordinator.State.Access;
 using MeshPorts.Coordinator.Storage;
 
 namespace MeshPorts.Coordinator.State.Netmaps;

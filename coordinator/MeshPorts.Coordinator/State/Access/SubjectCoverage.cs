@@ -1,7 +1,7 @@
 using MeshPorts.Contracts.Grammar;
 using MeshPorts.Coordinator.Storage;
 
-namespace MeshPorts.Coordinator.State;
+namespace MeshPorts.Coordinator.State.Access;
 
 /// <summary>Which enrolled nodes a subject stands for: access-side meaning of the shared grammar.</summary>
 internal static class SubjectCoverage

@@ -1,8 +1,9 @@
 using MeshPorts.Contracts.Grammar;
+using MeshPorts.Coordinator.State.Access;
 using MeshPorts.Coordinator.State.Policy;
 using MeshPorts.Coordinator.Storage;
 
-namespace MeshPorts.Coordinator.State;
+namespace MeshPorts.Coordinator.State.Netmaps;
 
 /// <summary>
 /// Computes every node's view at one moment. A node sees a peer only if some permission connects

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace MeshPorts.Coordinator.State;
+namespace MeshPorts.Coordinator.State.Access;
 
 /// <summary>
 /// What a reported denied flow must look like to be believed, matching what the node's filter sends

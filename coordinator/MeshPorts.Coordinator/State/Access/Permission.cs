@@ -1,6 +1,6 @@
 using MeshPorts.Contracts.Grammar;
 
-namespace MeshPorts.Coordinator.State;
+namespace MeshPorts.Coordinator.State.Access;
 
 /// <summary>
 /// One concrete allowance: node <paramref name="SourceId"/> may reach <paramref name="Port"/>/<paramref name="Protocol"/>

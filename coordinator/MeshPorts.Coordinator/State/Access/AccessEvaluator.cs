@@ -2,7 +2,7 @@ using MeshPorts.Contracts.Grammar;
 using MeshPorts.Coordinator.State.Policy;
 using MeshPorts.Coordinator.Storage;
 
-namespace MeshPorts.Coordinator.State;
+namespace MeshPorts.Coordinator.State.Access;
 
 /// <summary>
 /// Pure access logic: which node pairs standing rules and live grants allow, and why. No IO, no clock:

@@ -1,6 +1,7 @@
 using MeshPorts.Contracts.Grammar;
+using MeshPorts.Coordinator.State.Access;
 
-namespace MeshPorts.Coordinator.State;
+namespace MeshPorts.Coordinator.State.Netmaps;
 
 /// <summary>A flow a node must admit to one of its own ports. NotAfter is Unix ms.</summary>
 internal sealed record InboundRuleView(
