@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Cli;
 using MeshPorts.Coordinator.Cli;
 
 namespace MeshPorts.Coordinator.Tests;

@@ -87,8 +87,8 @@ public sealed class CrashTests
             foreach (var (node, name) in new[] { (a, "a"), (b, "b") })
             {
                 var join = (await admin.CreateTokenAsync(new CreateTokenRequest { Name = name })).JoinString;
-                Assert.True(State.JoinString.TryDecode(join, out _, out _, out var secret, out _));
-                await node.EnrollAsync(secret, "");
+                Assert.True(Contracts.Join.JoinString.TryDecode(join, out var decoded, out _));
+                await node.EnrollAsync(decoded.Secret, "");
             }
 
             await admin.AddGrantAsync(new AddGrantRequest { From = "a", To = "b", Port = 22, Protocol = Protocol.Tcp, Duration = Duration.FromTimeSpan(TimeSpan.FromHours(1)) });

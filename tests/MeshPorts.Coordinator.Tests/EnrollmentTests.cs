@@ -12,9 +12,9 @@ public sealed class EnrollmentTests
         await using var c = await TestCoordinator.StartAsync();
         var (token, join, secret) = await c.CreateTokenAsync("db-1", "alice", ["db"]);
         Assert.StartsWith("mpj1_", join);
-        Assert.True(State.JoinString.TryDecode(join, out var url, out var pin, out _, out _));
-        Assert.Equal(c.Host.PublicUrl.GetLeftPart(UriPartial.Authority), url!.GetLeftPart(UriPartial.Authority));
-        Assert.Equal(c.Host.Pin, pin);
+        Assert.True(Contracts.Join.JoinString.TryDecode(join, out var decoded, out _));
+        Assert.Equal(c.Host.PublicUrl.GetLeftPart(UriPartial.Authority), decoded.Url.GetLeftPart(UriPartial.Authority));
+        Assert.Equal(c.Host.Pin, decoded.Pin);
 
         using var node = new TestNode(c);
         var r = await node.EnrollAsync(secret, "");

@@ -1,4 +1,4 @@
-using MeshPorts.Coordinator.State;
+using MeshPorts.Contracts.Join;
 
 namespace MeshPorts.Coordinator.Tests;
 
@@ -8,10 +8,10 @@ public sealed class JoinStringTests
     public void JoinString_RoundTrips_UrlPinAndSecret()
     {
         var join = JoinString.Encode(new Uri("https://coord.example:7443"), "sha256:ab", "s3cret");
-        Assert.True(JoinString.TryDecode(join, out var url, out var pin, out var secret, out _));
-        Assert.Equal("https://coord.example:7443/", url!.ToString());
-        Assert.Equal("sha256:ab", pin);
-        Assert.Equal("s3cret", secret);
+        Assert.True(JoinString.TryDecode(join, out var decoded, out _));
+        Assert.Equal("https://coord.example:7443/", decoded.Url.ToString());
+        Assert.Equal("sha256:ab", decoded.Pin);
+        Assert.Equal("s3cret", decoded.Secret);
     }
 
     [Theory]
@@ -22,7 +22,7 @@ public sealed class JoinStringTests
     [InlineData("mpj1_eyJ1IjoiaHR0cDovL3giLCJwIjoicCIsInMiOiJzIn0", "lacks its URL")]
     public void JoinString_Malformed_IsRejectedWithReason(string text, string expected)
     {
-        Assert.False(JoinString.TryDecode(text, out _, out _, out _, out var error));
+        Assert.False(JoinString.TryDecode(text, out _, out var error));
         Assert.Contains(expected, error);
     }
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using MeshPorts.Contracts.Cli;
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Coordinator.Options;
 
 namespace MeshPorts.Coordinator.Cli;

@@ -1,6 +1,7 @@
 using MeshPorts.Contracts.Logging;
 using MeshPorts.Contracts.Output;
 using MeshPorts.Coordinator.Audit;
+using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.Options;
 using MeshPorts.Coordinator.Services;
 using MeshPorts.Coordinator.State;

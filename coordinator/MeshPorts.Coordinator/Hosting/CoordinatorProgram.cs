@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Cli;
 using MeshPorts.Contracts.Logging;
 using MeshPorts.Coordinator.Cli;
 using Microsoft.Extensions.Hosting;

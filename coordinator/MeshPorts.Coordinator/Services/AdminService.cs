@@ -2,12 +2,16 @@ using Grpc.Core;
 using MeshPorts.Contracts.Admin;
 using MeshPorts.Coordinator.Audit;
 using MeshPorts.Coordinator.Hosting;
+using MeshPorts.Coordinator.Mapping;
 using MeshPorts.Coordinator.State;
 using MeshPorts.Coordinator.Storage;
 
 namespace MeshPorts.Coordinator.Services;
 
-/// <summary>The meshctl API: thin translation to <see cref="MeshState"/> and <see cref="AuditLog"/>.</summary>
+/// <summary>
+/// The meshctl API: thin translation to <see cref="MeshState"/> and <see cref="AuditLog"/>. Requests are parsed here, once (subjects,
+/// protocols, durations); refusals reach meshctl in its own words through <see cref="RefusalWording"/>.
+/// </summary>
 internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
 {
     private readonly MeshState _state;
@@ -27,7 +31,7 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var (token, join) = await _state.CreateTokenAsync(request.Name, request.User, request.Tags.ToList(),
+        var (token, join) = await _state.Tokens.CreateTokenAsync(request.Name, request.User, request.Tags.ToList(),
             ProtoMapper.Duration(request.Ttl, "ttl"), (int)Math.Min(request.Uses, int.MaxValue), context.CancellationToken);
         return new CreateTokenResponse { Token = ProtoMapper.Token(token), JoinString = join };
     }
@@ -36,7 +40,7 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
     {
         ArgumentNullException.ThrowIfNull(context);
         var response = new ListTokensResponse();
-        response.Tokens.AddRange((await _state.ListTokensAsync(context.CancellationToken)).Select(t => ProtoMapper.Token(t)));
+        response.Tokens.AddRange((await _state.Tokens.ListTokensAsync(context.CancellationToken)).Select(t => ProtoMapper.Token(t)));
         return response;
     }
 
@@ -44,14 +48,14 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        return new RevokeTokenResponse { Token = ProtoMapper.Token(await _state.RevokeTokenAsync(request.Id, context.CancellationToken)) };
+        return new RevokeTokenResponse { Token = ProtoMapper.Token(await _state.Tokens.RevokeTokenAsync(request.Id, context.CancellationToken)) };
     }
 
     public override async Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var response = new ListNodesResponse();
-        response.Nodes.AddRange((await _state.ListNodesAsync(context.CancellationToken)).Select(ProtoMapper.Node));
+        response.Nodes.AddRange((await _state.Nodes.ListNodesAsync(context.CancellationToken)).Select(ProtoMapper.Node));
         return response;
     }
 
@@ -59,7 +63,7 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var (node, peers) = await _state.GetNodeAsync(request.Name, context.CancellationToken);
+        var (node, peers) = await _state.Nodes.GetNodeAsync(request.Name, context.CancellationToken);
         var response = new GetNodeResponse { Node = ProtoMapper.Node(node) };
         response.Peers.AddRange(peers);
         return response;
@@ -69,17 +73,17 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        return new RemoveNodeResponse { Node = ProtoMapper.Node(await _state.RemoveNodeAsync(request.Name, context.CancellationToken)) };
+        return new RemoveNodeResponse { Node = ProtoMapper.Node(await _state.Nodes.RemoveNodeAsync(request.Name, context.CancellationToken)) };
     }
 
     public override async Task<AddGrantResponse> AddGrant(AddGrantRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var grant = await _state.AddGrantAsync(request.From, request.To, (int)Math.Min(request.Port, int.MaxValue),
-            request.Protocol == Contracts.Node.Protocol.Unspecified ? "tcp" : ProtoMapper.Protocol(request.Protocol),
+        var grant = await _state.Grants.AddGrantAsync(ProtoMapper.Subject(request.From, RequestField.GrantFrom), ProtoMapper.Subject(request.To, RequestField.GrantTo),
+            (int)Math.Min(request.Port, int.MaxValue), ProtoMapper.ProtocolOrTcp(request.Protocol),
             ProtoMapper.Duration(request.Duration, "duration"), request.Reason, context.CancellationToken);
-        return new AddGrantResponse { Grant = ProtoMapper.Grant(grant, _state.IsGrantActive(grant)) };
+        return new AddGrantResponse { Grant = ProtoMapper.Grant(grant, _state.Grants.IsGrantActive(grant)) };
     }
 
     public override async Task<ListGrantsResponse> ListGrants(ListGrantsRequest request, ServerCallContext context)
@@ -87,8 +91,8 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var response = new ListGrantsResponse();
-        response.Grants.AddRange((await _state.ListGrantsAsync(request.IncludeInactive, context.CancellationToken))
-            .Select(g => ProtoMapper.Grant(g, _state.IsGrantActive(g))));
+        response.Grants.AddRange((await _state.Grants.ListGrantsAsync(request.IncludeInactive, context.CancellationToken))
+            .Select(g => ProtoMapper.Grant(g, _state.Grants.IsGrantActive(g))));
         return response;
     }
 
@@ -96,7 +100,7 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var grant = await _state.RevokeGrantAsync(request.Id, context.CancellationToken);
+        var grant = await _state.Grants.RevokeGrantAsync(request.Id, context.CancellationToken);
         return new RevokeGrantResponse { Grant = ProtoMapper.Grant(grant, false) };
     }
 
@@ -105,7 +109,12 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var response = new RotateKeysResponse();
-        response.Nodes.AddRange(await _state.RequestRotationAsync(request.Node, request.All, context.CancellationToken));
+        if (request.All == !string.IsNullOrEmpty(request.Node))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "give exactly one of --node NAME or --all"));
+        }
+
+        response.Nodes.AddRange(await _state.Rotation.RequestRotationAsync(request.All ? null : request.Node, context.CancellationToken));
         return response;
     }
 
@@ -113,14 +122,14 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        return ToResponse(await _state.ApplyPolicyAsync(request.Text, context.CancellationToken));
+        return ToResponse(await _state.Policy.ApplyPolicyAsync(request.Text, context.CancellationToken));
     }
 
     public override async Task<PolicyResponse> TestPolicy(PolicyRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        return ToResponse(await _state.TestPolicyAsync(request.Text, context.CancellationToken));
+        return ToResponse(await _state.Policy.TestPolicyAsync(request.Text, context.CancellationToken));
     }
 
     private static PolicyResponse ToResponse(PolicyResult result)
@@ -133,7 +142,7 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
 
     public override Task<ShowPolicyResponse> ShowPolicy(ShowPolicyRequest request, ServerCallContext context)
     {
-        var p = _state.CurrentPolicy;
+        var p = _state.Policy.CurrentPolicy;
         return Task.FromResult(p is null
             ? new ShowPolicyResponse()
             : new ShowPolicyResponse { Text = p.Text, Sha256 = p.Sha256, AppliedAt = ProtoMapper.Time(p.AppliedAt) });
@@ -143,8 +152,8 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var decision = await _state.CheckAccessAsync(request.From, request.To, (int)Math.Min(request.Port, int.MaxValue),
-            request.Protocol == Contracts.Node.Protocol.Unspecified ? "tcp" : ProtoMapper.Protocol(request.Protocol),
+        var decision = await _state.Grants.CheckAccessAsync(ProtoMapper.Subject(request.From), ProtoMapper.Subject(request.To),
+            (int)Math.Min(request.Port, int.MaxValue), ProtoMapper.ProtocolOrTcp(request.Protocol),
             ProtoMapper.Time(request.At, "at"), context.CancellationToken);
         return new CheckAccessResponse
         {

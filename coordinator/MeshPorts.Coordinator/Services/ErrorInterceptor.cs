@@ -4,7 +4,7 @@ using MeshPorts.Coordinator.State;
 
 namespace MeshPorts.Coordinator.Services;
 
-/// <summary>Turns State's refusals into gRPC statuses with their one-line message.</summary>
+/// <summary>Turns State's refusals into gRPC statuses with their one-line message, in the caller's words.</summary>
 internal sealed class ErrorInterceptor : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -47,6 +47,6 @@ internal sealed class ErrorInterceptor : Interceptor
             StateError.ResourceExhausted => StatusCode.ResourceExhausted,
             _ => StatusCode.Internal,
         };
-        return new RpcException(new Status(code, ex.Message));
+        return new RpcException(new Status(code, RefusalWording.Describe(ex)));
     }
 }

@@ -4,6 +4,8 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using MeshPorts.Contracts.Node;
 using MeshPorts.Coordinator.Hosting;
+using MeshPorts.Coordinator.Mapping;
+using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.Options;
 using MeshPorts.Coordinator.State;
 using MeshPorts.Coordinator.Storage;
@@ -41,12 +43,12 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
             request.MachinePublicKey.ToByteArray(),
             request.WireguardPublicKey.ToByteArray(),
             request.RequestedName,
-            request.Services.Select(s => new ServiceRecord((int)s.Port, ProtoMapper.Protocol(s.Protocol), s.Name)).ToList(),
+            request.Services.Select(ProtoMapper.Service).ToList(),
             request.Endpoints.ToList(),
             request.TimestampUnixMs,
             request.Signature.ToByteArray(),
             Source(context));
-        var result = await _state.EnrollAsync(input, context.CancellationToken);
+        var result = await _state.Enrollment.EnrollAsync(input, context.CancellationToken);
         var response = new EnrollResponse
         {
             NodeId = result.Node.Id,
@@ -67,7 +69,7 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var (nonce, expires, now) = _state.IssueChallenge(request.MachinePublicKey.ToByteArray(), Source(context));
+        var (nonce, expires, now) = _state.Authentication.IssueChallenge(request.MachinePublicKey.ToByteArray(), Source(context));
         return Task.FromResult(new ChallengeResponse
         {
             Nonce = ByteString.CopyFrom(nonce),
@@ -131,7 +133,7 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
                     await responseStream.WriteAsync(evt, ct);
                 }
 
-                _state.Touch(node.Id);
+                _state.Nodes.Touch(node.Id);
             }
         }
         catch (OperationCanceledException) when (_lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
@@ -154,7 +156,7 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
     {
         ArgumentNullException.ThrowIfNull(request);
         var node = await AuthenticateAsync(request.Auth, request, context);
-        await _state.AckAsync(node, request.AppliedSerial, context.CancellationToken);
+        await _state.Nodes.AckAsync(node, request.AppliedSerial, context.CancellationToken);
         return new AckResponse();
     }
 
@@ -162,7 +164,7 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
     {
         ArgumentNullException.ThrowIfNull(request);
         var node = await AuthenticateAsync(request.Auth, request, context);
-        var (expires, serial) = await _state.RotateKeyAsync(node, request.NewWireguardPublicKey.ToByteArray(), context.CancellationToken);
+        var (expires, serial) = await _state.Rotation.RotateKeyAsync(node, request.NewWireguardPublicKey.ToByteArray(), context.CancellationToken);
         return new RotateKeyResponse { KeyExpiresAt = ProtoMapper.Time(expires), Serial = serial };
     }
 
@@ -171,15 +173,9 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
         ArgumentNullException.ThrowIfNull(request);
         var node = await AuthenticateAsync(request.Auth, request, context);
         var flows = request.Flows
-            .Select(f => new DeniedFlowInput(f.SourceAddress, f.DestinationAddress, (long)f.Port, f.Protocol switch
-            {
-                Protocol.Tcp => Protocols.Tcp,
-                Protocol.Udp => Protocols.Udp,
-                Protocol.Unspecified => DeniedFlowCheck.OtherProtocol,
-                _ => "",
-            }, f.Count))
+            .Select(ProtoMapper.DeniedFlow)
             .ToList();
-        await _state.ReportDeniedFlowsAsync(node, flows, context.CancellationToken);
+        await _state.DeniedFlows.ReportDeniedFlowsAsync(node, flows, context.CancellationToken);
         return new DeniedFlowReportResponse();
     }
 
@@ -202,7 +198,7 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
         // The signature binds the method routing matched, never the path's text (CallAuthorizationInterceptor).
         var method = CallAuthorizationInterceptor.MatchedMethod(context)?.Method.FullName
             ?? throw new RpcException(new Status(StatusCode.PermissionDenied, "no caller may use this method"));
-        return _state.AuthenticateAsync(input, method, BodyHash(request), context.CancellationToken);
+        return _state.Authentication.AuthenticateAsync(input, method, BodyHash(request), context.CancellationToken);
     }
 
     private static RpcException ShuttingDown() =>

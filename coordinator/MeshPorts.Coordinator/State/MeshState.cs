@@ -1,195 +1,118 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using MeshPorts.Coordinator.Audit;
-using MeshPorts.Coordinator.Auth;
-using MeshPorts.Coordinator.Hosting;
+using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.Options;
+using MeshPorts.Coordinator.State.Access;
+using MeshPorts.Coordinator.State.Enrollment;
+using MeshPorts.Coordinator.State.Netmaps;
 using MeshPorts.Coordinator.State.Policy;
+using MeshPorts.Coordinator.State.Rotation;
 using MeshPorts.Coordinator.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace MeshPorts.Coordinator.State;
 
 /// <summary>
-/// Owns the rules: who is enrolled, what is allowed until when, what every node must be told, and
-/// what happens when something expires. It knows nothing about gRPC. Every change is written to the
-/// store first and applied in memory only after the write succeeded, all under one gate, so memory
-/// never runs ahead of disk.
+/// Owns the rules: who is enrolled, what is allowed until when, what every node must be told, and what happens
+/// when something expires. It knows nothing about gRPC or any command line; the services call its collaborators.
+/// <para>
+/// THE CONCURRENCY RULE. All mutable mesh data (nodes, grants, policy, pending rotations, audited expiries)
+/// lives in one <see cref="MeshModel"/> and is read or written only while holding <see cref="MeshModel.Gate"/>,
+/// one SemaphoreSlim that is never re-entered. A change writes the store first, then memory, then recomputes and
+/// publishes the netmaps, all under the gate, so memory never runs ahead of disk and nodes see changes in the
+/// order they were made. The collaborators' public methods take the gate themselves and may be called from any
+/// thread, never while holding it; methods named <c>*Locked</c> expect the caller to hold it, and are the only
+/// gated way one collaborator calls into another. Needing no gate, and only these: join tokens, which live in the
+/// store alone (a token decision that depends on the nodes, a name or an enrollment, is taken under the gate);
+/// audit appends and feed messages that follow a change (AuditLog and the feeds order their own writes); the
+/// <see cref="MeshModel.Directory"/> and <see cref="MeshModel.PolicyRecord"/> snapshots and the addressing,
+/// which are replaced whole or set once at start; last-seen times and denied-report slots (concurrent
+/// dictionaries); and the challenge store, enrollment limiter and probe aggregator, which lock themselves.
+/// </para>
 /// </summary>
-internal sealed partial class MeshState : IDisposable
+internal sealed class MeshState : IDisposable
 {
-    private readonly IStore _store;
-    private readonly AuditLog _audit;
-    private readonly INetmapPublisher _publisher;
-    private readonly TimeProvider _time;
-    private readonly CoordinatorOptions _options;
-    private readonly CoordinatorMetrics _metrics;
-    private readonly ILogger _logger;
-    private readonly Uri _publicUrl;
-    private readonly string _pin;
-    private readonly ChallengeStore _challenges;
-    private readonly FailureRateLimiter _enrollLimiter;
-    private readonly DeniedFlowAggregator _flows;
-    private readonly ExpiryScheduler _scheduler;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<string, NodeRecord> _nodes = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> _lastSeen = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> _lastDeniedReport = new(StringComparer.Ordinal);
-    private readonly HashSet<(string NodeId, long ExpiresAt)> _keyExpiryAudited = [];
-    private readonly Dictionary<string, PendingRotation> _rotations = new(StringComparer.Ordinal);
-    private List<GrantRecord> _grants = [];
-    private PolicyDocument _policy = PolicyDocument.Empty;
-    private PolicyRecord? _policyRecord;
-    private OverlayAddressing _addressing = new("fd00::/48");
-    private volatile EnrolledDirectory _directory = EnrolledDirectory.Empty;
+    private readonly MeshContext _ctx;
+    private readonly MeshModel _model = new();
+    private readonly NetmapRecompute _recompute;
 
     public MeshState(IStore store, AuditLog audit, INetmapPublisher publisher, TimeProvider time, CoordinatorOptions options,
         CoordinatorMetrics metrics, ILogger logger, Uri publicUrl, string pin)
     {
-        _store = store;
-        _audit = audit;
-        _publisher = publisher;
-        _time = time;
-        _options = options;
-        _metrics = metrics;
-        _logger = logger;
-        _publicUrl = publicUrl;
-        _pin = pin;
-        _challenges = new ChallengeStore(time, options.NonceLifetime, options.NoncesPerMachineKey, options.NoncesPerSource, options.MaxLiveNonces);
-        _enrollLimiter = new FailureRateLimiter(options.MaxEnrollFailures, options.EnrollFailureWindow, options.MaxEnrollFailureSources);
-        _flows = new DeniedFlowAggregator(options.ProbeAlertThreshold, options.ProbeAlertWindow, options.MaxProbeSources, options.MaxProbeTargetsPerSource);
-        _scheduler = new ExpiryScheduler(time, () => _ = OnDeadlineAsync());
-        metrics.NodeCount = () => _nodes.Count;
-        metrics.LiveNonces = () => _challenges.Count;
+        ArgumentNullException.ThrowIfNull(metrics);
+        _ctx = new MeshContext(store, audit, publisher, time, options, metrics, logger);
+        _recompute = new NetmapRecompute(_ctx, _model);
+        Rotation = new KeyRotation(_ctx, _model, _recompute);
+        Nodes = new NodeRegistry(_ctx, _model, _recompute, Rotation);
+        Tokens = new TokenIssuer(_ctx, _model, publicUrl, pin);
+        Enrollment = new NodeEnroller(_ctx, _model, _recompute);
+        Authentication = new NodeAuthenticator(_ctx, _model, Nodes);
+        Grants = new GrantControl(_ctx, _model, _recompute);
+        Policy = new PolicyControl(_ctx, _model, _recompute);
+        DeniedFlows = new DeniedFlowReports(_ctx, _model);
+        metrics.NodeCount = () => _model.Nodes.Count;
+        metrics.LiveNonces = () => Authentication.LiveNonces;
     }
 
-    public string Ipv6Prefix => _addressing.Ipv6Prefix;
+    /// <summary>Join tokens: create, list, revoke.</summary>
+    public TokenIssuer Tokens { get; }
 
-    private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
+    /// <summary>Turning a join token into an enrolled node.</summary>
+    public NodeEnroller Enrollment { get; }
+
+    /// <summary>Challenges and signed node calls.</summary>
+    public NodeAuthenticator Authentication { get; }
+
+    /// <summary>The enrolled nodes: list, show, remove, acks, last seen.</summary>
+    public NodeRegistry Nodes { get; }
+
+    /// <summary>Grants and access checks.</summary>
+    public GrantControl Grants { get; }
+
+    /// <summary>The policy file: test, apply, show.</summary>
+    public PolicyControl Policy { get; }
+
+    /// <summary>Denied-flow reports and probe alerts.</summary>
+    public DeniedFlowReports DeniedFlows { get; }
+
+    /// <summary>Key rotation, asked for by admins and done by nodes.</summary>
+    public KeyRotation Rotation { get; }
+
+    public string Ipv6Prefix => _model.Addressing.Ipv6Prefix;
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
+        await _model.Gate.WaitAsync(cancellationToken);
         try
         {
-            var ula = await _store.Settings.GetOrAddAsync("ula_prefix", OverlayAddressing.NewUlaPrefix(), cancellationToken);
-            _addressing = new OverlayAddressing(ula);
-            foreach (var node in await _store.Nodes.ListAsync(cancellationToken))
+            var ula = await _ctx.Store.Settings.GetOrAddAsync("ula_prefix", OverlayAddressing.NewUlaPrefix(), cancellationToken);
+            _model.Addressing = new OverlayAddressing(ula);
+            foreach (var node in await _ctx.Store.Nodes.ListAsync(cancellationToken))
             {
-                _nodes[node.Id] = node;
-                _publisher.Seed(node.Id, node.LatestSerial);
+                _model.Nodes[node.Id] = node;
+                _ctx.Publisher.Seed(node.Id, node.LatestSerial);
             }
 
-            _grants = [.. await _store.Grants.ListAsync(cancellationToken)];
-            _policyRecord = await _store.Policies.GetCurrentAsync(cancellationToken);
-            if (_policyRecord is not null)
+            _model.Grants = [.. await _ctx.Store.Grants.ListAsync(cancellationToken)];
+            _model.PolicyRecord = await _ctx.Store.Policies.GetCurrentAsync(cancellationToken);
+            if (_model.PolicyRecord is not null)
             {
-                _policy = PolicyParser.Parse(_policyRecord.Text, []);
+                _model.Policy = PolicyParser.Parse(_model.PolicyRecord.Text, []);
             }
 
-            await RecomputeLockedAsync(cancellationToken);
+            await _recompute.RecomputeLockedAsync(cancellationToken);
         }
         finally
         {
-            _gate.Release();
+            _model.Gate.Release();
         }
 
         // Anything that ended while the coordinator was down is audited and pushed now.
-        await OnDeadlineAsync();
+        await _recompute.OnDeadlineAsync();
     }
-
-    /// <summary>Recomputes every netmap, publishes the differences, persists serials and re-arms the timer.</summary>
-    private async Task<IReadOnlyDictionary<string, ulong>> RecomputeLockedAsync(CancellationToken cancellationToken)
-    {
-        var now = Now;
-        _directory = EnrolledDirectory.Build(_nodes.Values, _addressing);
-        var views = NetmapBuilder.Build(_nodes.Values, _policy.Rules, _grants, _addressing, now);
-        var changed = _publisher.Publish(views);
-        await _store.Nodes.UpdateLatestSerialsAsync(changed, cancellationToken);
-        _scheduler.Arm(NextDeadline(now));
-        return changed;
-    }
-
-    private long? NextDeadline(long now)
-    {
-        long? next = null;
-        foreach (var g in _grants)
-        {
-            if (AccessEvaluator.IsGrantActive(g, now) || (g.CreatedAt > now && g.RevokedAt is null))
-            {
-                next = next is null ? g.ExpiresAt : Math.Min(next.Value, g.ExpiresAt);
-            }
-        }
-
-        foreach (var n in _nodes.Values)
-        {
-            if (n.KeyExpiresAt > now)
-            {
-                next = next is null ? n.KeyExpiresAt : Math.Min(next.Value, n.KeyExpiresAt);
-            }
-        }
-
-        return next;
-    }
-
-    /// <summary>Runs when the earliest deadline passes: audits what ended and pushes the deltas.</summary>
-    private async Task OnDeadlineAsync()
-    {
-        try
-        {
-            await _gate.WaitAsync();
-            try
-            {
-                var now = Now;
-                var expiredGrants = _grants.Where(g => !g.ExpiryAudited && g.RevokedAt is null && g.ExpiresAt <= now).ToList();
-                foreach (var g in expiredGrants)
-                {
-                    await _audit.AppendAsync("grant.expired", "scheduler", g.Id, "ok",
-                        new { from = g.Subject, to = g.Target, port = g.Port, protocol = g.Protocol, expiresAt = g.ExpiresAt });
-                }
-
-                if (expiredGrants.Count > 0)
-                {
-                    await _store.Grants.MarkExpiryAuditedAsync(expiredGrants.Select(g => g.Id).ToList(), CancellationToken.None);
-                    var ids = expiredGrants.Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
-                    _grants = _grants.Select(g => ids.Contains(g.Id) ? g with { ExpiryAudited = true } : g).ToList();
-                }
-
-                var expiredKeys = _nodes.Values.Where(n => n.KeyExpiresAt <= now && _keyExpiryAudited.Add((n.Id, n.KeyExpiresAt))).ToList();
-                foreach (var n in expiredKeys)
-                {
-                    await _audit.AppendAsync("key.expired", "scheduler", n.Name, "ok",
-                        new { publicKey = Convert.ToBase64String(n.WireGuardKey), expiresAt = n.KeyExpiresAt });
-                }
-
-                if (expiredGrants.Count + expiredKeys.Count > 0)
-                {
-                    StateLog.Expired(_logger, now, expiredGrants.Count, expiredKeys.Count);
-                }
-
-                await RecomputeLockedAsync(CancellationToken.None);
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            StateLog.ExpiryFailed(_logger, ex);
-        }
-    }
-
-    private static string NewId(string prefix, int bytes) => prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));
-
-    private NodeRecord? FindByName(string name) => _nodes.Values.FirstOrDefault(n => n.Name == name);
-
-    private NodeRecord RequireByName(string name) =>
-        FindByName(name) ?? throw new StateException(StateError.NotFound, $"no node named '{name}'; see 'meshctl nodes list'");
 
     public void Dispose()
     {
-        _scheduler.Dispose();
-        _gate.Dispose();
+        _recompute.Dispose();
+        _model.Dispose();
     }
 }

@@ -1,12 +1,19 @@
 namespace MeshPorts.Coordinator.State;
 
-/// <summary>A refused operation. The message is one line for the user and names the fix; nothing was changed.</summary>
+/// <summary>
+/// A refused operation. The message is one line that says what is wrong in State's own words; nothing was
+/// changed. <see cref="Field"/> names the request field it is about and <see cref="Next"/> the step that fixes
+/// it, so the service layer can phrase both in the caller's words (meshctl's options and commands) without
+/// State knowing any command line.
+/// </summary>
 internal sealed class StateException : Exception
 {
-    public StateException(StateError error, string message)
+    public StateException(StateError error, string message, RequestField field = RequestField.None, NextStep? next = null)
         : base(message)
     {
         Error = error;
+        Field = field;
+        Next = next;
     }
 
     public StateException()
@@ -24,4 +31,10 @@ internal sealed class StateException : Exception
     }
 
     public StateError Error { get; }
+
+    /// <summary>The request field the message is about (it is written after the field's name).</summary>
+    public RequestField Field { get; }
+
+    /// <summary>What the caller can do about it, if anything is worth saying.</summary>
+    public NextStep? Next { get; }
 }

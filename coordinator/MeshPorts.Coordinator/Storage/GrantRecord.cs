@@ -1,16 +1,18 @@
+using MeshPorts.Contracts.Grammar;
+
 namespace MeshPorts.Coordinator.Storage;
 
 /// <summary>
-/// A temporary access exception. Subject/target are written as in meshctl ("db-1", "tag:web"); a node named
-/// there is bound by id, so the grant never passes to a later node that is given the same name.
+/// A temporary access exception. Subject and target are parsed subjects (the store keeps their canonical text);
+/// a node named there is bound by id, so the grant never passes to a later node that is given the same name.
 /// </summary>
 internal sealed record GrantRecord
 {
     public required string Id { get; init; }
 
-    public required string Subject { get; init; }
+    public required Subject Subject { get; init; }
 
-    public required string Target { get; init; }
+    public required Subject Target { get; init; }
 
     /// <summary>The id of the node <see cref="Subject"/> named when the grant was made (null for user:/tag:). Matching uses this, not the name.</summary>
     public string? SubjectNodeId { get; init; }
@@ -20,7 +22,7 @@ internal sealed record GrantRecord
 
     public int Port { get; init; }
 
-    public string Protocol { get; init; } = "tcp";
+    public PortProtocol Protocol { get; init; }
 
     public long CreatedAt { get; init; }
 

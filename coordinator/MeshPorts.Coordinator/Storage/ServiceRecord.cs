@@ -1,4 +1,6 @@
+using MeshPorts.Contracts.Grammar;
+
 namespace MeshPorts.Coordinator.Storage;
 
-/// <summary>A port a node exposes on its overlay address. Protocol is "tcp" or "udp".</summary>
-internal sealed record ServiceRecord(int Port, string Protocol, string Name);
+/// <summary>A port a node exposes on its overlay address.</summary>
+internal sealed record ServiceRecord(int Port, PortProtocol Protocol, string Name);

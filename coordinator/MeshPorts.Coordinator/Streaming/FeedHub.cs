@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
 using MeshPorts.Contracts.Node;
-using MeshPorts.Coordinator.Hosting;
+using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.State;
+using MeshPorts.Coordinator.State.Netmaps;
 
 namespace MeshPorts.Coordinator.Streaming;
 

@@ -1,7 +1,8 @@
 using System.Threading.Channels;
 using MeshPorts.Contracts.Node;
-using MeshPorts.Coordinator.Services;
+using MeshPorts.Coordinator.Mapping;
 using MeshPorts.Coordinator.State;
+using MeshPorts.Coordinator.State.Netmaps;
 
 namespace MeshPorts.Coordinator.Streaming;
 

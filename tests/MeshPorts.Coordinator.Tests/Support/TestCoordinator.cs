@@ -91,8 +91,8 @@ internal sealed class TestCoordinator : IAsyncDisposable
         var request = new CreateTokenRequest { Name = name, User = user, Uses = (uint)uses };
         request.Tags.AddRange(tags ?? []);
         var response = await Admin.CreateTokenAsync(request);
-        Assert.True(State.JoinString.TryDecode(response.JoinString, out _, out _, out var secret, out var error), error);
-        return (response.Token, response.JoinString, secret);
+        Assert.True(Contracts.Join.JoinString.TryDecode(response.JoinString, out var decoded, out var error), error);
+        return (response.Token, response.JoinString, decoded.Secret);
     }
 
     public async Task<TestNode> EnrollAsync(string name, string user = "", string[]? tags = null)

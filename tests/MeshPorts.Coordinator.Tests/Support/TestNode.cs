@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
+using MeshPorts.Contracts.Auth;
 using MeshPorts.Contracts.Node;
-using MeshPorts.Coordinator.Auth;
 using MeshPorts.Coordinator.Services;
 using NSec.Cryptography;
 

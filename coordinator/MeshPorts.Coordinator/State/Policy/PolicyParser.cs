@@ -1,4 +1,5 @@
 using System.Globalization;
+using MeshPorts.Contracts.Grammar;
 
 namespace MeshPorts.Coordinator.State.Policy;
 
@@ -43,9 +44,9 @@ internal static class PolicyParser
                     }
 
                     var name = line[5..colon].Trim();
-                    if (!Subject.IsValidLabel(name))
+                    if (!Names.IsLabel(name))
                     {
-                        throw new FormatException($"rule name '{name}' must be 1-64 of [A-Za-z0-9-_.@]");
+                        throw new FormatException($"rule name '{name}' must be {Names.LabelRule}");
                     }
 
                     if (!names.Add(name))
@@ -96,7 +97,7 @@ internal static class PolicyParser
                     throw new FormatException("expected a 'rule ...' or 'test ...' line (or a # comment)");
                 }
             }
-            catch (Exception ex) when (ex is FormatException or StateException)
+            catch (FormatException ex)
             {
                 errors.Add(new PolicyError(lineNo, ex.Message));
             }
@@ -111,8 +112,8 @@ internal static class PolicyParser
         return hash < 0 ? line : line[..hash];
     }
 
-    /// <summary>Parses <c>FROM -> TARGET:PORT/PROTO</c>.</summary>
-    public static (Subject From, Subject To, int Port, string Protocol) ParseFlow(string text)
+    /// <summary>Parses <c>FROM -> TARGET:PORT/PROTO</c> with the shared grammar.</summary>
+    public static (Subject From, Subject To, int Port, PortProtocol Protocol) ParseFlow(string text)
     {
         var parts = text.Split("->", StringSplitOptions.TrimEntries);
         if (parts.Length != 2)
@@ -120,31 +121,16 @@ internal static class PolicyParser
             throw new FormatException("expected 'FROM -> TARGET:PORT/PROTO'");
         }
 
-        var from = Subject.Parse(parts[0]);
-        var (to, port, proto) = ParseTarget(parts[1]);
-        if (to.Kind == SubjectKind.User)
+        if (!Subject.TryParse(parts[0], out var from, out var error))
         {
-            throw new FormatException($"target '{to}' must be a node or tag:NAME (users are not targets)");
+            throw new FormatException($"'{parts[0]}': {error}");
         }
 
-        return (from, to, port, proto);
-    }
-
-    /// <summary>Parses <c>TARGET:PORT/PROTO</c>, splitting at the last colon so tag:NAME keeps its own.</summary>
-    public static (Subject Target, int Port, string Protocol) ParseTarget(string text)
-    {
-        var colon = text.LastIndexOf(':');
-        var slash = text.LastIndexOf('/');
-        if (colon < 0 || slash < colon)
+        if (!PortTarget.TryParse(parts[1], out var to, out error))
         {
-            throw new FormatException($"'{text}': expected TARGET:PORT/PROTO, e.g. tag:db:5432/tcp");
+            throw new FormatException($"'{parts[1]}': {error}");
         }
 
-        if (!int.TryParse(text.AsSpan(colon + 1, slash - colon - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
-        {
-            throw new FormatException($"'{text}': port must be 1-65535");
-        }
-
-        return (Subject.Parse(text[..colon]), port, Protocols.Normalize(text[(slash + 1)..]));
+        return (from, to.Target, to.Port, to.Protocol);
     }
 }

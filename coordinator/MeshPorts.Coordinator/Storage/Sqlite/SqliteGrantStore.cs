@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Grammar;
 using Microsoft.Data.Sqlite;
 
 namespace MeshPorts.Coordinator.Storage.Sqlite;
@@ -18,7 +19,7 @@ internal sealed class SqliteGrantStore : IGrantStore
         return _db.WriteAsync(
             (c, t) => SqliteDatabase.ExecuteAsync(c, t,
                 $"INSERT INTO grants ({Columns}) VALUES ($id, $s, $t, $p, $proto, $c, $e, $r, NULL, 0, $sn, $tn);", cancellationToken,
-                ("$id", grant.Id), ("$s", grant.Subject), ("$t", grant.Target), ("$p", grant.Port), ("$proto", grant.Protocol),
+                ("$id", grant.Id), ("$s", grant.Subject.ToString()), ("$t", grant.Target.ToString()), ("$p", grant.Port), ("$proto", grant.Protocol.ToText()),
                 ("$c", grant.CreatedAt), ("$e", grant.ExpiresAt), ("$r", grant.Reason),
                 ("$sn", grant.SubjectNodeId), ("$tn", grant.TargetNodeId)),
             cancellationToken);
@@ -61,10 +62,10 @@ internal sealed class SqliteGrantStore : IGrantStore
     private static GrantRecord Read(SqliteDataReader r) => new()
     {
         Id = r.GetString(0),
-        Subject = r.GetString(1),
-        Target = r.GetString(2),
+        Subject = SqliteCodec.ParseSubject(r.GetString(1)),
+        Target = SqliteCodec.ParseSubject(r.GetString(2)),
         Port = r.GetInt32(3),
-        Protocol = r.GetString(4),
+        Protocol = SqliteCodec.ParseProtocol(r.GetString(4)),
         CreatedAt = r.GetInt64(5),
         ExpiresAt = r.GetInt64(6),
         Reason = r.GetString(7),

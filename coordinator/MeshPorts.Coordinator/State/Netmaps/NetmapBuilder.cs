@@ -1,7 +1,9 @@
+using MeshPorts.Contracts.Grammar;
+using MeshPorts.Coordinator.State.Access;
 using MeshPorts.Coordinator.State.Policy;
 using MeshPorts.Coordinator.Storage;
 
-namespace MeshPorts.Coordinator.State;
+namespace MeshPorts.Coordinator.State.Netmaps;
 
 /// <summary>
 /// Computes every node's view at one moment. A node sees a peer only if some permission connects
@@ -26,9 +28,9 @@ internal static class NetmapBuilder
             Extend(peerUntil, (p.TargetId, p.SourceId), until);
 
             var source = byId[p.SourceId];
-            var id = FormattableString.Invariant($"{p.AllowedBy}/{p.SourceId}/{p.Port}/{p.Protocol}");
+            var id = FormattableString.Invariant($"{p.AllowedBy}/{p.SourceId}/{p.Port}/{p.Protocol.ToText()}");
             var rule = new InboundRuleView(id, source.Id, source.Name, Addresses(source, addressing), p.Port, p.Protocol,
-                Math.Min(until, source.KeyExpiresAt), p.AllowedBy);
+                Math.Min(until, source.KeyExpiresAt), p.AllowedBy, p.Source);
             if (!inbound.TryGetValue(p.TargetId, out var map))
             {
                 inbound[p.TargetId] = map = new Dictionary<string, InboundRuleView>(StringComparer.Ordinal);

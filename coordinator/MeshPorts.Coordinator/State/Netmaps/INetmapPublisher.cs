@@ -1,4 +1,4 @@
-namespace MeshPorts.Coordinator.State;
+namespace MeshPorts.Coordinator.State.Netmaps;
 
 /// <summary>Where State sends what nodes should know; the streaming layer turns it into Watch events.</summary>
 internal interface INetmapPublisher

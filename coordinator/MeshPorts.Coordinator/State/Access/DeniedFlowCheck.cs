@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace MeshPorts.Coordinator.State;
+namespace MeshPorts.Coordinator.State.Access;
 
 /// <summary>
 /// What a reported denied flow must look like to be believed, matching what the node's filter sends
@@ -25,7 +25,7 @@ internal static class DeniedFlowCheck
             && source.AddressFamily == destination.AddressFamily
             && ownAddresses.Contains(destination)
             && flow.Port is >= 0 and <= ushort.MaxValue
-            && flow.Protocol is Protocols.Tcp or Protocols.Udp or OtherProtocol
+            && flow.Protocol is "tcp" or "udp" or OtherProtocol
             && flow.Count >= 1;
     }
 

@@ -1,4 +1,4 @@
-namespace MeshPorts.Coordinator.State;
+namespace MeshPorts.Coordinator.State.Netmaps;
 
 /// <summary>A peer in a node's netmap. Times are Unix ms.</summary>
 internal sealed record PeerView(

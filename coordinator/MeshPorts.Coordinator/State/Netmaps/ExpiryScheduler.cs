@@ -1,4 +1,4 @@
-namespace MeshPorts.Coordinator.State;
+namespace MeshPorts.Coordinator.State.Netmaps;
 
 /// <summary>
 /// One timer armed for the earliest deadline (grant end, key expiry). Expiry is pushed at the

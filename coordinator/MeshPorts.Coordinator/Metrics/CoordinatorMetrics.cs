@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace MeshPorts.Coordinator.Hosting;
+namespace MeshPorts.Coordinator.Metrics;
 
 /// <summary>Hand-rolled Prometheus counters and gauges; a handful of numbers needs no library.</summary>
 internal sealed class CoordinatorMetrics

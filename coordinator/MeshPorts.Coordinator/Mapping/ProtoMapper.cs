@@ -1,13 +1,19 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using MeshPorts.Contracts.Admin;
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Contracts.Node;
 using MeshPorts.Coordinator.State;
+using MeshPorts.Coordinator.State.Access;
+using MeshPorts.Coordinator.State.Netmaps;
 using MeshPorts.Coordinator.Storage;
 
-namespace MeshPorts.Coordinator.Services;
+namespace MeshPorts.Coordinator.Mapping;
 
-/// <summary>Converts State's plain records to wire messages; the only place both worlds meet.</summary>
+/// <summary>
+/// Converts wire messages to State's typed inputs and State's records to wire messages: the only place both worlds
+/// meet, used by Services and Streaming alike.
+/// </summary>
 internal static class ProtoMapper
 {
     public static Timestamp Time(long unixMs) => Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(unixMs));
@@ -63,14 +69,32 @@ internal static class ProtoMapper
     private const long MinTimestampSeconds = -62_135_596_800;
     private const long MaxTimestampSeconds = 253_402_300_799;
 
-    public static Protocol Protocol(string protocol) => protocol == Protocols.Udp ? Contracts.Node.Protocol.Udp : Contracts.Node.Protocol.Tcp;
+    public static Protocol Protocol(PortProtocol protocol) => protocol.ToProto();
 
-    public static string Protocol(Protocol protocol) => protocol switch
-    {
-        Contracts.Node.Protocol.Tcp => Protocols.Tcp,
-        Contracts.Node.Protocol.Udp => Protocols.Udp,
-        _ => throw new StateException(StateError.InvalidArgument, "protocol must be tcp or udp"),
-    };
+    /// <summary>A request's protocol; unspecified and unknown numbers are the caller's mistake.</summary>
+    public static PortProtocol Protocol(Protocol protocol) =>
+        PortProtocols.TryFromProto(protocol, out var parsed) ? parsed : throw new StateException(StateError.InvalidArgument, "protocol must be tcp or udp");
+
+    /// <summary>An admin request's protocol, where unspecified means tcp (meshctl's default).</summary>
+    public static PortProtocol ProtocolOrTcp(Protocol protocol) => protocol == Contracts.Node.Protocol.Unspecified ? PortProtocol.Tcp : Protocol(protocol);
+
+    /// <summary>A request's SUBJECT, parsed once here; the refusal names <paramref name="field"/> and what rule the text broke.</summary>
+    public static Subject Subject(string text, RequestField field = RequestField.None) =>
+        Contracts.Grammar.Subject.TryParse(text, out var subject, out var error)
+            ? subject
+            : throw new StateException(StateError.InvalidArgument, $"'{text.Trim()}': {error}", field);
+
+    /// <summary>A denied flow as the node reported it; an unspecified protocol is ICMP or another that is not tcp/udp.</summary>
+    public static DeniedFlowInput DeniedFlow(DeniedFlow f) =>
+        new(f.SourceAddress, f.DestinationAddress, (long)f.Port, f.Protocol switch
+        {
+            Contracts.Node.Protocol.Tcp => PortProtocol.Tcp.ToText(),
+            Contracts.Node.Protocol.Udp => PortProtocol.Udp.ToText(),
+            Contracts.Node.Protocol.Unspecified => DeniedFlowCheck.OtherProtocol,
+            _ => "",
+        }, f.Count);
+
+    public static ServiceRecord Service(ExposedService s) => new((int)s.Port, Protocol(s.Protocol), s.Name);
 
     public static SelfInfo Self(NodeView view)
     {
@@ -117,6 +141,7 @@ internal static class ProtoMapper
             Protocol = Protocol(r.Protocol),
             NotAfter = TimeOrMax(r.NotAfter),
             AllowedBy = r.AllowedBy,
+            Kind = r.Source == PermissionSource.Grant ? RuleKind.Grant : RuleKind.Policy,
         };
         rule.SourceAddresses.AddRange(r.SourceAddresses);
         return rule;
@@ -167,8 +192,8 @@ internal static class ProtoMapper
     public static Grant Grant(GrantRecord g, bool active) => new()
     {
         Id = g.Id,
-        From = g.Subject,
-        To = g.Target,
+        From = g.Subject.ToString(),
+        To = g.Target.ToString(),
         Port = (uint)g.Port,
         Protocol = Protocol(g.Protocol),
         CreatedAt = Time(g.CreatedAt),

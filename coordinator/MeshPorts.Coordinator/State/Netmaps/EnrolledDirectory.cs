@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 using System.Net;
 using MeshPorts.Coordinator.Storage;
 
-namespace MeshPorts.Coordinator.State;
+namespace MeshPorts.Coordinator.State.Netmaps;
 
 /// <summary>
 /// A lock-free snapshot of who is enrolled, rebuilt whenever the node set changes: which machine keys

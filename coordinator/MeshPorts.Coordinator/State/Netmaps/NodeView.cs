@@ -1,6 +1,6 @@
 using MeshPorts.Coordinator.Storage;
 
-namespace MeshPorts.Coordinator.State;
+namespace MeshPorts.Coordinator.State.Netmaps;
 
 /// <summary>Everything one node should know at one moment: itself, its peers and its inbound rules.</summary>
 internal sealed record NodeView(

@@ -1,11 +1,13 @@
+using MeshPorts.Contracts.Grammar;
 using MeshPorts.Coordinator.State.Policy;
 using MeshPorts.Coordinator.Storage;
 
-namespace MeshPorts.Coordinator.State;
+namespace MeshPorts.Coordinator.State.Access;
 
 /// <summary>
 /// Pure access logic: which node pairs standing rules and live grants allow, and why. No IO, no clock:
-/// the caller passes the time, so the same code answers "now", "at T" and the scheduler.
+/// the caller passes the time, so the same code answers "now", "at T" and the scheduler. Rules and grants come
+/// parsed (subjects, protocols, node ids), so nothing here reads text.
 /// </summary>
 internal static class AccessEvaluator
 {
@@ -18,17 +20,15 @@ internal static class AccessEvaluator
         var list = new List<Permission>();
         foreach (var rule in rules)
         {
-            Expand(list, nodes, rule.From, rule.To, rule.Port, rule.Protocol, null, "rule:" + rule.Name);
+            Expand(list, nodes, n => rule.From.Covers(n), n => rule.To.Covers(n), rule.Port, rule.Protocol, null, "rule:" + rule.Name, PermissionSource.Policy);
         }
 
         foreach (var grant in grants)
         {
             if (IsGrantActive(grant, at))
             {
-                var from = Subject.Parse(grant.Subject);
-                var to = Subject.Parse(grant.Target);
-                Expand(list, nodes, n => GrantCovers(from, grant.SubjectNodeId, n), n => GrantCovers(to, grant.TargetNodeId, n),
-                    grant.Port, grant.Protocol, grant.ExpiresAt, "grant:" + grant.Id);
+                Expand(list, nodes, n => GrantCovers(grant.Subject, grant.SubjectNodeId, n), n => GrantCovers(grant.Target, grant.TargetNodeId, n),
+                    grant.Port, grant.Protocol, grant.ExpiresAt, "grant:" + grant.Id, PermissionSource.Grant);
             }
         }
 
@@ -42,11 +42,8 @@ internal static class AccessEvaluator
     public static bool GrantCovers(Subject side, string? nodeId, NodeRecord node) =>
         side.Kind == SubjectKind.Node ? nodeId is not null && node.Id == nodeId : side.Covers(node);
 
-    private static void Expand(List<Permission> list, IReadOnlyCollection<NodeRecord> nodes, Subject from, Subject to, int port, string protocol, long? until, string allowedBy) =>
-        Expand(list, nodes, from.Covers, to.Covers, port, protocol, until, allowedBy);
-
     private static void Expand(List<Permission> list, IReadOnlyCollection<NodeRecord> nodes, Func<NodeRecord, bool> from, Func<NodeRecord, bool> to,
-        int port, string protocol, long? until, string allowedBy)
+        int port, PortProtocol protocol, long? until, string allowedBy, PermissionSource kind)
     {
         foreach (var source in nodes)
         {
@@ -59,7 +56,7 @@ internal static class AccessEvaluator
             {
                 if (target.Id != source.Id && to(target))
                 {
-                    list.Add(new Permission(source.Id, target.Id, port, protocol, until, allowedBy));
+                    list.Add(new Permission(source.Id, target.Id, port, protocol, until, allowedBy, kind));
                 }
             }
         }
@@ -71,7 +68,7 @@ internal static class AccessEvaluator
     /// Of several permissions the longest-lasting is reported (a standing rule beats any grant).
     /// </summary>
     public static AccessDecision Check(IReadOnlyCollection<NodeRecord> nodes, IReadOnlyList<PolicyRule> rules, IReadOnlyList<GrantRecord> grants,
-        Subject from, Subject to, int port, string protocol, long at)
+        Subject from, Subject to, int port, PortProtocol protocol, long at)
     {
         AccessDecision? best = null;
         foreach (var rule in rules)
@@ -85,16 +82,16 @@ internal static class AccessEvaluator
         foreach (var grant in grants)
         {
             if (IsGrantActive(grant, at) && grant.Port == port && grant.Protocol == protocol
-                && MatchesGrant(Subject.Parse(grant.Subject), grant.SubjectNodeId, from, nodes)
-                && MatchesGrant(Subject.Parse(grant.Target), grant.TargetNodeId, to, nodes)
+                && MatchesGrant(grant.Subject, grant.SubjectNodeId, from, nodes)
+                && MatchesGrant(grant.Target, grant.TargetNodeId, to, nodes)
                 && (best is null || grant.ExpiresAt > best.Until))
             {
                 best = new AccessDecision(true, "grant:" + grant.Id, grant.ExpiresAt,
-                    $"allowed by grant {grant.Id} ({grant.Subject} -> {grant.Target}:{grant.Port}/{grant.Protocol}) until {DateTimeOffset.FromUnixTimeMilliseconds(grant.ExpiresAt):yyyy-MM-ddTHH:mm:ssZ}");
+                    $"allowed by grant {grant.Id} ({grant.Subject} -> {grant.Target}:{grant.Port}/{grant.Protocol.ToText()}) until {DateTimeOffset.FromUnixTimeMilliseconds(grant.ExpiresAt):yyyy-MM-ddTHH:mm:ssZ}");
             }
         }
 
-        return best ?? new AccessDecision(false, "", null, $"no rule or active grant lets {from} reach {to}:{port}/{protocol}");
+        return best ?? new AccessDecision(false, "", null, $"no rule or active grant lets {from} reach {to}:{port}/{protocol.ToText()}");
     }
 
     private static bool Matches(Subject pattern, Subject query, IReadOnlyCollection<NodeRecord> nodes)

@@ -1,4 +1,7 @@
-namespace MeshPorts.Coordinator.State;
+using MeshPorts.Contracts.Grammar;
+using MeshPorts.Coordinator.State.Access;
+
+namespace MeshPorts.Coordinator.State.Netmaps;
 
 /// <summary>A flow a node must admit to one of its own ports. NotAfter is Unix ms.</summary>
 internal sealed record InboundRuleView(
@@ -7,6 +10,7 @@ internal sealed record InboundRuleView(
     string SourceName,
     IReadOnlyList<string> SourceAddresses,
     int Port,
-    string Protocol,
+    PortProtocol Protocol,
     long NotAfter,
-    string AllowedBy);
+    string AllowedBy,
+    PermissionSource Source);

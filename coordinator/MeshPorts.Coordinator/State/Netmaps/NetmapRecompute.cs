@@ -1,0 +1,115 @@
+using MeshPorts.Contracts.Grammar;
+using MeshPorts.Coordinator.State.Access;
+using MeshPorts.Coordinator.Storage;
+
+namespace MeshPorts.Coordinator.State.Netmaps;
+
+/// <summary>
+/// Recomputes every node's netmap from the model, publishes the differences to the feeds, persists the serials,
+/// and keeps the expiry timer armed for the next moment a grant or key ends. Recomputing needs the gate held
+/// (see <see cref="MeshState"/>); the timer's callback takes it itself.
+/// </summary>
+internal sealed class NetmapRecompute : IDisposable
+{
+    private readonly MeshContext _ctx;
+    private readonly MeshModel _model;
+    private readonly ExpiryScheduler _scheduler;
+
+    // Under the gate: keys whose expiry was audited, so each is audited once.
+    private readonly HashSet<(string NodeId, long ExpiresAt)> _keyExpiryAudited = [];
+
+    public NetmapRecompute(MeshContext ctx, MeshModel model)
+    {
+        _ctx = ctx;
+        _model = model;
+        _scheduler = new ExpiryScheduler(ctx.Time, () => _ = OnDeadlineAsync());
+    }
+
+    /// <summary>Every node's view right now, for reads under the gate (no publishing).</summary>
+    public List<NodeView> BuildLocked() =>
+        NetmapBuilder.Build(_model.Nodes.Values, _model.Policy.Rules, _model.Grants, _model.Addressing, _ctx.Now);
+
+    /// <summary>Recomputes every netmap, publishes the differences, persists serials and re-arms the timer.</summary>
+    public async Task<IReadOnlyDictionary<string, ulong>> RecomputeLockedAsync(CancellationToken cancellationToken)
+    {
+        var now = _ctx.Now;
+        _model.Directory = EnrolledDirectory.Build(_model.Nodes.Values, _model.Addressing);
+        var views = NetmapBuilder.Build(_model.Nodes.Values, _model.Policy.Rules, _model.Grants, _model.Addressing, now);
+        var changed = _ctx.Publisher.Publish(views);
+        await _ctx.Store.Nodes.UpdateLatestSerialsAsync(changed, cancellationToken);
+        _scheduler.Arm(NextDeadline(now));
+        return changed;
+    }
+
+    private long? NextDeadline(long now)
+    {
+        long? next = null;
+        foreach (var g in _model.Grants)
+        {
+            if (AccessEvaluator.IsGrantActive(g, now) || (g.CreatedAt > now && g.RevokedAt is null))
+            {
+                next = next is null ? g.ExpiresAt : Math.Min(next.Value, g.ExpiresAt);
+            }
+        }
+
+        foreach (var n in _model.Nodes.Values)
+        {
+            if (n.KeyExpiresAt > now)
+            {
+                next = next is null ? n.KeyExpiresAt : Math.Min(next.Value, n.KeyExpiresAt);
+            }
+        }
+
+        return next;
+    }
+
+    /// <summary>Runs when the earliest deadline passes: audits what ended and pushes the deltas.</summary>
+    public async Task OnDeadlineAsync()
+    {
+        try
+        {
+            await _model.Gate.WaitAsync();
+            try
+            {
+                var now = _ctx.Now;
+                var expiredGrants = _model.Grants.Where(g => !g.ExpiryAudited && g.RevokedAt is null && g.ExpiresAt <= now).ToList();
+                foreach (var g in expiredGrants)
+                {
+                    await _ctx.Audit.AppendAsync("grant.expired", "scheduler", g.Id, "ok",
+                        new { from = g.Subject.ToString(), to = g.Target.ToString(), port = g.Port, protocol = g.Protocol.ToText(), expiresAt = g.ExpiresAt });
+                }
+
+                if (expiredGrants.Count > 0)
+                {
+                    await _ctx.Store.Grants.MarkExpiryAuditedAsync(expiredGrants.Select(g => g.Id).ToList(), CancellationToken.None);
+                    var ids = expiredGrants.Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
+                    _model.Grants = _model.Grants.Select(g => ids.Contains(g.Id) ? g with { ExpiryAudited = true } : g).ToList();
+                }
+
+                var expiredKeys = _model.Nodes.Values.Where(n => n.KeyExpiresAt <= now && _keyExpiryAudited.Add((n.Id, n.KeyExpiresAt))).ToList();
+                foreach (var n in expiredKeys)
+                {
+                    await _ctx.Audit.AppendAsync("key.expired", "scheduler", n.Name, "ok",
+                        new { publicKey = Convert.ToBase64String(n.WireGuardKey), expiresAt = n.KeyExpiresAt });
+                }
+
+                if (expiredGrants.Count + expiredKeys.Count > 0)
+                {
+                    StateLog.Expired(_ctx.Logger, now, expiredGrants.Count, expiredKeys.Count);
+                }
+
+                await RecomputeLockedAsync(CancellationToken.None);
+            }
+            finally
+            {
+                _model.Gate.Release();
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            StateLog.ExpiryFailed(_ctx.Logger, ex);
+        }
+    }
+
+    public void Dispose() => _scheduler.Dispose();
+}

@@ -1,7 +1,0 @@
-namespace MeshPorts.Coordinator.State;
-
-/// <summary>
-/// One concrete allowance: node <paramref name="SourceId"/> may reach <paramref name="Port"/>/<paramref name="Protocol"/>
-/// on node <paramref name="TargetId"/> until <paramref name="Until"/> (Unix ms; null = standing rule).
-/// </summary>
-internal readonly record struct Permission(string SourceId, string TargetId, int Port, string Protocol, long? Until, string AllowedBy);

@@ -1,8 +1,0 @@
-namespace MeshPorts.Coordinator.State;
-
-internal enum SubjectKind
-{
-    Node,
-    User,
-    Tag,
-}
