@@ -99,7 +99,7 @@ wait "$hold_pid" || true
 ended=$(grep ended "$MESH_WORK/hold.out" || true)
 echo "   laptop's client: $ended"
 end_epoch=$(date -d "$granted_until" +%s.%N)
-cut_epoch=$(sed -n 's/.* at \([0-9.]*\) .*/\1/p' <<<"$ended")
+cut_epoch=$(date -d "$(sed -n 's/.* at \([0-9TZ:.-]*\) .*/\1/p' <<<"$ended")" +%s.%N)
 [[ $ended == *reset* || $ended == *eof* ]] || fail "the connection was not cut: $ended"
 delay=$(awk -v a="$cut_epoch" -v b="$end_epoch" 'BEGIN { printf "%.3f", a - b }')
 ok "connection reset ${delay} s after the grant's end"

@@ -4,7 +4,7 @@ keeps one connection busy and reports, with a timestamp, how and when it ended.
 
   tcp_echo.py serve HOST PORT            echo every connection until it closes
   tcp_echo.py hold HOST PORT [SECONDS]   connect, exchange 100 bytes every 50 ms; print one line:
-                                         "connected", then "ended reset|eof|timeout at EPOCH after N round trips"
+                                         "connected", then "ended reset|eof|timeout at RFC3339-UTC after N round trips"
   tcp_echo.py probe HOST PORT [TIMEOUT]  one connect + exchange; exit 0 on success, 1 otherwise
 """
 import socket
@@ -51,7 +51,9 @@ def hold(host, port, seconds):
         how = "reset"
     except OSError as error:
         how = "error:" + error.__class__.__name__
-    print(f"ended {how} at {time.time():.3f} after {trips} round trips", flush=True)
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+    print(f"ended {how} at {stamp} after {trips} round trips", flush=True)
 
 
 def probe(host, port, timeout):

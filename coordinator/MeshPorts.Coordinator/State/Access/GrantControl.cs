@@ -73,7 +73,7 @@ internal sealed class GrantControl
                     toNodeId = grant.TargetNodeId,
                     port,
                     protocol = protocol.ToText(),
-                    expiresAt = grant.ExpiresAt,
+                    expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(grant.ExpiresAt),
                     reason = grant.Reason,
                 },
                 cancellationToken);

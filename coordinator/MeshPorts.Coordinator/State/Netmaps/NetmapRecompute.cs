@@ -76,7 +76,7 @@ internal sealed class NetmapRecompute : IDisposable
                 foreach (var g in expiredGrants)
                 {
                     await _ctx.Audit.AppendAsync("grant.expired", "scheduler", g.Id, "ok",
-                        new { from = g.Subject.ToString(), to = g.Target.ToString(), port = g.Port, protocol = g.Protocol.ToText(), expiresAt = g.ExpiresAt });
+                        new { from = g.Subject.ToString(), to = g.Target.ToString(), port = g.Port, protocol = g.Protocol.ToText(), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(g.ExpiresAt) });
                 }
 
                 if (expiredGrants.Count > 0)
@@ -90,7 +90,7 @@ internal sealed class NetmapRecompute : IDisposable
                 foreach (var n in expiredKeys)
                 {
                     await _ctx.Audit.AppendAsync("key.expired", "scheduler", n.Name, "ok",
-                        new { publicKey = Convert.ToBase64String(n.WireGuardKey), expiresAt = n.KeyExpiresAt });
+                        new { publicKey = Convert.ToBase64String(n.WireGuardKey), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(n.KeyExpiresAt) });
                 }
 
                 if (expiredGrants.Count + expiredKeys.Count > 0)

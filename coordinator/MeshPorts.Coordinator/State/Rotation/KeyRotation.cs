@@ -57,7 +57,7 @@ internal sealed class KeyRotation
             await _ctx.Store.Nodes.UpdateKeyAsync(node.Id, newKey, previous, expires, cancellationToken);
             _model.Nodes[node.Id] = node with { WireGuardKey = newKey, PreviousWireGuardKey = previous, KeyExpiresAt = expires };
             await _ctx.Audit.AppendAsync("key.rotated", "node:" + node.Name, node.Name, "ok",
-                new { publicKey = Convert.ToBase64String(newKey), previous = Convert.ToBase64String(previous), expiresAt = expires }, cancellationToken);
+                new { publicKey = Convert.ToBase64String(newKey), previous = Convert.ToBase64String(previous), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(expires) }, cancellationToken);
             var changed = await _recompute.RecomputeLockedAsync(cancellationToken);
             var waiting = changed.Where(kv => kv.Key != node.Id).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
             StateLog.Rotated(_ctx.Logger, node.Name, waiting.Count);
