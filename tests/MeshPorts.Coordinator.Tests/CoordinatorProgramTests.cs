@@ -37,4 +37,31 @@ public sealed class CoordinatorProgramTests
         Assert.Equal(2, code);
         Assert.Contains("LOG_LEVEL 'loud' is not one of verbose, debug, info", error.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ListenPortInUse_ExitsOneWithOneLineNamingTheFix()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var dir = Directory.CreateTempSubdirectory("mp-inuse-");
+        try
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+
+            var code = await CoordinatorProgram.RunAsync(
+                ["--data", dir.FullName, "--listen", $"127.0.0.1:{port}", "--public-url", $"https://127.0.0.1:{port}"], output, error, _ => null);
+
+            Assert.Equal(1, code);
+            var lines = error.ToString().TrimEnd().Split('\n');
+            Assert.Single(lines);
+            Assert.Contains($"--listen 127.0.0.1:{port} is free", lines[0], StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", output.ToString() + error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }

@@ -78,6 +78,10 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(minimumLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+
+        // The host logs a failed start ("address already in use") as an error and rethrows; the program
+        // prints that same failure once, with the fix, so the host's copy is left out.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
         builder.Logging.AddLineConsole(minimumLevel, toStandardError: false,
             color: LogColor(!Console.IsOutputRedirected, Environment.GetEnvironmentVariable) == LoggerColorBehavior.Enabled,
             Environment.GetEnvironmentVariable);

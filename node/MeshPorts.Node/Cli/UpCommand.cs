@@ -5,6 +5,7 @@ using MeshPorts.Contracts.Cli;
 using MeshPorts.Contracts.Grammar;
 using MeshPorts.Contracts.Join;
 using MeshPorts.Contracts.Node;
+using MeshPorts.Native.Linux;
 using MeshPorts.Node.Agent;
 using MeshPorts.Node.Coordinator;
 using MeshPorts.Node.Daemon;
@@ -127,7 +128,7 @@ internal static class UpCommand
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {
-            await Console.Error.WriteLineAsync($"meshports-node: cannot bring up {options.InterfaceName}: {ex.Message} (run as root, with /dev/net/tun)").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"meshports-node: cannot bring up {options.InterfaceName}: {ex.Message}{PrivilegeHint(ex)}").ConfigureAwait(false);
             return ExitCodes.Failed;
         }
         finally
@@ -199,4 +200,10 @@ internal static class UpCommand
             KeyLifetime = record.KeyLifetimeSeconds is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromHours(1),
         };
     }
+
+    // Only a failure that root or a TUN device would fix gets that hint; a port in use names its own fix.
+    private static string PrivilegeHint(Exception ex) =>
+        ex is UnauthorizedAccessException || ex is NativeException { Errno: 1 or 2 or 13 or 19 }
+            ? " (run as root, with /dev/net/tun)"
+            : "";
 }
