@@ -240,7 +240,7 @@ if grep -q '/var/lib/meshports/IFNAME' <<<"$up_help"; then
 else
   bad "node: \`up --help\` no longer says the state dir is /var/lib/meshports/IFNAME; update StateDirectory="
 fi
-for const in 'node/MeshPorts.Node/Daemon/ControlServer.cs:DefaultDirectory' 'node/MeshPorts.Node/Uapi/UapiServer.cs:DefaultSocketDirectory'; do
+for const in 'node/MeshPorts.Node/LocalControl/ControlServer.cs:DefaultDirectory' 'node/MeshPorts.Node/Uapi/UapiServer.cs:DefaultSocketDirectory'; do
   file=${const%%:*} name=${const##*:}
   dir=$(grep -oE "$name = \"/var/run/[a-z]+\"" "$file" 2>/dev/null | grep -oE '/var/run/[a-z]+')
   if [[ -z $dir ]]; then
