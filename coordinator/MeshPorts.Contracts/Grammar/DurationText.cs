@@ -65,11 +65,14 @@ public static class DurationText
             }
 
             i++;
-            total += unit * number;
-            if (total > Max)
+
+            // Compared before multiplying: 999999999d would overflow TimeSpan, which throws.
+            if (number > (Max - total).Ticks / unit.Ticks)
             {
                 return false;
             }
+
+            total += unit * number;
         }
 
         duration = total;

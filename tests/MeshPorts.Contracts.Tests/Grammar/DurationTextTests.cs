@@ -49,6 +49,10 @@ public sealed class DurationTextTests
     [InlineData("367d")]
     [InlineData("366d1ms")]
     [InlineData("9999999999h")]
+    [InlineData("999999999d")]
+    [InlineData("999999999h")]
+    [InlineData("999999999m")]
+    [InlineData("300d300d")]
     public void TryParse_AnythingElse_IsRefused(string? text)
     {
         Assert.False(DurationText.TryParse(text, out _));
