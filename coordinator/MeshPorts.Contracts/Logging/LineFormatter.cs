@@ -55,15 +55,15 @@ public sealed class LineFormatter : ConsoleFormatter
             }
         }
 
-        line.Append(ShortCategory(category)).Append(": ").Append(OneLine(message));
+        line.Append(ShortCategory(category)).Append(": ").Append(Printable(message));
         if (exception is not null)
         {
-            line.Append(" (").Append(exception.GetType().Name).Append(": ").Append(OneLine(exception.Message)).Append(')');
+            line.Append(" (").Append(exception.GetType().Name).Append(": ").Append(Printable(exception.Message)).Append(')');
             if (options.StackTraces)
             {
                 foreach (var traceLine in exception.ToString().ReplaceLineEndings("\n").Split('\n'))
                 {
-                    line.Append('\n').Append("    ").Append(traceLine);
+                    line.Append('\n').Append("    ").Append(Printable(traceLine));
                 }
             }
         }
@@ -106,9 +106,29 @@ public sealed class LineFormatter : ConsoleFormatter
         _ => 2,
     };
 
-    // A message with a newline in it would start a line that looks like an event of its own.
-    private static string OneLine(string text) =>
-        text.Contains('\n', StringComparison.Ordinal) || text.Contains('\r', StringComparison.Ordinal)
-            ? text.ReplaceLineEndings(" ")
-            : text;
+    // Messages carry text others chose (a requested name, a reason, an exception's message). A newline
+    // would start a line that looks like an event of its own, and an escape sequence would repaint the
+    // operator's terminal: line breaks become spaces, other control characters their \uXXXX spelling.
+    private static string Printable(string text)
+    {
+        if (!text.AsSpan().ContainsAnyInRange('\u0000', '\u001f') && !text.Contains('\u007f', StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        var clean = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text.ReplaceLineEndings(" "))
+        {
+            if (c is < ' ' or '\u007f')
+            {
+                clean.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                clean.Append(c);
+            }
+        }
+
+        return clean.ToString();
+    }
 }

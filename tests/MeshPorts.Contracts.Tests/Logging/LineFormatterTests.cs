@@ -51,6 +51,15 @@ public sealed class LineFormatterTests
         Assert.Single(line.TrimEnd('\n').Split('\n'));
     }
 
+    [Fact]
+    public void EscapeSequences_InAMessage_CannotRepaintTheTerminal()
+    {
+        var line = LineFormatter.FormatLine(LogLevel.Warning, "enroll", "refused name '\u001b[2J\u001b[32mok\u0007\u007f'", null, s_now, new LineFormatterOptions());
+
+        Assert.Equal("2026-12-02T03:20:21.123Z warn  enroll: refused name '\\u001b[2J\\u001b[32mok\\u0007\\u007f'\n", line);
+        Assert.DoesNotContain('\u001b', line);
+    }
+
     [Theory]
     [InlineData(LogLevel.Debug, "<7>")]
     [InlineData(LogLevel.Information, "<6>")]
