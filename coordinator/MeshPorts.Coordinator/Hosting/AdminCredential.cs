@@ -35,7 +35,8 @@ internal sealed class AdminCredential
             ? $"""
             # The url below is a guess from this machine's name ({publicUrl.Host}): the coordinator was started
             # without --public-url. If meshctl or nodes elsewhere cannot resolve it, restart the coordinator with
-            # --public-url https://HOST:PORT (the certificate covers that host) and edit the url here.
+            # --public-url https://HOST:PORT and edit the url here (meshctl and nodes check the certificate by its pin,
+            # so the one made now keeps working).
 
             """
             : "";

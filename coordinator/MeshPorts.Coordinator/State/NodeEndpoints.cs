@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using MeshPorts.Contracts.Grammar;
 
 namespace MeshPorts.Coordinator.State;
 
@@ -53,7 +54,7 @@ internal static class NodeEndpoints
         }
 
         var colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535
+        if (colon <= 0 || !Ports.TryParse(text.AsSpan(colon + 1), out port)
             || text.Length - colon - 1 > 5)
         {
             return false;

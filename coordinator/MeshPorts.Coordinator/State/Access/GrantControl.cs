@@ -28,7 +28,7 @@ internal sealed class GrantControl
             throw new StateException(StateError.InvalidArgument, $"'{target}': a target is a node name or tag:NAME", RequestField.GrantTo);
         }
 
-        CheckPort(port);
+        PortCheck.Require(port);
         if (duration is null || duration <= TimeSpan.Zero)
         {
             throw new StateException(StateError.InvalidArgument, "is required and must be positive", RequestField.GrantDuration,
@@ -151,7 +151,7 @@ internal sealed class GrantControl
     public async Task<AccessDecision> CheckAccessAsync(Subject subject, Subject target, int port, PortProtocol protocol, DateTimeOffset? at,
         CancellationToken cancellationToken)
     {
-        CheckPort(port);
+        PortCheck.Require(port);
         await _model.Gate.WaitAsync(cancellationToken);
         try
         {
@@ -168,14 +168,6 @@ internal sealed class GrantControl
         finally
         {
             _model.Gate.Release();
-        }
-    }
-
-    private static void CheckPort(int port)
-    {
-        if (!Ports.IsValid(port))
-        {
-            throw new StateException(StateError.InvalidArgument, FormattableString.Invariant($"port {port} must be 1-65535"));
         }
     }
 }

@@ -65,10 +65,7 @@ internal sealed class NodeEnroller
 
         foreach (var s in input.Services)
         {
-            if (!Ports.IsValid(s.Port))
-            {
-                throw new StateException(StateError.InvalidArgument, FormattableString.Invariant($"port {s.Port} must be 1-65535"));
-            }
+            PortCheck.Require(s.Port);
         }
 
         var endpointError = NodeEndpoints.Check(input.Endpoints);
