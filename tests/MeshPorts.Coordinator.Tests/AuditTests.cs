@@ -97,6 +97,17 @@ public sealed class AuditTests
     }
 
     [Fact]
+    public async Task Details_EscapeControlAndBidiCharactersThatCouldDisguiseAnEntry()
+    {
+        await using var c = await TestCoordinator.StartAsync();
+
+        // An unauthenticated enroll's requested name lands in token.failed: it must not repaint or reorder a terminal.
+        var record = await c.Host.Audit.AppendAsync("test.details", "admin", "x", "ok", new { requested = "db\u202e\u001b[2J\u200b" });
+
+        Assert.Equal("{\"requested\":\"db\\u202E\\u001B[2J\\u200B\"}", record.Details);
+    }
+
+    [Fact]
     public async Task DeniedFlows_FromAProbingSource_RaiseOneAlert()
     {
         await using var c = await TestCoordinator.StartAsync(o => o.ProbeAlertThreshold = 5);

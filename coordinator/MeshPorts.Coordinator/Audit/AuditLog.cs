@@ -19,7 +19,9 @@ internal sealed class AuditLog : IDisposable
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     // Details are read by people and log shippers, never embedded in HTML: '+' stays '+' rather than \u002B,
-    // and a DateTimeOffset is written as RFC 3339 UTC with Z, like every other time a person reads.
+    // and a DateTimeOffset is written as RFC 3339 UTC with Z, like every other time a person reads. The relaxed
+    // encoder passes every non-ASCII character through, bidi overrides and zero-width ones included, so
+    // AsciiOnly escapes those after it (details hold text unauthenticated callers chose).
     private static readonly JsonSerializerOptions s_detailsJson = new()
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
@@ -156,7 +158,7 @@ internal sealed class AuditLog : IDisposable
     /// <summary>Appends one event. <paramref name="details"/> is any small object; it is stored as JSON and must never hold secrets.</summary>
     public async Task<AuditRecord> AppendAsync(string kind, string actor, string subject, string outcome, object? details, CancellationToken cancellationToken = default)
     {
-        var detailsJson = details is null ? "{}" : JsonSerializer.Serialize(details, details.GetType(), s_detailsJson);
+        var detailsJson = details is null ? "{}" : AsciiOnly(JsonSerializer.Serialize(details, details.GetType(), s_detailsJson));
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -314,6 +316,33 @@ internal sealed class AuditLog : IDisposable
                 checkedCount++;
             }
         }
+    }
+
+    /// <summary>
+    /// Escapes every character above '~' as \uXXXX. JSON's structure is ASCII, so only string contents change,
+    /// and the result is still the same JSON value.
+    /// </summary>
+    private static string AsciiOnly(string json)
+    {
+        if (!json.AsSpan().ContainsAnyExceptInRange(' ', '~'))
+        {
+            return json;
+        }
+
+        var escaped = new System.Text.StringBuilder(json.Length + 16);
+        foreach (var c in json)
+        {
+            if (c > '~')
+            {
+                escaped.Append("\\u").Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                escaped.Append(c);
+            }
+        }
+
+        return escaped.ToString();
     }
 
     private static AuditVerification Bad(long checkedCount, long seq, string problem) => new(false, checkedCount, seq, problem);
