@@ -83,6 +83,12 @@ internal sealed class CoordinatorOptions
     /// <summary>Shortest gap between two reports from one node: half the node's 10 s report interval, as slack for delays.</summary>
     public TimeSpan MinDeniedReportInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Whether the relay embedded here runs (--relay on|off). STUN is answered either way.</summary>
+    public bool RelayEnabled { get; set; } = true;
+
+    /// <summary>Standalone relays (--add-relay) listed to nodes beside the embedded one.</summary>
+    public List<RelayServerOption> ExtraRelays { get; } = [];
+
     /// <summary>The URL actually published: the configured one, or https://HOSTNAME:PORT.</summary>
     public Uri EffectivePublicUrl =>
         PublicUrl ?? new Uri(FormattableString.Invariant($"https://{Environment.MachineName.ToLowerInvariant()}:{Listen.Port}"));
@@ -140,6 +146,11 @@ internal sealed class CoordinatorOptions
             || MaxProbeSources < 1 || MaxDeniedFlowsPerReport < 1 || MinDeniedReportInterval < TimeSpan.Zero)
         {
             return "nonce, source and report bounds must be >= 1 and MinDeniedReportInterval >= 0";
+        }
+
+        if (ExtraRelays.Select(r => r.Id).Append(RelayServerOption.EmbeddedId).GroupBy(id => id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            return $"--add-relay: the relay id {twice.Key} is given twice (\"{RelayServerOption.EmbeddedId}\" is the embedded relay's); give each relay its own id";
         }
 
         if (MaxProbeTargetsPerSource < ProbeAlertThreshold)
