@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using NSec.Cryptography;
 
 namespace MeshPorts.Coordinator.Hosting;
@@ -12,44 +11,9 @@ internal static class RelaySigningKeyFile
 {
     public const string FileName = "relay-signing.key";
 
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
-    public static Key LoadOrCreate(string dataDir, out bool created)
-    {
-        var path = Path.Combine(dataDir, FileName);
-        var seed = new byte[32];
-        try
-        {
-            if (File.Exists(path))
-            {
-                created = false;
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(path, OwnerOnly);
-                }
-
-                if (!Convert.TryFromBase64String(File.ReadAllText(path).Trim(), seed, out var written) || written != seed.Length)
-                {
-                    throw new InvalidOperationException(
-                        $"{path} is not base64 of a 32-byte Ed25519 seed; delete it to make a new one (then give the new relay ticket key to every meshports-relay)");
-                }
-            }
-            else
-            {
-                created = true;
-                RandomNumberGenerator.Fill(seed);
-                var temp = path + ".tmp";
-                TlsMaterial.WriteFile(temp, Convert.ToBase64String(seed) + "\n", OwnerOnly);
-                File.Move(temp, path, overwrite: false);
-            }
-
-            return Key.Import(SignatureAlgorithm.Ed25519, seed, KeyBlobFormat.RawPrivateKey);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(seed);
-        }
-    }
+    public static Key LoadOrCreate(string dataDir, out bool created) =>
+        SigningSeedFile.LoadOrCreate(Path.Combine(dataDir, FileName),
+            "delete it to make a new one (then give the new relay ticket key to every meshports-relay)", out created);
 
     /// <summary>The public half as printed and as --ticket-key takes it: base64 of 32 bytes.</summary>
     public static string PublicKeyText(Key key)
