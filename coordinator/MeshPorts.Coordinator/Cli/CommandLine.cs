@@ -11,7 +11,7 @@ internal static class CommandLine
     public const string Usage = """
         usage: meshports-coordinator [--data DIR] [--listen 0.0.0.0:7443] [--public-url https://HOST:7443]
                                      [--store sqlite:PATH] [--key-lifetime 1h] [--max-grant 24h]
-                                     [--max-token-ttl 7d] [--relay on|off] [--add-relay ID,URL,PIN[,UDP]]...
+                                     [--max-token-ttl 7d]
 
           --data DIR          state, TLS key and meshctl.conf (default /var/lib/meshports-coordinator)
           --listen ADDR:PORT  TLS listener (default 0.0.0.0:7443)
@@ -20,11 +20,6 @@ internal static class CommandLine
           --key-lifetime DUR  node WireGuard key lifetime (default 1h)
           --max-grant DUR     cap on grant durations (default 24h)
           --max-token-ttl DUR cap on join token --ttl (default 7d)
-          --relay on|off      the relay embedded here, over TLS on --listen and over UDP on its port
-                              (default on); STUN on that UDP port is answered either way
-          --add-relay ID,https://HOST:PORT,sha256:PIN[,HOST:UDPPORT]
-                              a standalone meshports-relay nodes may use too (repeatable); UDP defaults
-                              to the URL's host and port
           --version           print the version
 
         Environment: LOG_LEVEL=verbose|debug|info|warn|error|silent (default info; stack traces at debug).
@@ -49,7 +44,7 @@ internal static class CommandLine
             {
                 return null;
             }
-            else if (arg is not ("--data" or "--listen" or "--public-url" or "--store" or "--key-lifetime" or "--max-grant" or "--max-token-ttl" or "--relay" or "--add-relay"))
+            else if (arg is not ("--data" or "--listen" or "--public-url" or "--store" or "--key-lifetime" or "--max-grant" or "--max-token-ttl"))
             {
                 throw new UsageException($"unknown option '{arg}'; see --help");
             }
@@ -84,19 +79,6 @@ internal static class CommandLine
                     break;
                 case "--max-token-ttl":
                     options.MaxTokenTtl = ParseDuration(name, value);
-                    break;
-                case "--relay":
-                    options.RelayEnabled = value switch
-                    {
-                        "on" => true,
-                        "off" => false,
-                        _ => throw new UsageException($"--relay {value}: expected on or off"),
-                    };
-                    break;
-                case "--add-relay":
-                    options.ExtraRelays.Add(RelayServerOption.TryParse(value, out var relay, out var why)
-                        ? relay
-                        : throw new UsageException($"--add-relay {value}: {why}"));
                     break;
                 default:
                     throw new UsageException($"unknown option '{arg}'; see --help");
