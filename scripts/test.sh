@@ -33,10 +33,10 @@ dotnet build MeshPorts.sln -c Release -warnaserror
 if ((${#projects[@]} == 0)); then
   mapfile -t projects < <(ls tests/*/*.Tests.csproj)
 fi
-passed=0 failed=0 skipped=0 status=0
+passed=0 failed=0 skipped=0 status=0 failures=()
 # Dockerfile.node and the systemd units: the checks that can run without a Docker engine or systemd.
 echo "=== scripts/check-packaging.sh"
-if scripts/check-packaging.sh; then passed=$((passed + 1)); else status=1; failed=$((failed + 1)); fi
+if scripts/check-packaging.sh; then passed=$((passed + 1)); else status=1; failed=$((failed + 1)) failures+=("Failed scripts/check-packaging.sh"); fi
 log=$(mktemp)
 # dotnet test's closing block: "Total tests: 44" then "     Passed: 44", "     Failed: 1", "    Skipped: 2".
 count() { sed -n '/^Total tests: /,$p' "$log" | grep -E "^ +$1: [0-9]+ *$" | tail -1 | grep -oE '[0-9]+' || echo 0; }
@@ -46,13 +46,16 @@ for p in "${projects[@]}"; do
   [[ -n $filter ]] && args+=(--filter "$filter")
   if ! dotnet "${args[@]}" 2>&1 | tee "$log"; then status=1; fi
   if ! grep -qE '^Total tests: [0-9]+' "$log"; then
-    echo "test.sh: $p produced no test summary (build or host failure)"; status=1; failed=$((failed + 1)); continue
+    echo "test.sh: $p produced no test summary (build or host failure)"; status=1; failed=$((failed + 1)); failures+=("Failed $p (no test summary)"); continue
   fi
   ps=$(count Passed) f=$(count Failed) s=$(count Skipped)
+  # CI shows only the end of the output: keep each failed or skipped test's name for the summary.
+  mapfile -t -O "${#failures[@]}" failures < <(grep -E '^ +(Failed|Skipped) [A-Za-z_]' "$log" | sed 's/^ *//' || true)
   passed=$((passed + ps)) failed=$((failed + f)) skipped=$((skipped + s))
 done
 rm -f "$log"
 echo
+for f in "${failures[@]}"; do echo "test.sh: $f"; done
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 ((failed == 0 && skipped == 0)) || status=1
 exit $status
