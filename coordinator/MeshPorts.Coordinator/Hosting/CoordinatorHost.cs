@@ -5,6 +5,7 @@ using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.Options;
 using MeshPorts.Coordinator.Services;
 using MeshPorts.Coordinator.State;
+using MeshPorts.Coordinator.State.Relays;
 using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Storage.Sqlite;
 using MeshPorts.Coordinator.Streaming;
@@ -15,6 +16,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using NSec.Cryptography;
 
 namespace MeshPorts.Coordinator.Hosting;
 
@@ -25,9 +27,11 @@ namespace MeshPorts.Coordinator.Hosting;
 internal sealed class CoordinatorHost : IAsyncDisposable
 {
     private readonly TlsMaterial _tls;
+    private readonly Key _relayKey;
 
-    private CoordinatorHost(WebApplication app, TlsMaterial tls, IStore store, AuditLog audit, MeshState state, Uri url)
+    private CoordinatorHost(WebApplication app, TlsMaterial tls, Key relayKey, IStore store, AuditLog audit, MeshState state, Uri url)
     {
+        _relayKey = relayKey;
         App = app;
         _tls = tls;
         Store = store;
@@ -47,6 +51,9 @@ internal sealed class CoordinatorHost : IAsyncDisposable
     public Uri PublicUrl { get; }
 
     public string Pin => _tls.Pin;
+
+    /// <summary>The public half of the key relay tickets are signed with, as printed ("relay ticket key").</summary>
+    public string RelayTicketKey => RelaySigningKeyFile.PublicKeyText(_relayKey);
 
     public static async Task<CoordinatorHost> StartAsync(CoordinatorOptions options, TimeProvider time, TextWriter output, LogLevel minimumLevel, CancellationToken cancellationToken)
     {
@@ -68,6 +75,13 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         }
 
         await output.WriteLineAsync($"audit signing key: {auditKey.PublicKeyText}");
+        var relayKey = RelaySigningKeyFile.LoadOrCreate(options.DataDir, out var relayKeyCreated);
+        if (relayKeyCreated)
+        {
+            await output.WriteLineAsync($"created relay signing key {Path.Combine(options.DataDir, RelaySigningKeyFile.FileName)} (mode 0600)");
+        }
+
+        await output.WriteLineAsync($"relay ticket key: {RelaySigningKeyFile.PublicKeyText(relayKey)}");
         var admin = AdminCredential.LoadOrCreate(options.DataDir, url, options.PublicUrl is null, tls.Pin, auditKey.PublicKeyText, out var adminCreated);
         if (adminCreated)
         {
@@ -110,6 +124,9 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         });
         builder.Services.AddSingleton(sp => new MeshState(store, sp.GetRequiredService<AuditLog>(), hub, time, options, metrics,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.State"), url, tls.Pin));
+        var relays = new RelayDirectory(time);
+        builder.Services.AddSingleton(new RelayRegistrar(relays, relayKey.PublicKey.Export(KeyBlobFormat.RawPublicKey)));
+        builder.Services.AddSingleton(new RelayTicketIssuer(relayKey, relays, time));
         builder.Services.AddGrpc(g =>
         {
             // The largest legitimate message is a policy file; anything bigger is refused before it is parsed.
@@ -148,7 +165,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
                 $"warning: no --public-url given, so join strings point at {url}, a guess from this machine's name; " +
                 "nodes elsewhere may not resolve it: restart with --public-url https://HOST:PORT");
         }
-        return new CoordinatorHost(app, tls, store, audit, state, url);
+        return new CoordinatorHost(app, tls, relayKey, store, audit, state, url);
     }
 
     public async ValueTask DisposeAsync()
@@ -157,6 +174,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         await App.DisposeAsync();
         await Store.DisposeAsync();
         _tls.Dispose();
+        _relayKey.Dispose();
     }
 
     /// <summary>The console logger writes to stdout: colour only when that is a terminal and NO_COLOR is unset.</summary>

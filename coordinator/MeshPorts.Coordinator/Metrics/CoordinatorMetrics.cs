@@ -10,6 +10,7 @@ internal sealed class CoordinatorMetrics
     private long _enrollFailures;
     private long _deltasSent;
     private long _snapshotsSent;
+    private long _relayTickets;
     private long _auditEvents;
     private long _watchStreams;
     private long _grantsAdded;
@@ -30,6 +31,8 @@ internal sealed class CoordinatorMetrics
     public void DeltaSent() => Interlocked.Increment(ref _deltasSent);
 
     public void SnapshotSent() => Interlocked.Increment(ref _snapshotsSent);
+
+    public void RelayTicketIssued() => Interlocked.Increment(ref _relayTickets);
 
     public void AuditEvent() => Interlocked.Increment(ref _auditEvents);
 
@@ -63,6 +66,7 @@ internal sealed class CoordinatorMetrics
         Add(sb, "meshports_denied_flows_dropped_total", "counter", "Reported denied flows dropped as invalid (bad address, port, protocol or count; not to the reporter).", Interlocked.Read(ref _flowsDropped));
         Add(sb, "meshports_deltas_sent_total", "counter", "Netmap deltas written to streams.", Interlocked.Read(ref _deltasSent));
         Add(sb, "meshports_snapshots_sent_total", "counter", "Full snapshots written to streams.", Interlocked.Read(ref _snapshotsSent));
+        Add(sb, "meshports_relay_tickets_issued_total", "counter", "Relay tickets signed for nodes (GetRelayTicket).", Interlocked.Read(ref _relayTickets));
         Add(sb, "meshports_audit_events_total", "counter", "Audit events appended.", Interlocked.Read(ref _auditEvents));
         Add(sb, "meshports_grants_added_total", "counter", "Grants created.", Interlocked.Read(ref _grantsAdded));
         Add(sb, "meshports_watch_streams", "gauge", "Open Watch streams.", Interlocked.Read(ref _watchStreams));

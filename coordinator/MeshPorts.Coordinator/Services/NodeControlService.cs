@@ -8,6 +8,7 @@ using MeshPorts.Coordinator.Mapping;
 using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.Options;
 using MeshPorts.Coordinator.State;
+using MeshPorts.Coordinator.State.Relays;
 using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Streaming;
 using Microsoft.Extensions.Hosting;
@@ -23,10 +24,15 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
     private readonly CoordinatorOptions _options;
     private readonly CoordinatorMetrics _metrics;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly RelayTicketIssuer _tickets;
+    private readonly RelayRegistrar _relays;
 
-    public NodeControlService(MeshState state, FeedHub hub, CoordinatorClock clock, CoordinatorOptions options, CoordinatorMetrics metrics, IHostApplicationLifetime lifetime)
+    public NodeControlService(MeshState state, FeedHub hub, CoordinatorClock clock, CoordinatorOptions options, CoordinatorMetrics metrics, IHostApplicationLifetime lifetime,
+        RelayTicketIssuer tickets, RelayRegistrar relays)
     {
         _lifetime = lifetime;
+        _tickets = tickets;
+        _relays = relays;
         _state = state;
         _hub = hub;
         _time = clock.Time;
@@ -177,6 +183,24 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
             .ToList();
         await _state.DeniedFlows.ReportDeniedFlowsAsync(node, flows, context.CancellationToken);
         return new DeniedFlowReportResponse();
+    }
+
+    public override async Task<RelayTicketResponse> GetRelayTicket(RelayTicketRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var node = await AuthenticateAsync(request.Auth, request, context);
+        var feed = _hub.Find(node.Id) ?? throw Removed();
+        var response = _tickets.Issue(node, feed.PeerIds());
+        _metrics.RelayTicketIssued();
+        return response;
+    }
+
+    public override async Task<RelayRegistrationResponse> RegisterRelay(RelayRegistration request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var node = await AuthenticateAsync(request.Auth, request, context);
+        return _relays.Register(node, request, context.GetHttpContext().Connection.RemoteIpAddress);
     }
 
     /// <summary>The signature covers the request with its auth field cleared (node.proto, NodeAuth).</summary>

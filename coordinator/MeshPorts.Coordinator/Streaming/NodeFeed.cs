@@ -54,6 +54,15 @@ internal sealed class NodeFeed
         }
     }
 
+    /// <summary>The node ids of the peers last published to this node: its netmap as the node is told it.</summary>
+    public IReadOnlyCollection<string> PeerIds()
+    {
+        lock (_lock)
+        {
+            return [.. _peers.Keys];
+        }
+    }
+
     /// <summary>Applies a new view; returns the new serial if anything changed.</summary>
     public ulong? Publish(NodeView view)
     {
