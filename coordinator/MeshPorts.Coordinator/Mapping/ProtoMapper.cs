@@ -123,6 +123,7 @@ internal static class ProtoMapper
             WireguardPublicKey = ByteString.CopyFrom(p.WireGuardKey),
             ValidUntil = TimeOrMax(p.ValidUntil),
             PreviousWireguardPublicKey = p.PreviousWireGuardKey is null ? ByteString.Empty : ByteString.CopyFrom(p.PreviousWireGuardKey),
+            HomeRelay = p.HomeRelay,
         };
         peer.Tags.AddRange(p.Tags);
         peer.AllowedIps.AddRange(p.AllowedIps);

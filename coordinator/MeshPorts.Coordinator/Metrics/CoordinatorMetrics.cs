@@ -11,6 +11,10 @@ internal sealed class CoordinatorMetrics
     private long _deltasSent;
     private long _snapshotsSent;
     private long _relayTickets;
+    private long _endpointReportsAccepted;
+    private long _endpointReportsRefused;
+    private long _callMeDelivered;
+    private long _callMeRefused;
     private long _auditEvents;
     private long _watchStreams;
     private long _grantsAdded;
@@ -33,6 +37,10 @@ internal sealed class CoordinatorMetrics
     public void SnapshotSent() => Interlocked.Increment(ref _snapshotsSent);
 
     public void RelayTicketIssued() => Interlocked.Increment(ref _relayTickets);
+
+    public void EndpointReport(bool accepted) => Interlocked.Increment(ref accepted ? ref _endpointReportsAccepted : ref _endpointReportsRefused);
+
+    public void CallMe(bool delivered) => Interlocked.Increment(ref delivered ? ref _callMeDelivered : ref _callMeRefused);
 
     public void AuditEvent() => Interlocked.Increment(ref _auditEvents);
 
@@ -67,6 +75,10 @@ internal sealed class CoordinatorMetrics
         Add(sb, "meshports_deltas_sent_total", "counter", "Netmap deltas written to streams.", Interlocked.Read(ref _deltasSent));
         Add(sb, "meshports_snapshots_sent_total", "counter", "Full snapshots written to streams.", Interlocked.Read(ref _snapshotsSent));
         Add(sb, "meshports_relay_tickets_issued_total", "counter", "Relay tickets signed for nodes (GetRelayTicket).", Interlocked.Read(ref _relayTickets));
+        Add(sb, "meshports_endpoint_reports_accepted_total", "counter", "Endpoint reports taken (ReportEndpoints).", Interlocked.Read(ref _endpointReportsAccepted));
+        Add(sb, "meshports_endpoint_reports_refused_total", "counter", "Endpoint reports refused (rate limit or malformed).", Interlocked.Read(ref _endpointReportsRefused));
+        Add(sb, "meshports_call_me_delivered_total", "counter", "Call-me requests handed to the peer's open streams.", Interlocked.Read(ref _callMeDelivered));
+        Add(sb, "meshports_call_me_refused_total", "counter", "Call-me requests refused (rate limit, not a peer) or not delivered (peer offline).", Interlocked.Read(ref _callMeRefused));
         Add(sb, "meshports_audit_events_total", "counter", "Audit events appended.", Interlocked.Read(ref _auditEvents));
         Add(sb, "meshports_grants_added_total", "counter", "Grants created.", Interlocked.Read(ref _grantsAdded));
         Add(sb, "meshports_watch_streams", "gauge", "Open Watch streams.", Interlocked.Read(ref _watchStreams));

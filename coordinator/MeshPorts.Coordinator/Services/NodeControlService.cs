@@ -8,6 +8,7 @@ using MeshPorts.Coordinator.Mapping;
 using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.Options;
 using MeshPorts.Coordinator.State;
+using MeshPorts.Coordinator.State.Endpoints;
 using MeshPorts.Coordinator.State.Relays;
 using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Streaming;
@@ -183,6 +184,27 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
             .ToList();
         await _state.DeniedFlows.ReportDeniedFlowsAsync(node, flows, context.CancellationToken);
         return new DeniedFlowReportResponse();
+    }
+
+    public override async Task<EndpointReportResponse> ReportEndpoints(EndpointReport request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var node = await AuthenticateAsync(request.Auth, request, context);
+        var paths = request.Paths.Select(p => new ReportedPath(p.PeerNodeId, p.Path, p.Endpoint, p.RttUs)).ToList();
+        await _state.Endpoints.ReportAsync(node, [.. request.Candidates], request.HomeRelay, paths, context.CancellationToken);
+        return new EndpointReportResponse();
+    }
+
+    public override async Task<CallMeResponse> CallMe(CallMeRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var node = await AuthenticateAsync(request.Auth, request, context);
+        var feed = _hub.Find(node.Id) ?? throw Removed();
+        var endpoints = _state.Endpoints.CheckCallMe(node, request.PeerNodeId, feed.PeerIds());
+        var evt = new WatchEvent { CallMe = new CallMeEvent { FromNodeId = node.Id } };
+        evt.CallMe.Endpoints.AddRange(endpoints);
+        _metrics.CallMe(delivered: _hub.Find(request.PeerNodeId)?.SendTransient(evt) ?? false);
+        return new CallMeResponse();
     }
 
     public override async Task<RelayTicketResponse> GetRelayTicket(RelayTicketRequest request, ServerCallContext context)

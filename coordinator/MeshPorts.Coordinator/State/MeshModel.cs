@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using MeshPorts.Coordinator.State.Endpoints;
 using MeshPorts.Coordinator.State.Netmaps;
 using MeshPorts.Coordinator.State.Policy;
 using MeshPorts.Coordinator.Storage;
@@ -23,6 +25,12 @@ internal sealed class MeshModel : IDisposable
     public Dictionary<string, NodeRecord> Nodes { get; } = new(StringComparer.Ordinal);
 
     public List<GrantRecord> Grants { get; set; } = [];
+
+    /// <summary>
+    /// Each node's last endpoint report (immutable records). Written under the gate, together with the
+    /// recompute it causes; a call-me reads its caller's entry without the gate.
+    /// </summary>
+    public ConcurrentDictionary<string, ReportedEndpoints> Reported { get; } = new(StringComparer.Ordinal);
 
     public PolicyDocument Policy { get; set; } = PolicyDocument.Empty;
 

@@ -2,6 +2,7 @@ using MeshPorts.Coordinator.Audit;
 using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.Options;
 using MeshPorts.Coordinator.State.Access;
+using MeshPorts.Coordinator.State.Endpoints;
 using MeshPorts.Coordinator.State.Enrollment;
 using MeshPorts.Coordinator.State.Netmaps;
 using MeshPorts.Coordinator.State.Policy;
@@ -23,7 +24,7 @@ namespace MeshPorts.Coordinator.State;
 /// thread, never while holding it; methods named <c>*Locked</c> expect the caller to hold it, and are the only
 /// gated way one collaborator calls into another. Needing no gate, and only these: join tokens, which live in the
 /// store alone (a token decision that depends on the nodes, a name or an enrollment, is taken under the gate);
-/// audit appends and feed messages that follow a change (AuditLog and the feeds order their own writes); the
+/// each node's reported endpoints, read by a call-me (written under the gate); audit appends and feed messages that follow a change (AuditLog and the feeds order their own writes); the
 /// <see cref="MeshModel.Directory"/> and <see cref="MeshModel.PolicyRecord"/> snapshots and the addressing,
 /// which are replaced whole or set once at start; last-seen times and denied-report slots (concurrent
 /// dictionaries); and the challenge store, enrollment limiter and probe aggregator, which lock themselves.
@@ -49,6 +50,7 @@ internal sealed class MeshState : IDisposable
         Grants = new GrantControl(_ctx, _model, _recompute);
         Policy = new PolicyControl(_ctx, _model, _recompute);
         DeniedFlows = new DeniedFlowReports(_ctx, _model);
+        Endpoints = new EndpointReports(_ctx, _model, _recompute);
         metrics.NodeCount = () => _model.Nodes.Count;
         metrics.LiveNonces = () => Authentication.LiveNonces;
     }
@@ -73,6 +75,9 @@ internal sealed class MeshState : IDisposable
 
     /// <summary>Denied-flow reports and probe alerts.</summary>
     public DeniedFlowReports DeniedFlows { get; }
+
+    /// <summary>Where nodes say they can be reached, and call-me requests between peers.</summary>
+    public EndpointReports Endpoints { get; }
 
     /// <summary>Key rotation, asked for by admins and done by nodes.</summary>
     public KeyRotation Rotation { get; }

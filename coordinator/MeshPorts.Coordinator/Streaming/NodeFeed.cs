@@ -187,6 +187,22 @@ internal sealed class NodeFeed
         }
     }
 
+    /// <summary>Sends an event worth something only now (call-me) to the open streams; false when none is open. Never queued.</summary>
+    public bool SendTransient(WatchEvent evt)
+    {
+        lock (_lock)
+        {
+            if (_subscribers.Count == 0)
+            {
+                return false;
+            }
+
+            evt.Serial = _serial;
+            Broadcast(evt);
+            return true;
+        }
+    }
+
     public void Close()
     {
         lock (_lock)

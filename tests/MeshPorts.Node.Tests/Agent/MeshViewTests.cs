@@ -89,6 +89,20 @@ public sealed class MeshViewTests
     }
 
     [Fact]
+    public void Apply_CallMe_ThatAnyPeerMayCauseUpTo4TimesASecond_ChangesNothing_AndIsNoGap()
+    {
+        // Until the path manager acts on it, a call-me must not cost a resync: no snapshot, no reconnect.
+        var view = Seeded(5);
+        var before = PeerIds(view);
+        var callMe = new WatchEvent { Serial = 5, CallMe = new CallMeEvent { FromNodeId = "p1" } };
+        callMe.CallMe.Endpoints.Add("198.51.100.7:51820");
+        Assert.Equal(WatchApplyOutcome.NoChange, view.Apply(callMe));
+        Assert.Equal(WatchApplyOutcome.NoChange, view.Apply(new WatchEvent { Serial = 99, CallMe = callMe.CallMe }));
+        Assert.Equal(5UL, view.Serial);
+        Assert.Equal(before, PeerIds(view));
+    }
+
+    [Fact]
     public void Apply_DeltaWithSerialGap_ReturnsGapWithoutApplyingIt()
     {
         var view = Seeded(5);

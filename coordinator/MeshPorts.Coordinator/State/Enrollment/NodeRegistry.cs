@@ -73,6 +73,7 @@ internal sealed class NodeRegistry
                 .Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
             await _ctx.Store.Nodes.DeleteAsync(node.Id, ending, now, cancellationToken);
             _model.Nodes.Remove(node.Id);
+            _model.Reported.TryRemove(node.Id, out _);
             _model.Grants = _model.Grants.Select(g => ending.Contains(g.Id) ? g with { RevokedAt = now } : g).ToList();
             _ctx.Publisher.Disconnect(node.Id);
             _rotation.ForgetLocked(node.Id);

@@ -1,5 +1,6 @@
 using MeshPorts.Contracts.Grammar;
 using MeshPorts.Coordinator.State.Access;
+using MeshPorts.Coordinator.State.Endpoints;
 using MeshPorts.Coordinator.State.Policy;
 using MeshPorts.Coordinator.Storage;
 
@@ -12,7 +13,8 @@ namespace MeshPorts.Coordinator.State.Netmaps;
 internal static class NetmapBuilder
 {
     public static List<NodeView> Build(IReadOnlyCollection<NodeRecord> allNodes, IReadOnlyList<PolicyRule> rules,
-        IReadOnlyList<GrantRecord> grants, OverlayAddressing addressing, long now)
+        IReadOnlyList<GrantRecord> grants, OverlayAddressing addressing, long now,
+        IReadOnlyDictionary<string, ReportedEndpoints>? reported = null)
     {
         // A node whose key has expired is dropped from every netmap, whether or not it ever rotated.
         var live = allNodes.Where(n => n.KeyExpiresAt > now).ToList();
@@ -50,8 +52,9 @@ internal static class NetmapBuilder
                     if (self == node.Id)
                     {
                         var o = byId[other];
+                        var report = reported?.GetValueOrDefault(o.Id);
                         peers[other] = new PeerView(o.Id, o.Name, o.User, o.Tags, o.WireGuardKey, o.PreviousWireGuardKey,
-                            Addresses(o, addressing), o.Endpoints, Math.Min(until, o.KeyExpiresAt));
+                            Addresses(o, addressing), Endpoints(o, report), Math.Min(until, o.KeyExpiresAt), report?.HomeRelay ?? string.Empty);
                     }
                 }
             }
@@ -64,6 +67,12 @@ internal static class NetmapBuilder
 
         return views;
     }
+
+    /// <summary>The endpoints given at enrollment first (a peer without a path manager uses the first), then the discovered ones.</summary>
+    private static IReadOnlyList<string> Endpoints(NodeRecord node, ReportedEndpoints? report) =>
+        report is null || report.Candidates.Count == 0
+            ? node.Endpoints
+            : [.. node.Endpoints, .. report.Candidates.Where(c => !node.Endpoints.Contains(c, StringComparer.Ordinal))];
 
     public static IReadOnlyList<string> Addresses(NodeRecord node, OverlayAddressing addressing) =>
         [OverlayAddressing.Ipv4(node.AddressIndex) + "/32", addressing.Ipv6(node.AddressIndex) + "/128"];

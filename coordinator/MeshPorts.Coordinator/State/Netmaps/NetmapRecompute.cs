@@ -27,14 +27,14 @@ internal sealed class NetmapRecompute : IDisposable
 
     /// <summary>Every node's view right now, for reads under the gate (no publishing).</summary>
     public List<NodeView> BuildLocked() =>
-        NetmapBuilder.Build(_model.Nodes.Values, _model.Policy.Rules, _model.Grants, _model.Addressing, _ctx.Now);
+        NetmapBuilder.Build(_model.Nodes.Values, _model.Policy.Rules, _model.Grants, _model.Addressing, _ctx.Now, _model.Reported);
 
     /// <summary>Recomputes every netmap, publishes the differences, persists serials and re-arms the timer.</summary>
     public async Task<IReadOnlyDictionary<string, ulong>> RecomputeLockedAsync(CancellationToken cancellationToken)
     {
         var now = _ctx.Now;
         _model.Directory = EnrolledDirectory.Build(_model.Nodes.Values, _model.Addressing);
-        var views = NetmapBuilder.Build(_model.Nodes.Values, _model.Policy.Rules, _model.Grants, _model.Addressing, now);
+        var views = NetmapBuilder.Build(_model.Nodes.Values, _model.Policy.Rules, _model.Grants, _model.Addressing, now, _model.Reported);
         var changed = _ctx.Publisher.Publish(views);
         await _ctx.Store.Nodes.UpdateLatestSerialsAsync(changed, cancellationToken);
         _scheduler.Arm(NextDeadline(now));

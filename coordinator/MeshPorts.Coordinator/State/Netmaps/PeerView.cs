@@ -10,4 +10,5 @@ internal sealed record PeerView(
     byte[]? PreviousWireGuardKey,
     IReadOnlyList<string> AllowedIps,
     IReadOnlyList<string> Endpoints,
-    long ValidUntil);
+    long ValidUntil,
+    string HomeRelay);

@@ -1,0 +1,107 @@
+using System.Text.RegularExpressions;
+using MeshPorts.Coordinator.Storage;
+
+namespace MeshPorts.Coordinator.State.Endpoints;
+
+/// <summary>
+/// ReportEndpoints and CallMe (docs/nat.md). A report's candidates and home relay reach the peers that
+/// may see the node in one delta; an unchanged report publishes nothing. A call-me goes only to a peer
+/// in the caller's netmap, only to its open streams, and is never queued: it is worth something only now.
+/// </summary>
+internal sealed partial class EndpointReports
+{
+    public const int MaxPaths = 4096;
+
+    private static readonly HashSet<string> PathKinds = new(StringComparer.Ordinal) { "direct", "relay-udp", "relay-tls", "none" };
+
+    private readonly MeshContext _ctx;
+    private readonly MeshModel _model;
+    private readonly Netmaps.NetmapRecompute _recompute;
+    private readonly CallRateLimiter _reports = new(rate: 1, burst: 5, maxNodes: 100_000);
+    private readonly CallRateLimiter _calls = new(rate: 4, burst: 4, maxNodes: 100_000);
+
+    public EndpointReports(MeshContext ctx, MeshModel model, Netmaps.NetmapRecompute recompute)
+    {
+        _ctx = ctx;
+        _model = model;
+        _recompute = recompute;
+    }
+
+    public async Task ReportAsync(NodeRecord node, IReadOnlyList<string> candidates, string homeRelay, IReadOnlyList<ReportedPath> paths, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(homeRelay);
+        ArgumentNullException.ThrowIfNull(paths);
+        if (!_reports.TryTake(node.Id, _ctx.Now))
+        {
+            _ctx.Metrics.EndpointReport(accepted: false);
+            throw new StateException(StateError.ResourceExhausted, "more than one endpoint report a second; report when your candidates change, at most once a second");
+        }
+
+        var refusal = NodeEndpoints.Check(candidates)
+            ?? (homeRelay.Length > 0 && !RelayId().IsMatch(homeRelay) ? "home_relay must be a relay id (1-32 of a-z, 0-9 and '-') or empty" : null)
+            ?? (paths.Count > MaxPaths ? $"{paths.Count} paths reported; at most {MaxPaths}" : null)
+            ?? (paths.FirstOrDefault(p => !PathKinds.Contains(p.Path)) is { } bad ? $"path '{Shown(bad.Path)}' must be direct, relay-udp, relay-tls or none" : null);
+        if (refusal is not null)
+        {
+            _ctx.Metrics.EndpointReport(accepted: false);
+            throw new StateException(StateError.InvalidArgument, refusal);
+        }
+
+        var report = new ReportedEndpoints([.. candidates.Distinct(StringComparer.Ordinal)], homeRelay, paths);
+        await _model.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_model.Nodes.ContainsKey(node.Id))
+            {
+                throw new StateException(StateError.NotFound, "this node was removed from the mesh; enroll again with a new join string");
+            }
+
+            var before = _model.Reported.GetValueOrDefault(node.Id);
+            _model.Reported[node.Id] = report;
+            if (!report.SameReach(before))
+            {
+                await _recompute.RecomputeLockedAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            _model.Gate.Release();
+        }
+
+        _ctx.Metrics.EndpointReport(accepted: true);
+    }
+
+    /// <summary>
+    /// The caller's candidates as peers get them, for a call-me. Null when <paramref name="peerNodeId"/> is
+    /// not in the caller's netmap as published (<paramref name="callerPeers"/>); the caller hears the same
+    /// refusal whether or not such a node exists.
+    /// </summary>
+    public IReadOnlyList<string> CheckCallMe(NodeRecord node, string peerNodeId, IReadOnlyCollection<string> callerPeers)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(callerPeers);
+        if (!_calls.TryTake(node.Id, _ctx.Now))
+        {
+            _ctx.Metrics.CallMe(delivered: false);
+            throw new StateException(StateError.ResourceExhausted, "more than 4 call-me requests a second; probe again in a moment");
+        }
+
+        if (string.IsNullOrEmpty(peerNodeId) || !callerPeers.Contains(peerNodeId, StringComparer.Ordinal))
+        {
+            _ctx.Metrics.CallMe(delivered: false);
+            throw new StateException(StateError.PermissionDenied, "that node is not a peer in your netmap; a call-me goes only to a peer you may reach");
+        }
+
+        return [.. node.Endpoints, .. Candidates(node.Id).Where(c => !node.Endpoints.Contains(c, StringComparer.Ordinal))];
+    }
+
+    private IReadOnlyList<string> Candidates(string nodeId) =>
+        _model.Reported.TryGetValue(nodeId, out var r) ? r.Candidates : [];
+
+    private static string Shown(string text) => text.Length > 16 ? text[..16] + "..." : text;
+
+    [GeneratedRegex("^[a-z0-9-]{1,32}$", RegexOptions.CultureInvariant)]
+    private static partial Regex RelayId();
+}

@@ -1,0 +1,14 @@
+namespace MeshPorts.Coordinator.State.Endpoints;
+
+/// <summary>How a node reaches one peer, as it last said (shown only).</summary>
+internal sealed record ReportedPath(string PeerNodeId, string Path, string Endpoint, long RttMicroseconds);
+
+/// <summary>
+/// A node's last ReportEndpoints: its discovered candidates and home relay (which reach its peers in
+/// their netmaps) and its paths (shown only). Kept in memory: a node reports again after a restart.
+/// </summary>
+internal sealed record ReportedEndpoints(IReadOnlyList<string> Candidates, string HomeRelay, IReadOnlyList<ReportedPath> Paths)
+{
+    public bool SameReach(ReportedEndpoints? other) =>
+        other is not null && other.HomeRelay == HomeRelay && other.Candidates.SequenceEqual(Candidates, StringComparer.Ordinal);
+}
