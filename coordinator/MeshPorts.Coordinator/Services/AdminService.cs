@@ -63,9 +63,16 @@ internal sealed class AdminService : Contracts.Admin.Admin.AdminBase
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var (node, peers) = await _state.Nodes.GetNodeAsync(request.Name, context.CancellationToken);
+        var (node, peers, reach) = await _state.Nodes.GetNodeAsync(request.Name, context.CancellationToken);
         var response = new GetNodeResponse { Node = ProtoMapper.Node(node) };
         response.Peers.AddRange(peers);
+        if (reach is not null)
+        {
+            response.Node.Candidates.AddRange(reach.Candidates);
+            response.Node.HomeRelay = reach.HomeRelay;
+            response.Node.Paths.AddRange(reach.Paths.Select(p => new NodePath { Peer = p.PeerNodeId, Path = p.Path, Endpoint = p.Endpoint, RttUs = p.RttMicroseconds }));
+        }
+
         return response;
     }
 

@@ -61,7 +61,18 @@ internal sealed class GrpcAdminApi : IAdminApi
     public async Task<NodeView> GetNodeAsync(string name, CancellationToken cancellation)
     {
         var response = await _client.GetNodeAsync(new GetNodeRequest { Name = name }, Options(cancellation)).ConfigureAwait(false);
-        return ToView(response.Node, response.Peers.ToList());
+        return ToView(response.Node, response.Peers.ToList()) with
+        {
+            Candidates = response.Node.Candidates.ToList(),
+            HomeRelay = Empty(response.Node.HomeRelay),
+            Paths = response.Node.Paths.Select(p => new NodePathView
+            {
+                Peer = p.Peer,
+                Path = p.Path,
+                Endpoint = Empty(p.Endpoint),
+                RttMs = p.RttUs > 0 ? p.RttUs / 1000.0 : null,
+            }).ToList(),
+        };
     }
 
     public async Task<NodeView> RemoveNodeAsync(string name, CancellationToken cancellation)

@@ -36,6 +36,15 @@ internal sealed record NodeView
 
     public string? MachinePublicKey { get; init; }
 
+    /// <summary>Discovered endpoints the node last reported; only <c>nodes show</c> fills it.</summary>
+    public IReadOnlyList<string>? Candidates { get; init; }
+
+    /// <summary>The relay the node listens on; only <c>nodes show</c> fills it.</summary>
+    public string? HomeRelay { get; init; }
+
+    /// <summary>How the node reaches each peer, as it last reported; only <c>nodes show</c> fills it.</summary>
+    public IReadOnlyList<NodePathView>? Paths { get; init; }
+
     /// <summary>Names of the peers in its netmap; only <c>nodes show</c> fills it.</summary>
     public IReadOnlyList<string>? Peers { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using MeshPorts.Contracts.Cli;
 using MeshPorts.Contracts.Grammar;
 using MeshPorts.Ctl.Api;
@@ -89,5 +90,27 @@ internal static class NodeCommands
         {
             await ctx.Out.WriteLineAsync(line).ConfigureAwait(false);
         }
+
+        if (n.Candidates is null)
+        {
+            return;
+        }
+
+        await ctx.Out.WriteLineAsync($"candidates:     {Printer.List(n.Candidates)}").ConfigureAwait(false);
+        await ctx.Out.WriteLineAsync($"home relay:     {n.HomeRelay ?? "-"}").ConfigureAwait(false);
+        if (n.Paths is not { Count: > 0 })
+        {
+            await ctx.Out.WriteLineAsync("paths:          -").ConfigureAwait(false);
+            return;
+        }
+
+        await ctx.Out.WriteLineAsync("paths:").ConfigureAwait(false);
+        var table = new TableWriter("PEER", "PATH", "ENDPOINT", "RTT");
+        foreach (var p in n.Paths)
+        {
+            table.Add(p.Peer, p.Path, p.Endpoint ?? "-", p.RttMs is { } rtt ? rtt.ToString("0.0", CultureInfo.InvariantCulture) + " ms" : "-");
+        }
+
+        await table.WriteAsync(ctx.Out).ConfigureAwait(false);
     }
 }

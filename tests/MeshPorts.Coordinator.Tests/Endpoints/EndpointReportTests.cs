@@ -230,6 +230,30 @@ public sealed class EndpointReportTests
     }
 
     [Fact]
+    public async Task GetNode_ShowsTheLastReport_WithPeersByName_AndNothingBeforeOne()
+    {
+        await using var c = await TestCoordinator.StartAsync();
+        using var a = await c.EnrollAsync("a");
+        using var b = await c.EnrollAsync("b");
+        await c.Admin.AddGrantAsync(Grant("a", "b"));
+        var before = (await c.Admin.GetNodeAsync(new GetNodeRequest { Name = "a" })).Node;
+        Assert.Empty(before.Candidates);
+        Assert.Empty(before.Paths);
+
+        var report = Report("coordinator", "198.51.100.7:51820");
+        report.Paths.Add(new PeerPath { PeerNodeId = b.Id, Path = "direct", Endpoint = "203.0.113.9:51820", RttUs = 12_250 });
+        report.Paths.Add(new PeerPath { PeerNodeId = "n-gone", Path = "none" });
+        await ReportAsync(c, a, report);
+
+        var node = (await c.Admin.GetNodeAsync(new GetNodeRequest { Name = "a" })).Node;
+        Assert.Equal(["198.51.100.7:51820"], node.Candidates);
+        Assert.Equal("coordinator", node.HomeRelay);
+        Assert.Equal(["b", "n-gone"], node.Paths.Select(p => p.Peer));
+        Assert.Equal("203.0.113.9:51820", node.Paths[0].Endpoint);
+        Assert.Equal(12_250, node.Paths[0].RttUs);
+    }
+
+    [Fact]
     public async Task RemovedNode_ItsCandidatesLeaveWithIt()
     {
         await using var c = await TestCoordinator.StartAsync();

@@ -275,6 +275,51 @@ public class CtlAppTests
     }
 
     [Fact]
+    public async Task NodesShow_PrintsCandidatesHomeRelayAndAPathPerPeer_AndJsonHasThem()
+    {
+        var api = new FakeAdminApi
+        {
+            ShownNode = n => n with
+            {
+                Candidates = ["198.51.100.7:51820", "10.0.0.5:51820"],
+                HomeRelay = "coordinator",
+                Paths =
+                [
+                    new NodePathView { Peer = "laptop", Path = "direct", Endpoint = "203.0.113.9:41641", RttMs = 12.4 },
+                    new NodePathView { Peer = "ci", Path = "relay-tls", Endpoint = "coordinator" },
+                ],
+            },
+        };
+
+        var text = await CtlRun.RunAsync(api, "nodes", "show", "db1");
+        var json = await CtlRun.RunAsync(api, "nodes", "show", "db1", "--json");
+
+        Assert.Contains("candidates:     198.51.100.7:51820,10.0.0.5:51820", text.Out, StringComparison.Ordinal);
+        Assert.Contains("home relay:     coordinator", text.Out, StringComparison.Ordinal);
+        var rows = Lines(text.Out).SkipWhile(l => l != "paths:").Skip(1).ToArray();
+        Assert.Equal(3, rows.Length);
+        Assert.Equal(["PEER", "PATH", "ENDPOINT", "RTT"], rows[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["laptop", "direct", "203.0.113.9:41641", "12.4", "ms"], rows[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["ci", "relay-tls", "coordinator", "-"], rows[2].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+
+        using var doc = JsonDocument.Parse(json.Out);
+        Assert.Equal("coordinator", doc.RootElement.GetProperty("homeRelay").GetString());
+        Assert.Equal(2, doc.RootElement.GetProperty("candidates").GetArrayLength());
+        var path = doc.RootElement.GetProperty("paths")[0];
+        Assert.Equal("laptop", path.GetProperty("peer").GetString());
+        Assert.Equal(12.4, path.GetProperty("rttMs").GetDouble());
+    }
+
+    [Fact]
+    public async Task NodesShow_OfANodeThatHasNotReported_SaysNoPaths()
+    {
+        var api = new FakeAdminApi { ShownNode = n => n with { Candidates = [] } };
+        var run = await CtlRun.RunAsync(api, "nodes", "show", "db1");
+        Assert.Contains("candidates:     -", run.Out, StringComparison.Ordinal);
+        Assert.Contains("paths:          -", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AccessCheck_Denied_SaysWhyOnce()
     {
         var api = new FakeAdminApi { AccessExplanation = "no rule or active grant lets user:bob reach db1:5432/tcp" };

@@ -52,10 +52,13 @@ internal sealed class FakeAdminApi : IAdminApi
         return Task.FromResult<IReadOnlyList<NodeView>>([Node("db1")]);
     }
 
+    /// <summary>What GetNodeAsync adds to the node (candidates, home relay, paths), as the coordinator's GetNode does.</summary>
+    public Func<NodeView, NodeView>? ShownNode { get; set; }
+
     public Task<NodeView> GetNodeAsync(string name, CancellationToken cancellation)
     {
         Calls.Add("nodes show " + name);
-        return Task.FromResult(Node(name));
+        return Task.FromResult(ShownNode is null ? Node(name) : ShownNode(Node(name)));
     }
 
     public Task<NodeView> RemoveNodeAsync(string name, CancellationToken cancellation)

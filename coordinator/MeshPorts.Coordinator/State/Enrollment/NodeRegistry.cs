@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MeshPorts.Contracts.Grammar;
+using MeshPorts.Coordinator.State.Endpoints;
 using MeshPorts.Coordinator.State.Netmaps;
 using MeshPorts.Coordinator.State.Rotation;
 using MeshPorts.Coordinator.Storage;
@@ -42,14 +43,23 @@ internal sealed class NodeRegistry
         _ctx.Publisher.IsOnline(n.Id), _lastSeen.TryGetValue(n.Id, out var seen) ? seen : 0, _ctx.Publisher.LatestSerial(n.Id));
 
     /// <summary>The node and the names of the peers in its netmap right now.</summary>
-    public async Task<(NodeStatus Node, IReadOnlyList<string> Peers)> GetNodeAsync(string name, CancellationToken cancellationToken)
+    /// <returns>The node, the names of its netmap peers, and its last endpoint report with peers named (null if none since start).</returns>
+    public async Task<(NodeStatus Node, IReadOnlyList<string> Peers, ReportedEndpoints? Reach)> GetNodeAsync(string name, CancellationToken cancellationToken)
     {
         await _model.Gate.WaitAsync(cancellationToken);
         try
         {
             var node = _model.RequireByName(name);
             var view = _recompute.BuildLocked().First(v => v.Self.Id == node.Id);
-            return (Status(node), view.Peers.Values.Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal).ToList());
+            var reach = _model.Reported.GetValueOrDefault(node.Id) is { } r
+                ? r with
+                {
+                    Paths = [.. r.Paths
+                        .Select(p => p with { PeerNodeId = _model.Nodes.GetValueOrDefault(p.PeerNodeId)?.Name ?? p.PeerNodeId })
+                        .OrderBy(p => p.PeerNodeId, StringComparer.Ordinal)],
+                }
+                : null;
+            return (Status(node), view.Peers.Values.Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal).ToList(), reach);
         }
         finally
         {
