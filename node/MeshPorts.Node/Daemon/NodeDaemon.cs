@@ -171,7 +171,8 @@ internal sealed class NodeDaemon : IDisposable
                 p.LatestHandshake,
                 p.ValidUntil,
                 p.RxBytes,
-                p.TxBytes))
+                p.TxBytes,
+                PeerStatusDocument.PathOf(p.Endpoint.IsSet)))
             .ToList();
         var exposed = proxy?.GetStatus()
             .Select(e => new ExposedStatusDocument(e.Port, e.Protocol, e.Service, e.Listening, e.Connections, e.Active, e.Failures))

@@ -23,7 +23,7 @@ public sealed class StatusDocumentTests
         Exposed = [new ExposedStatusDocument(5432, "tcp", "postgres", true, 10, 1, 0)],
         Peers = peers ??
         [
-            new PeerStatusDocument("laptop", "100.64.0.2", ["100.64.0.2/32"], "LAPTOP=", "192.0.2.2:51820", Now.AddSeconds(-12), Now.AddMinutes(30), 1000, 2000),
+            new PeerStatusDocument("laptop", "100.64.0.2", ["100.64.0.2/32"], "LAPTOP=", "192.0.2.2:51820", Now.AddSeconds(-12), Now.AddMinutes(30), 1000, 2000, PeerStatusDocument.PathOf(hasEndpoint: true)),
         ],
         Filter = new FilterStatusDocument(3, 4, 100, 5, 1),
     };
@@ -46,13 +46,15 @@ public sealed class StatusDocumentTests
         }
 
         var peer = root.GetProperty("peers")[0];
-        foreach (var name in new[] { "name", "overlayIp", "publicKey", "endpoint", "latestHandshake", "validUntil", "rxBytes", "txBytes" })
+        foreach (var name in new[] { "name", "overlayIp", "publicKey", "endpoint", "latestHandshake", "validUntil", "rxBytes", "txBytes", "path" })
         {
             Assert.True(peer.TryGetProperty(name, out _), $"a peer lacks '{name}'");
         }
 
         Assert.Equal(42UL, root.GetProperty("coordinator").GetProperty("serial").GetUInt64());
         Assert.Equal(2000, peer.GetProperty("txBytes").GetInt64());
+        Assert.Equal("direct", peer.GetProperty("path").GetString());
+        Assert.Equal("none", PeerStatusDocument.PathOf(hasEndpoint: false));
     }
 
     [Fact]

@@ -9,4 +9,5 @@ internal sealed record NodePeerStatus(
     DateTimeOffset? LatestHandshake,
     DateTimeOffset ValidUntil,
     long RxBytes,
-    long TxBytes);
+    long TxBytes,
+    string? Path);

@@ -62,6 +62,7 @@ public sealed class NodeLifecycleTests
                 && laptopPeer.OverlayIp == laptopRecord.OverlayIp
                 && laptopPeer.PublicKey == laptopRecord.PublicKey
                 && laptopPeer.Endpoint == $"{network.Host("laptop").Underlay}:{MeshNode.ListenPort}"
+                && laptopPeer.Path == "direct"
                 && laptopPeer.LatestHandshake is not null
                 && laptopPeer.RxBytes > 0 && laptopPeer.TxBytes > 0
                 && (laptopPeer.ValidUntil - grant.ExpiresAt).Duration() < TimeSpan.FromSeconds(2),
