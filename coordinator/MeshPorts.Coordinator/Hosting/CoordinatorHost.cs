@@ -1,3 +1,4 @@
+using System.Net;
 using MeshPorts.Contracts.Logging;
 using MeshPorts.Contracts.Output;
 using MeshPorts.Coordinator.Audit;
@@ -28,9 +29,11 @@ internal sealed class CoordinatorHost : IAsyncDisposable
 {
     private readonly TlsMaterial _tls;
     private readonly Key _relayKey;
+    private readonly StunResponder _stun;
 
-    private CoordinatorHost(WebApplication app, TlsMaterial tls, Key relayKey, IStore store, AuditLog audit, MeshState state, Uri url)
+    private CoordinatorHost(WebApplication app, TlsMaterial tls, Key relayKey, StunResponder stun, IStore store, AuditLog audit, MeshState state, Uri url)
     {
+        _stun = stun;
         _relayKey = relayKey;
         App = app;
         _tls = tls;
@@ -153,11 +156,23 @@ internal sealed class CoordinatorHost : IAsyncDisposable
 
         await state.InitializeAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
+        StunResponder stun;
+        try
+        {
+            // The same port on UDP: STUN, so a node behind a NAT learns its public address (docs/nat.md).
+            stun = StunResponder.Start(options.Listen, metrics, time);
+        }
+        catch
+        {
+            await app.StopAsync(CancellationToken.None);
+            throw;
+        }
+
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Coordinator");
         var listenText = options.Listen.ToString();
         HostingLog.Listening(logger, listenText, url, tls.Pin);
         app.Lifetime.ApplicationStopping.Register(() => HostingLog.Stopping(logger, metrics.WatchStreams));
-        await output.WriteLineAsync($"listening on {options.Listen} (TLS only), public URL {url}");
+        await output.WriteLineAsync($"listening on {options.Listen} (TLS only; STUN on UDP {stun.LocalEndPoint}), public URL {url}");
         if (options.PublicUrl is null)
         {
             // Join strings and meshctl.conf carry this URL: a node on another machine must be able to resolve it.
@@ -165,11 +180,15 @@ internal sealed class CoordinatorHost : IAsyncDisposable
                 $"warning: no --public-url given, so join strings point at {url}, a guess from this machine's name; " +
                 "nodes elsewhere may not resolve it: restart with --public-url https://HOST:PORT");
         }
-        return new CoordinatorHost(app, tls, relayKey, store, audit, state, url);
+        return new CoordinatorHost(app, tls, relayKey, stun, store, audit, state, url);
     }
+
+    /// <summary>The UDP STUN responder's address (the listen address; its port is the TCP one).</summary>
+    public IPEndPoint StunEndPoint => _stun.LocalEndPoint;
 
     public async ValueTask DisposeAsync()
     {
+        await _stun.DisposeAsync();
         await App.StopAsync();
         await App.DisposeAsync();
         await Store.DisposeAsync();

@@ -11,6 +11,9 @@ internal sealed class CoordinatorMetrics
     private long _deltasSent;
     private long _snapshotsSent;
     private long _relayTickets;
+    private long _stunAnswered;
+    private long _stunMalformed;
+    private long _stunRateLimited;
     private long _endpointReportsAccepted;
     private long _endpointReportsRefused;
     private long _callMeDelivered;
@@ -37,6 +40,10 @@ internal sealed class CoordinatorMetrics
     public void SnapshotSent() => Interlocked.Increment(ref _snapshotsSent);
 
     public void RelayTicketIssued() => Interlocked.Increment(ref _relayTickets);
+
+    public void StunAnswered() => Interlocked.Increment(ref _stunAnswered);
+
+    public void StunDropped(bool rateLimited) => Interlocked.Increment(ref rateLimited ? ref _stunRateLimited : ref _stunMalformed);
 
     public void EndpointReport(bool accepted) => Interlocked.Increment(ref accepted ? ref _endpointReportsAccepted : ref _endpointReportsRefused);
 
@@ -79,6 +86,9 @@ internal sealed class CoordinatorMetrics
         Add(sb, "meshports_endpoint_reports_refused_total", "counter", "Endpoint reports refused (rate limit or malformed).", Interlocked.Read(ref _endpointReportsRefused));
         Add(sb, "meshports_call_me_delivered_total", "counter", "Call-me requests handed to the peer's open streams.", Interlocked.Read(ref _callMeDelivered));
         Add(sb, "meshports_call_me_refused_total", "counter", "Call-me requests refused (rate limit, not a peer) or not delivered (peer offline).", Interlocked.Read(ref _callMeRefused));
+        Add(sb, "meshports_stun_answered_total", "counter", "STUN Binding requests answered on the listen port (UDP).", Interlocked.Read(ref _stunAnswered));
+        Add(sb, "meshports_stun_dropped_malformed_total", "counter", "Datagrams on the UDP listen port that were no STUN Binding request.", Interlocked.Read(ref _stunMalformed));
+        Add(sb, "meshports_stun_dropped_rate_limited_total", "counter", "STUN Binding requests beyond 20 a second from one source address.", Interlocked.Read(ref _stunRateLimited));
         Add(sb, "meshports_audit_events_total", "counter", "Audit events appended.", Interlocked.Read(ref _auditEvents));
         Add(sb, "meshports_grants_added_total", "counter", "Grants created.", Interlocked.Read(ref _grantsAdded));
         Add(sb, "meshports_watch_streams", "gauge", "Open Watch streams.", Interlocked.Read(ref _watchStreams));
