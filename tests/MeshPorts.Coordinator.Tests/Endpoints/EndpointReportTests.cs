@@ -1,4 +1,3 @@
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using MeshPorts.Contracts.Admin;
 using MeshPorts.Contracts.Node;
@@ -10,16 +9,6 @@ public sealed class EndpointReportTests
 {
     private const string ReportMethod = "/meshports.node.v1.NodeControl/ReportEndpoints";
     private const string CallMeMethod = "/meshports.node.v1.NodeControl/CallMe";
-
-    private static AddGrantRequest Grant(string from, string to) => new()
-    {
-        From = from,
-        To = to,
-        Port = 5432,
-        Protocol = Protocol.Tcp,
-        Duration = Duration.FromTimeSpan(TimeSpan.FromHours(1)),
-        Reason = "test",
-    };
 
     private static EndpointReport Report(string homeRelay, params string[] candidates)
     {
@@ -53,7 +42,7 @@ public sealed class EndpointReportTests
         await using var c = await TestCoordinator.StartAsync();
         using var a = await c.EnrollAsync("a");
         using var b = await c.EnrollAsync("b");
-        await c.Admin.AddGrantAsync(Grant("a", "b"));
+        await c.Admin.AddGrantAsync(TestGrants.Hour("a", "b"));
         using var watch = await b.WatchAsync();
         var snap = await WatchReader.NextAsync(watch);
         var enrolled = Assert.Single(snap.Snapshot.Peers).Endpoints.ToArray();
@@ -77,7 +66,7 @@ public sealed class EndpointReportTests
         using var a = await c.EnrollAsync("a");
         using var b = await c.EnrollAsync("b");
         using var stranger = await c.EnrollAsync("stranger");
-        await c.Admin.AddGrantAsync(Grant("a", "b"));
+        await c.Admin.AddGrantAsync(TestGrants.Hour("a", "b"));
         using var watchB = await b.WatchAsync();
         using var watchStranger = await stranger.WatchAsync();
         var snapB = await WatchReader.NextAsync(watchB);
@@ -93,7 +82,7 @@ public sealed class EndpointReportTests
         // nothing to b, and no report of a's ever reached the stranger.
         await ReportAsync(c, a, Report("", "198.51.100.8:51820"));
         Assert.Equal(snapB.Serial + 2, (await WatchReader.NextAsync(watchB)).Serial);
-        await c.Admin.AddGrantAsync(Grant("a", "stranger"));
+        await c.Admin.AddGrantAsync(TestGrants.Hour("a", "stranger"));
         var first = await WatchReader.NextAsync(watchStranger);
         Assert.Equal(snapStranger.Serial + 1, first.Serial);
         Assert.Contains("198.51.100.8:51820", Assert.Single(first.Delta.PeersUpserted).Endpoints);
@@ -111,7 +100,7 @@ public sealed class EndpointReportTests
         await using var c = await TestCoordinator.StartAsync();
         using var a = await c.EnrollAsync("a");
         using var b = await c.EnrollAsync("b");
-        await c.Admin.AddGrantAsync(Grant("a", "b"));
+        await c.Admin.AddGrantAsync(TestGrants.Hour("a", "b"));
         Assert.Equal(StatusCode.InvalidArgument, await RefusedAsync(() => ReportAsync(c, a, Report("", "198.51.100.7:51820", candidate))));
         using var watch = await b.WatchAsync();
         Assert.Equal(["127.0.0.1:51820"], Assert.Single((await WatchReader.NextAsync(watch)).Snapshot.Peers).Endpoints);
@@ -154,7 +143,7 @@ public sealed class EndpointReportTests
         await using var c = await TestCoordinator.StartAsync();
         using var a = await c.EnrollAsync("a");
         using var b = await c.EnrollAsync("b");
-        await c.Admin.AddGrantAsync(Grant("a", "b"));
+        await c.Admin.AddGrantAsync(TestGrants.Hour("a", "b"));
         var report = Report("", "203.0.113.66:51820");
         report.Auth = await b.SignAsync(report, ReportMethod);
         report.Auth.MachinePublicKey = Google.Protobuf.ByteString.CopyFrom(a.MachinePublicKey);
@@ -173,7 +162,7 @@ public sealed class EndpointReportTests
         await using var c = await TestCoordinator.StartAsync();
         using var a = await c.EnrollAsync("a");
         using var b = await c.EnrollAsync("b");
-        await c.Admin.AddGrantAsync(Grant("a", "b"));
+        await c.Admin.AddGrantAsync(TestGrants.Hour("a", "b"));
         await ReportAsync(c, a, Report("", "198.51.100.7:51820"));
 
         // b offline: nothing is delivered, and nothing waits for b's next stream.
@@ -208,7 +197,7 @@ public sealed class EndpointReportTests
         Assert.Equal(real.Status.Detail, ghost.Status.Detail);
 
         // Nothing reached the stranger: the next event it sees is the delta of a later grant.
-        await c.Admin.AddGrantAsync(Grant("a", "stranger"));
+        await c.Admin.AddGrantAsync(TestGrants.Hour("a", "stranger"));
         Assert.Equal(WatchEvent.EventOneofCase.Delta, (await WatchReader.NextAsync(watch)).EventCase);
     }
 
@@ -218,7 +207,7 @@ public sealed class EndpointReportTests
         await using var c = await TestCoordinator.StartAsync();
         using var a = await c.EnrollAsync("a");
         using var b = await c.EnrollAsync("b");
-        await c.Admin.AddGrantAsync(Grant("a", "b"));
+        await c.Admin.AddGrantAsync(TestGrants.Hour("a", "b"));
         for (var i = 0; i < 4; i++)
         {
             await CallMeAsync(c, a, b.Id);
@@ -235,7 +224,7 @@ public sealed class EndpointReportTests
         await using var c = await TestCoordinator.StartAsync();
         using var a = await c.EnrollAsync("a");
         using var b = await c.EnrollAsync("b");
-        await c.Admin.AddGrantAsync(Grant("a", "b"));
+        await c.Admin.AddGrantAsync(TestGrants.Hour("a", "b"));
         var before = (await c.Admin.GetNodeAsync(new GetNodeRequest { Name = "a" })).Node;
         Assert.Empty(before.Candidates);
         Assert.Empty(before.Paths);
@@ -259,7 +248,7 @@ public sealed class EndpointReportTests
         await using var c = await TestCoordinator.StartAsync();
         using var a = await c.EnrollAsync("a");
         using var b = await c.EnrollAsync("b");
-        await c.Admin.AddGrantAsync(Grant("a", "b"));
+        await c.Admin.AddGrantAsync(TestGrants.Hour("a", "b"));
         await ReportAsync(c, a, Report("", "198.51.100.7:51820"));
         await c.Admin.RemoveNodeAsync(new RemoveNodeRequest { Name = "a" });
         Assert.Equal(StatusCode.Unauthenticated, await RefusedAsync(() => ReportAsync(c, a, Report("", "198.51.100.8:51820"))));

@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using MeshPorts.Contracts.Admin;
 using MeshPorts.Contracts.Node;
@@ -13,16 +12,6 @@ public sealed class RelayTicketTests
 {
     private const string TicketMethod = "/meshports.node.v1.NodeControl/GetRelayTicket";
     private const string RegisterMethod = "/meshports.node.v1.NodeControl/RegisterRelay";
-
-    private static AddGrantRequest Grant(string from, string to) => new()
-    {
-        From = from,
-        To = to,
-        Port = 5432,
-        Protocol = Protocol.Tcp,
-        Duration = Duration.FromTimeSpan(TimeSpan.FromHours(1)),
-        Reason = "test",
-    };
 
     private static async Task<RelayTicketResponse> TicketAsync(TestCoordinator c, TestNode node)
     {
@@ -53,7 +42,7 @@ public sealed class RelayTicketTests
         using var a = await c.EnrollAsync("a");
         using var b = await c.EnrollAsync("b");
         using var stranger = await c.EnrollAsync("stranger");
-        await c.Admin.AddGrantAsync(Grant("a", "b"));
+        await c.Admin.AddGrantAsync(TestGrants.Hour("a", "b"));
 
         var ticket = Verified(c, await TicketAsync(c, a));
         Assert.Equal(a.Id, ticket.NodeId);
@@ -74,7 +63,7 @@ public sealed class RelayTicketTests
         await using var c = await TestCoordinator.StartAsync();
         using var a = await c.EnrollAsync("a");
         using var b = await c.EnrollAsync("b");
-        await c.Admin.AddGrantAsync(Grant("a", "b"));
+        await c.Admin.AddGrantAsync(TestGrants.Hour("a", "b"));
         var response = await TicketAsync(c, a);
         var now = c.Time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -97,7 +86,7 @@ public sealed class RelayTicketTests
         await using var c = await TestCoordinator.StartAsync();
         using var a = await c.EnrollAsync("a");
         using var b = await c.EnrollAsync("b");
-        var grant = (await c.Admin.AddGrantAsync(Grant("a", "b"))).Grant;
+        var grant = (await c.Admin.AddGrantAsync(TestGrants.Hour("a", "b"))).Grant;
         Assert.Equal([b.Id], Verified(c, await TicketAsync(c, a)).PeerNodeIds);
 
         await c.Admin.RevokeGrantAsync(new RevokeGrantRequest { Id = grant.Id });
@@ -111,7 +100,7 @@ public sealed class RelayTicketTests
         await using var c = await TestCoordinator.StartAsync();
         using var a = await c.EnrollAsync("a");
         using var b = await c.EnrollAsync("b");
-        await c.Admin.AddGrantAsync(Grant("a", "b"));
+        await c.Admin.AddGrantAsync(TestGrants.Hour("a", "b"));
         c.Time.Advance(TimeSpan.FromHours(1));
         await WaitFor(async () => Verified(c, await TicketAsync(c, a)).PeerNodeIds.Count == 0);
     }
