@@ -8,9 +8,9 @@ namespace MeshPorts.Coordinator.Hosting;
 
 /// <summary>
 /// Answers STUN Binding requests (RFC 5389) on UDP at the coordinator's own listen address and port, so a
-/// node learns the address and port its NAT gives it (docs/nat.md). The answer is a fixed 52 bytes for
-/// IPv4 and 64 for IPv6, at most 20 a second per source address: a forged source gets little, slowly.
-/// Anything that is not a Binding request is dropped and counted; nothing is logged per datagram.
+/// node learns the address and port its NAT gives it (docs/nat.md). The answer is a fixed 40 bytes for
+/// IPv4 and 52 for IPv6 (a request is at least 20), at most 20 a second per source address: a forged
+/// source gets little, slowly. Anything that is not a Binding request is dropped and counted; nothing is logged per datagram.
 /// </summary>
 internal sealed class StunResponder : IAsyncDisposable
 {
