@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using MeshPorts.Contracts.Stun;
+using MeshPorts.Coordinator.Collections;
 using MeshPorts.Coordinator.Metrics;
-using MeshPorts.Coordinator.State.Endpoints;
 
 namespace MeshPorts.Coordinator.Hosting;
 
@@ -10,7 +10,8 @@ namespace MeshPorts.Coordinator.Hosting;
 /// Answers STUN Binding requests (RFC 5389) on UDP at the coordinator's own listen address and port, so a
 /// node learns the address and port its NAT gives it (docs/nat.md). The answer is a fixed 40 bytes for
 /// IPv4 and 52 for IPv6 (a request is at least 20), at most 20 a second per source address: a forged
-/// source gets little, slowly. Anything that is not a Binding request is dropped and counted; nothing is logged per datagram.
+/// source gets little, slowly. Anything that is not a Binding request is dropped and counted; nothing
+/// is logged per datagram.
 /// </summary>
 internal sealed class StunResponder : IAsyncDisposable
 {
@@ -21,7 +22,7 @@ internal sealed class StunResponder : IAsyncDisposable
     private readonly Socket _socket;
     private readonly CoordinatorMetrics _metrics;
     private readonly TimeProvider _time;
-    private readonly CallRateLimiter _limiter = new(AnswersPerSecondPerSource, AnswersPerSecondPerSource, MaxSources);
+    private readonly TokenBuckets _limiter = new(AnswersPerSecondPerSource, AnswersPerSecondPerSource, MaxSources);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 

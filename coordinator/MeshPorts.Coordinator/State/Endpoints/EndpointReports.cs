@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using MeshPorts.Coordinator.Collections;
 using MeshPorts.Coordinator.Storage;
 
 namespace MeshPorts.Coordinator.State.Endpoints;
@@ -17,8 +18,8 @@ internal sealed partial class EndpointReports
     private readonly MeshContext _ctx;
     private readonly MeshModel _model;
     private readonly Netmaps.NetmapRecompute _recompute;
-    private readonly CallRateLimiter _reports = new(rate: 1, burst: 5, maxNodes: 100_000);
-    private readonly CallRateLimiter _calls = new(rate: 4, burst: 4, maxNodes: 100_000);
+    private readonly TokenBuckets _reports = new(rate: 1, burst: 5, maxKeys: 100_000);
+    private readonly TokenBuckets _calls = new(rate: 4, burst: 4, maxKeys: 100_000);
 
     public EndpointReports(MeshContext ctx, MeshModel model, Netmaps.NetmapRecompute recompute)
     {
