@@ -172,32 +172,26 @@ internal sealed class NodeFeed
     }
 
     /// <summary>Sends a non-state event (rotate-now, rotation-ready); kept for the next stream if none is open.</summary>
-    public void SendControl(WatchEvent evt)
+    public void SendControl(WatchEvent evt) => Send(evt, keepForNextStream: true);
+
+    /// <summary>Sends an event worth something only now (call-me) to the open streams; false when none is open. Never queued.</summary>
+    public bool SendTransient(WatchEvent evt) => Send(evt, keepForNextStream: false);
+
+    private bool Send(WatchEvent evt, bool keepForNextStream)
     {
         lock (_lock)
         {
             evt.Serial = _serial;
             if (_subscribers.Count == 0)
             {
-                _undelivered.Add(evt);
-                return;
-            }
+                if (keepForNextStream)
+                {
+                    _undelivered.Add(evt);
+                }
 
-            Broadcast(evt);
-        }
-    }
-
-    /// <summary>Sends an event worth something only now (call-me) to the open streams; false when none is open. Never queued.</summary>
-    public bool SendTransient(WatchEvent evt)
-    {
-        lock (_lock)
-        {
-            if (_subscribers.Count == 0)
-            {
                 return false;
             }
 
-            evt.Serial = _serial;
             Broadcast(evt);
             return true;
         }

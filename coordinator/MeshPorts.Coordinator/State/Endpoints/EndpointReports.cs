@@ -75,9 +75,9 @@ internal sealed partial class EndpointReports
     }
 
     /// <summary>
-    /// The caller's candidates as peers get them, for a call-me. Null when <paramref name="peerNodeId"/> is
-    /// not in the caller's netmap as published (<paramref name="callerPeers"/>); the caller hears the same
-    /// refusal whether or not such a node exists.
+    /// The caller's endpoints as its peers get them, for a call-me. PermissionDenied when
+    /// <paramref name="peerNodeId"/> is not in the caller's netmap as published (<paramref name="callerPeers"/>),
+    /// in the same words whether or not such a node exists.
     /// </summary>
     public IReadOnlyList<string> CheckCallMe(NodeRecord node, string peerNodeId, IReadOnlyCollection<string> callerPeers)
     {
@@ -95,11 +95,8 @@ internal sealed partial class EndpointReports
             throw new StateException(StateError.PermissionDenied, "that node is not a peer in your netmap; a call-me goes only to a peer you may reach");
         }
 
-        return [.. node.Endpoints, .. Candidates(node.Id).Where(c => !node.Endpoints.Contains(c, StringComparer.Ordinal))];
+        return ReportedEndpoints.AfterEnrolled(node.Endpoints, _model.Reported.GetValueOrDefault(node.Id));
     }
-
-    private IReadOnlyList<string> Candidates(string nodeId) =>
-        _model.Reported.TryGetValue(nodeId, out var r) ? r.Candidates : [];
 
     private static string Shown(string text) => text.Length > 16 ? text[..16] + "..." : text;
 

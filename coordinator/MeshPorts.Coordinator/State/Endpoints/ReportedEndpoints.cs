@@ -9,6 +9,15 @@ internal sealed record ReportedPath(string PeerNodeId, string Path, string Endpo
 /// </summary>
 internal sealed record ReportedEndpoints(IReadOnlyList<string> Candidates, string HomeRelay, IReadOnlyList<ReportedPath> Paths)
 {
+    /// <summary>
+    /// What peers are told of a node: the endpoints given at enrollment first (a peer without a path manager
+    /// uses the first), then the discovered ones not already among them.
+    /// </summary>
+    public static IReadOnlyList<string> AfterEnrolled(IReadOnlyList<string> enrolled, ReportedEndpoints? report) =>
+        report is null || report.Candidates.Count == 0
+            ? enrolled
+            : [.. enrolled, .. report.Candidates.Where(c => !enrolled.Contains(c, StringComparer.Ordinal))];
+
     public bool SameReach(ReportedEndpoints? other) =>
         other is not null && other.HomeRelay == HomeRelay && other.Candidates.SequenceEqual(Candidates, StringComparer.Ordinal);
 }

@@ -54,7 +54,7 @@ internal static class NetmapBuilder
                         var o = byId[other];
                         var report = reported?.GetValueOrDefault(o.Id);
                         peers[other] = new PeerView(o.Id, o.Name, o.User, o.Tags, o.WireGuardKey, o.PreviousWireGuardKey,
-                            Addresses(o, addressing), Endpoints(o, report), Math.Min(until, o.KeyExpiresAt), report?.HomeRelay ?? string.Empty);
+                            Addresses(o, addressing), ReportedEndpoints.AfterEnrolled(o.Endpoints, report), Math.Min(until, o.KeyExpiresAt), report?.HomeRelay ?? string.Empty);
                     }
                 }
             }
@@ -67,12 +67,6 @@ internal static class NetmapBuilder
 
         return views;
     }
-
-    /// <summary>The endpoints given at enrollment first (a peer without a path manager uses the first), then the discovered ones.</summary>
-    private static IReadOnlyList<string> Endpoints(NodeRecord node, ReportedEndpoints? report) =>
-        report is null || report.Candidates.Count == 0
-            ? node.Endpoints
-            : [.. node.Endpoints, .. report.Candidates.Where(c => !node.Endpoints.Contains(c, StringComparer.Ordinal))];
 
     public static IReadOnlyList<string> Addresses(NodeRecord node, OverlayAddressing addressing) =>
         [OverlayAddressing.Ipv4(node.AddressIndex) + "/32", addressing.Ipv6(node.AddressIndex) + "/128"];
