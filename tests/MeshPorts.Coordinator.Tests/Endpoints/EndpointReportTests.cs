@@ -117,8 +117,28 @@ public sealed class EndpointReportTests
         c.Time.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(StatusCode.InvalidArgument, await RefusedAsync(() => ReportAsync(c, a, Report("Relay_EU!"))));
         var badPath = Report("");
-        badPath.Paths.Add(new PeerPath { PeerNodeId = "x", Path = "teleport" });
+        badPath.Paths.Add(new PeerPath { PeerNodeId = "n_0123456789abcdef", Path = "teleport" });
         Assert.Equal(StatusCode.InvalidArgument, await RefusedAsync(() => ReportAsync(c, a, badPath)));
+    }
+
+    [Theory]
+    [InlineData("n_0123456789abcdef", "direct", "\u001b[2J198.51.100.7:51820", 0)]
+    [InlineData("n_0123456789abcdef", "direct", "relay\u001b]0;owned\u0007", 0)]
+    [InlineData("\u001b[31mn_0123456789abcdef", "direct", "", 0)]
+    [InlineData("n_0123456789ABCDEF", "direct", "", 0)]
+    [InlineData("n_0123456789abcdef", "direct", "", -1)]
+    [InlineData("n_0123456789abcdef", "direct\n", "", 0)]
+    public async Task Report_WithAPathAnAdminsTerminalCouldNotShowSafely_IsRefused_AndNothingIsStored(string peer, string path, string endpoint, long rtt)
+    {
+        // meshctl nodes show prints these fields: a node must not get escapes or odd text onto an admin's screen.
+        await using var c = await TestCoordinator.StartAsync();
+        using var a = await c.EnrollAsync("a");
+        var report = Report("", "198.51.100.7:51820");
+        report.Paths.Add(new PeerPath { PeerNodeId = peer, Path = path, Endpoint = endpoint, RttUs = rtt });
+        Assert.Equal(StatusCode.InvalidArgument, await RefusedAsync(() => ReportAsync(c, a, report)));
+        var node = (await c.Admin.GetNodeAsync(new GetNodeRequest { Name = "a" })).Node;
+        Assert.Empty(node.Candidates);
+        Assert.Empty(node.Paths);
     }
 
     [Fact]
@@ -231,13 +251,13 @@ public sealed class EndpointReportTests
 
         var report = Report("coordinator", "198.51.100.7:51820");
         report.Paths.Add(new PeerPath { PeerNodeId = b.Id, Path = "direct", Endpoint = "203.0.113.9:51820", RttUs = 12_250 });
-        report.Paths.Add(new PeerPath { PeerNodeId = "n-gone", Path = "none" });
+        report.Paths.Add(new PeerPath { PeerNodeId = "n_00000000000000ff", Path = "none" });
         await ReportAsync(c, a, report);
 
         var node = (await c.Admin.GetNodeAsync(new GetNodeRequest { Name = "a" })).Node;
         Assert.Equal(["198.51.100.7:51820"], node.Candidates);
         Assert.Equal("coordinator", node.HomeRelay);
-        Assert.Equal(["b", "n-gone"], node.Paths.Select(p => p.Peer));
+        Assert.Equal(["b", "n_00000000000000ff"], node.Paths.Select(p => p.Peer));
         Assert.Equal("203.0.113.9:51820", node.Paths[0].Endpoint);
         Assert.Equal(12_250, node.Paths[0].RttUs);
     }

@@ -43,7 +43,7 @@ internal sealed partial class EndpointReports
         var refusal = NodeEndpoints.Check(candidates)
             ?? (homeRelay.Length > 0 && !RelayId().IsMatch(homeRelay) ? "home_relay must be a relay id (1-32 of a-z, 0-9 and '-') or empty" : null)
             ?? (paths.Count > MaxPaths ? $"{paths.Count} paths reported; at most {MaxPaths}" : null)
-            ?? (paths.FirstOrDefault(p => !PathKinds.Contains(p.Path)) is { } bad ? $"path '{Shown(bad.Path)}' must be direct, relay-udp, relay-tls or none" : null);
+            ?? paths.Select(PathRefusal).FirstOrDefault(r => r is not null);
         if (refusal is not null)
         {
             _ctx.Metrics.EndpointReport(accepted: false);
@@ -98,8 +98,21 @@ internal sealed partial class EndpointReports
         return ReportedEndpoints.AfterEnrolled(node.Endpoints, _model.Reported.GetValueOrDefault(node.Id));
     }
 
+    // Paths are shown to admins (meshctl nodes show): every field is held to a shape with no room for
+    // control characters or terminal escapes, whatever the node sends.
+    private static string? PathRefusal(ReportedPath p) =>
+        !NodeId().IsMatch(p.PeerNodeId) ? $"path peer '{Shown(p.PeerNodeId)}' must be a node id (n_ and 16 hex digits)"
+        : !PathKinds.Contains(p.Path) ? $"path '{Shown(p.Path)}' must be direct, relay-udp, relay-tls or none"
+        : p.Endpoint.Length > 0 && !RelayId().IsMatch(p.Endpoint) && NodeEndpoints.Check([p.Endpoint]) is not null
+            ? $"path endpoint '{Shown(p.Endpoint)}' must be IP:PORT, a relay id or empty"
+        : p.RttMicroseconds < 0 ? "path rtt_us must not be negative"
+        : null;
+
     private static string Shown(string text) => text.Length > 16 ? text[..16] + "..." : text;
 
     [GeneratedRegex("^[a-z0-9-]{1,32}$", RegexOptions.CultureInvariant)]
     private static partial Regex RelayId();
+
+    [GeneratedRegex("^n_[0-9a-f]{16}$", RegexOptions.CultureInvariant)]
+    private static partial Regex NodeId();
 }
