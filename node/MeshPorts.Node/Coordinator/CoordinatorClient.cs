@@ -32,6 +32,9 @@ internal sealed class CoordinatorClient : IAsyncDisposable
     private static readonly string AckMethod = $"/{Service}/Ack";
     private static readonly string RotateKeyMethod = $"/{Service}/RotateKey";
     private static readonly string ReportDeniedFlowsMethod = $"/{Service}/ReportDeniedFlows";
+    private static readonly string ReportEndpointsMethod = $"/{Service}/ReportEndpoints";
+    private static readonly string CallMeMethod = $"/{Service}/CallMe";
+    private static readonly string GetRelayTicketMethod = $"/{Service}/GetRelayTicket";
 
     private readonly Uri _url;
     private readonly CertificatePin _pin;
@@ -172,6 +175,32 @@ internal sealed class CoordinatorClient : IAsyncDisposable
         request.Flows.AddRange(flows);
         request.Auth = await AuthorizeAsync(ReportDeniedFlowsMethod, request, cancellationToken);
         await CallAsync("denied-flow report", () => _client.ReportDeniedFlowsAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
+    }
+
+    /// <summary>Replaces this node's reported candidates, home relay and per-peer paths (docs/nat.md).</summary>
+    public async Task ReportEndpointsAsync(EndpointReport report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var request = report.Clone();
+        request.Auth = null;
+        request.Auth = await AuthorizeAsync(ReportEndpointsMethod, request, cancellationToken);
+        await CallAsync("endpoint report", () => _client.ReportEndpointsAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
+    }
+
+    /// <summary>Asks the coordinator to have <paramref name="peerNodeId"/> probe this node now.</summary>
+    public async Task CallMeAsync(string peerNodeId, CancellationToken cancellationToken)
+    {
+        var request = new CallMeRequest { PeerNodeId = peerNodeId };
+        request.Auth = await AuthorizeAsync(CallMeMethod, request, cancellationToken);
+        await CallAsync("call-me", () => _client.CallMeAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
+    }
+
+    /// <summary>A fresh relay ticket naming this node's current peers, and the relays to use it at.</summary>
+    public async Task<RelayTicketResponse> GetRelayTicketAsync(CancellationToken cancellationToken)
+    {
+        var request = new RelayTicketRequest();
+        request.Auth = await AuthorizeAsync(GetRelayTicketMethod, request, cancellationToken);
+        return await CallAsync("relay ticket", () => _client.GetRelayTicketAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
     }
 
     public ValueTask DisposeAsync()

@@ -16,6 +16,13 @@ internal sealed class CoordinatorLink(CoordinatorClient client) : ICoordinatorLi
     public Task ReportDeniedFlowsAsync(IReadOnlyList<DeniedFlow> flows, CancellationToken cancellation) =>
         client.ReportDeniedFlowsAsync(flows, cancellation);
 
+    public Task ReportEndpointsAsync(EndpointReport report, CancellationToken cancellation) =>
+        client.ReportEndpointsAsync(report, cancellation);
+
+    public Task CallMeAsync(string peerNodeId, CancellationToken cancellation) => client.CallMeAsync(peerNodeId, cancellation);
+
+    public Task<RelayTicketResponse> GetRelayTicketAsync(CancellationToken cancellation) => client.GetRelayTicketAsync(cancellation);
+
     public string? FatalReason(Exception error) =>
         error is CoordinatorException { IsTransient: false } refused ? refused.Message : null;
 }

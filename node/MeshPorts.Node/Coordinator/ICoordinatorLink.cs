@@ -17,6 +17,15 @@ internal interface ICoordinatorLink
 
     Task ReportDeniedFlowsAsync(IReadOnlyList<DeniedFlow> flows, CancellationToken cancellation);
 
+    /// <summary>Replaces this node's candidates, home relay and per-peer paths at the coordinator.</summary>
+    Task ReportEndpointsAsync(EndpointReport report, CancellationToken cancellation);
+
+    /// <summary>Asks the coordinator to have a peer probe this node now (delivered as WatchEvent.call_me).</summary>
+    Task CallMeAsync(string peerNodeId, CancellationToken cancellation);
+
+    /// <summary>A ticket naming this node's current peers, and the relays it is good at.</summary>
+    Task<RelayTicketResponse> GetRelayTicketAsync(CancellationToken cancellation);
+
     /// <summary>
     /// Non-null when <paramref name="error"/> means retrying cannot help (the node was removed, its
     /// machine key is refused, the coordinator's certificate changed): the message says what to do.

@@ -116,5 +116,28 @@ internal sealed class FakeCoordinatorLink(ConcurrentQueue<string> log) : ICoordi
         return Task.CompletedTask;
     }
 
+    /// <summary>Endpoint reports in the order the agent sent them.</summary>
+    public ConcurrentQueue<EndpointReport> EndpointReports { get; } = new();
+
+    /// <summary>Peers the agent asked to be called by, in order.</summary>
+    public ConcurrentQueue<string> CallMes { get; } = new();
+
+    /// <summary>What GetRelayTicketAsync answers; the default has no relays.</summary>
+    public Func<RelayTicketResponse> RelayTicket { get; set; } = () => new RelayTicketResponse();
+
+    public Task ReportEndpointsAsync(EndpointReport report, CancellationToken cancellation)
+    {
+        EndpointReports.Enqueue(report.Clone());
+        return Task.CompletedTask;
+    }
+
+    public Task CallMeAsync(string peerNodeId, CancellationToken cancellation)
+    {
+        CallMes.Enqueue(peerNodeId);
+        return Task.CompletedTask;
+    }
+
+    public Task<RelayTicketResponse> GetRelayTicketAsync(CancellationToken cancellation) => Task.FromResult(RelayTicket());
+
     public string? FatalReason(Exception error) => Fatal(error);
 }
