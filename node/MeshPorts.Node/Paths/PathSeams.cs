@@ -73,3 +73,40 @@ internal interface ICallMeSender
 /// <param name="Transport">"udp" or "tls" when relayed, else null.</param>
 /// <param name="RoundTrip">Last measured probe round trip on the direct path, if any.</param>
 internal sealed record PeerPathStatus(string PeerNodeId, string Path, string? Endpoint, string? RelayId, string? Transport, TimeSpan? RoundTrip);
+
+/// <summary>
+/// Probe datagrams (first byte 0xF1) arriving on the WireGuard socket (implemented by the path manager in
+/// Paths/, called by the device's receive loop).
+/// </summary>
+internal interface IProbeSink
+{
+    /// <summary>Consumes the datagram, good or bad (a bad one is counted by the path manager).</summary>
+    void HandleProbe(ReadOnlySpan<byte> datagram, in PeerEndpoint source);
+}
+
+/// <summary>
+/// How the path manager moves a mesh peer between paths (implemented by the device). With path
+/// management on (<c>DeviceOptions.PathManaged</c>), a mesh peer's endpoint changes only through these:
+/// candidates in the netmap and roaming do not move it.
+/// </summary>
+internal interface IPeerPathControl
+{
+    /// <summary>Datagrams to the peer go to this underlay address from now on. False when the peer is not on the device.</summary>
+    bool UseDirect(string peerNodeId, in PeerEndpoint endpoint);
+
+    /// <summary>Datagrams to the peer go through <see cref="IRelayLink"/> from now on (its virtual 100::/64 endpoint). False when the peer is not on the device.</summary>
+    bool UseRelay(string peerNodeId);
+}
+
+/// <summary>One mesh peer as the path manager and the relay client need it (from the applied netmap).</summary>
+/// <param name="NodeId">The peer's node id.</param>
+/// <param name="PublicKey">Its current WireGuard static key (probes are keyed by it).</param>
+/// <param name="PreviousKey">Its key before the latest rotation, while probes under it are still taken; null when none.</param>
+/// <param name="Candidates">Its underlay candidates, in the coordinator's order (enrolled endpoints first).</param>
+/// <param name="HomeRelay">The id of the relay the peer is reachable at (RelayServer.id), or null.</param>
+internal sealed record PathPeer(
+    string NodeId,
+    MeshPorts.WireGuard.Keys.WgKey PublicKey,
+    MeshPorts.WireGuard.Keys.WgKey? PreviousKey,
+    IReadOnlyList<PeerEndpoint> Candidates,
+    string? HomeRelay);
