@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Transport;
 using System.Net;
 using MeshPorts.Contracts.Logging;
 using MeshPorts.Contracts.Output;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using MeshPorts.Contracts.Stun;
-using MeshPorts.Coordinator.Collections;
+using MeshPorts.Contracts.Collections;
 using MeshPorts.Coordinator.Metrics;
 
 namespace MeshPorts.Coordinator.Hosting;
