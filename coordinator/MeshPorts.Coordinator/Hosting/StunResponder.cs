@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using MeshPorts.Contracts.Stun;
 using MeshPorts.Coordinator.Collections;
+using MeshPorts.Contracts.Relay;
 using MeshPorts.Coordinator.Metrics;
+using MeshPorts.Relay;
 
 namespace MeshPorts.Coordinator.Hosting;
 
@@ -13,7 +15,7 @@ namespace MeshPorts.Coordinator.Hosting;
 /// source gets little, slowly. Anything that is not a Binding request is dropped and counted; nothing
 /// is logged per datagram.
 /// </summary>
-internal sealed class StunResponder : IAsyncDisposable
+internal sealed class StunResponder : IAsyncDisposable, IRelayUdpSender
 {
     public const int AnswersPerSecondPerSource = 20;
 
@@ -22,12 +24,14 @@ internal sealed class StunResponder : IAsyncDisposable
     private readonly Socket _socket;
     private readonly CoordinatorMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly RelayCore? _relay;
     private readonly TokenBuckets _limiter = new(AnswersPerSecondPerSource, AnswersPerSecondPerSource, MaxSources);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    private StunResponder(Socket socket, CoordinatorMetrics metrics, TimeProvider time)
+    private StunResponder(Socket socket, CoordinatorMetrics metrics, TimeProvider time, RelayCore? relay)
     {
+        _relay = relay;
         _socket = socket;
         _metrics = metrics;
         _time = time;
@@ -36,8 +40,11 @@ internal sealed class StunResponder : IAsyncDisposable
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
-    /// <summary>Binds UDP at <paramref name="listen"/>; an address in use is an IOException naming the port.</summary>
-    public static StunResponder Start(IPEndPoint listen, CoordinatorMetrics metrics, TimeProvider time)
+    /// <summary>
+    /// Binds UDP at <paramref name="listen"/>; an address in use is an IOException naming the port. With a
+    /// <paramref name="relay"/>, UDP relay frames (first byte 0xF2) go to it and leave from this socket.
+    /// </summary>
+    public static StunResponder Start(IPEndPoint listen, CoordinatorMetrics metrics, TimeProvider time, RelayCore? relay = null)
     {
         ArgumentNullException.ThrowIfNull(listen);
         var socket = new Socket(listen.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
@@ -56,12 +63,13 @@ internal sealed class StunResponder : IAsyncDisposable
             throw new IOException($"cannot bind UDP {listen} for STUN ({ex.Message}); the coordinator needs its listen port on UDP too", ex);
         }
 
-        return new StunResponder(socket, metrics, time);
+        return new StunResponder(socket, metrics, time, relay);
     }
 
     private async Task LoopAsync()
     {
-        var buffer = new byte[1500];
+        // Relay frames carry a whole WireGuard message (up to 65,535 bytes); STUN needs far less.
+        var buffer = new byte[ushort.MaxValue + RelayUdpFrame.MaxOverhead];
         var answer = new byte[StunMessage.MaxWrittenSize];
         var transaction = new byte[StunMessage.TransactionIdSize];
         EndPoint any = _socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
@@ -87,6 +95,12 @@ internal sealed class StunResponder : IAsyncDisposable
             }
 
             var source = (IPEndPoint)received.RemoteEndPoint;
+            if (_relay is not null && received.ReceivedBytes > 0 && buffer[0] == RelayUdpFrame.Marker)
+            {
+                _relay.HandleUdp(buffer.AsSpan(0, received.ReceivedBytes), source, this);
+                continue;
+            }
+
             if (!StunMessage.TryReadBindingRequest(buffer.AsSpan(0, received.ReceivedBytes), transaction))
             {
                 _metrics.StunDropped(rateLimited: false);
@@ -110,6 +124,19 @@ internal sealed class StunResponder : IAsyncDisposable
             {
                 // The source is unreachable or we are stopping; nothing to do for a best-effort answer.
             }
+        }
+    }
+
+    /// <summary>Relay frames out of this socket; best effort, like STUN answers.</summary>
+    void IRelayUdpSender.Send(ReadOnlySpan<byte> datagram, IPEndPoint destination)
+    {
+        try
+        {
+            _socket.SendTo(datagram, SocketFlags.None, destination);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Unreachable destination, or stopping: the datagram is lost as any UDP datagram may be.
         }
     }
 

@@ -31,6 +31,9 @@ internal sealed class CoordinatorMetrics
 
     public Func<int>? LiveNonces { get; set; }
 
+    /// <summary>The embedded relay's counters; null when it is off (--relay off), and then no meshports_relay_* traffic lines are written.</summary>
+    public MeshPorts.Relay.RelayCounters? Relay { get; set; }
+
     public void Enrolled() => Interlocked.Increment(ref _enrollments);
 
     public void EnrollFailed() => Interlocked.Increment(ref _enrollFailures);
@@ -94,6 +97,10 @@ internal sealed class CoordinatorMetrics
         Add(sb, "meshports_watch_streams", "gauge", "Open Watch streams.", Interlocked.Read(ref _watchStreams));
         Add(sb, "meshports_nodes", "gauge", "Enrolled nodes.", NodeCount?.Invoke() ?? 0);
         Add(sb, "meshports_live_nonces", "gauge", "Challenge nonces held (unused, not yet expired).", LiveNonces?.Invoke() ?? 0);
+        if (Relay is { } relay)
+        {
+            MeshPorts.Relay.RelayMetricsText.Append(sb, relay.Snapshot());
+        }
         return sb.ToString();
     }
 
