@@ -62,11 +62,6 @@ internal static class ProbeCodec
     /// <summary>Writes the <see cref="PacketSize"/>-byte probe into <paramref name="packet"/>.</summary>
     public static void Seal(in ProbeMessage message, in WgKey senderPublic, ReadOnlySpan<byte> key, Span<byte> packet)
     {
-        var output = packet[..PacketSize];
-        Magic.CopyTo(output);
-        senderPublic.CopyTo(output[KeyOffset..]);
-        RandomNumberGenerator.Fill(output.Slice(NonceOffset, Aead.NonceSize));
-
         Span<byte> plaintext = stackalloc byte[PlaintextSize];
         plaintext.Clear();
         plaintext[0] = (byte)message.Kind;
@@ -78,6 +73,21 @@ internal static class ProbeCodec
             BinaryPrimitives.WriteUInt16BigEndian(plaintext[PortOffset..], message.Observed.Port);
         }
 
+        SealPlaintext(plaintext, senderPublic, key, packet);
+    }
+
+    /// <summary>Frames and seals a <see cref="PlaintextSize"/>-byte plaintext as it is (tests use it for probes no node sends).</summary>
+    internal static void SealPlaintext(ReadOnlySpan<byte> plaintext, in WgKey senderPublic, ReadOnlySpan<byte> key, Span<byte> packet)
+    {
+        if (plaintext.Length != PlaintextSize)
+        {
+            throw new ArgumentException($"A probe's plaintext is {PlaintextSize} bytes.", nameof(plaintext));
+        }
+
+        var output = packet[..PacketSize];
+        Magic.CopyTo(output);
+        senderPublic.CopyTo(output[KeyOffset..]);
+        RandomNumberGenerator.Fill(output.Slice(NonceOffset, Aead.NonceSize));
         Aead.SealIetf(key, output.Slice(NonceOffset, Aead.NonceSize), plaintext, output[..HeaderSize], output[HeaderSize..]);
     }
 
