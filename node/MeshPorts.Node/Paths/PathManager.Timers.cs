@@ -30,7 +30,7 @@ internal sealed partial class PathManager
             }
 
             // The coordinator lets a peer send 4 a second: more than one round per burst interval is waste.
-            if (now - state.LastCallMeAt >= _options.BurstInterval)
+            if (state.LastCallMeAt is not { } last || now - last >= _options.BurstInterval)
             {
                 state.LastCallMeAt = now;
                 StartBurst(state, now);

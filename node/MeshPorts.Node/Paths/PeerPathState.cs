@@ -36,7 +36,7 @@ internal sealed class PeerPathState : IDisposable
 
     public TimeSpan LastHeardAt { get; set; }
 
-    public TimeSpan LastCallMeAt { get; set; } = TimeSpan.MinValue;
+    public TimeSpan? LastCallMeAt { get; set; }
 
     /// <summary>Alternates the peer keys pings go under while the peer has not been heard (a rotation in progress).</summary>
     public int SendKeyTurn { get; set; }

@@ -33,7 +33,7 @@ internal sealed class FakeNetwork(FakeTimeProvider time)
 
     public void Unblock(PeerEndpoint address) => _blocked.Remove(address);
 
-    public IUnderlaySender SenderFor(PeerEndpoint from) => new Sender(this, from);
+    public IUnderlaySender SenderFor(IReadOnlyList<PeerEndpoint> from) => new Sender(this, from);
 
     /// <summary>Delivers a datagram as if it came from <paramref name="from"/> (a spoofed or replayed one).</summary>
     public void Inject(PeerEndpoint from, PeerEndpoint to, byte[] datagram) => Send(from, to, datagram);
@@ -73,11 +73,13 @@ internal sealed class FakeNetwork(FakeTimeProvider time)
         _timers.Add(timer);
     }
 
-    private sealed class Sender(FakeNetwork network, PeerEndpoint from) : IUnderlaySender
+    private sealed class Sender(FakeNetwork network, IReadOnlyList<PeerEndpoint> from) : IUnderlaySender
     {
         public bool SendUnderlay(ReadOnlySpan<byte> datagram, in PeerEndpoint destination)
         {
-            network.Send(from, destination, datagram.ToArray());
+            var family = destination.IsIPv4;
+            var source = from.FirstOrDefault(a => a.IsIPv4 == family);
+            network.Send(source.IsSet ? source : from[0], destination, datagram.ToArray());
             return true;
         }
     }

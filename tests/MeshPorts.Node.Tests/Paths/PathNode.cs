@@ -8,15 +8,23 @@ namespace MeshPorts.Node.Tests.Paths;
 /// <summary>One node of a path test: its key, its socket address on the fake network, and its path manager with fakes.</summary>
 internal sealed class PathNode : IDisposable
 {
-    public PathNode(FakeNetwork network, string nodeId, string address, int latencyMs = 5, PathManagerOptions? options = null)
+    /// <param name="address">The node's first socket address.</param>
+    /// <param name="otherAddresses">More addresses of the same socket (another family): a reply leaves from the one of the destination's family.</param>
+    public PathNode(FakeNetwork network, string nodeId, string address, int latencyMs = 5, PathManagerOptions? options = null, params string[] otherAddresses)
     {
         NodeId = nodeId;
         PrivateKey = WgKey.GeneratePrivate();
         PublicKey = PrivateKey.PublicFromPrivate();
         Address = PathTestData.Ep(address);
-        Manager = new PathManager(PrivateKey, Control, network.SenderFor(Address), CallMe, Relay, network.Time, NullLogger.Instance, options);
-        network.Attach(Address, Manager, TimeSpan.FromMilliseconds(latencyMs));
+        Addresses = [Address, .. otherAddresses.Select(PathTestData.Ep)];
+        Manager = new PathManager(PrivateKey, Control, network.SenderFor(Addresses), CallMe, Relay, network.Time, NullLogger.Instance, options);
+        foreach (var a in Addresses)
+        {
+            network.Attach(a, Manager, TimeSpan.FromMilliseconds(latencyMs));
+        }
     }
+
+    public IReadOnlyList<PeerEndpoint> Addresses { get; }
 
     public string NodeId { get; }
 
@@ -47,4 +55,15 @@ internal static class PathTestData
 
     public static PeerEndpoint Ep(string text) =>
         PeerEndpoint.TryParse(text, out var endpoint) ? endpoint : throw new ArgumentException(text);
+
+    /// <summary>A ping from <paramref name="senderPrivate"/> to the holder of <paramref name="receiverPublic"/>, sealed by hand.</summary>
+    public static byte[] Ping(WgKey senderPrivate, WgKey receiverPublic, TimeProvider time)
+    {
+        var key = new byte[ProbeCodec.KeySize];
+        Assert.True(ProbeCodec.TryDeriveKey(senderPrivate, receiverPublic, key));
+        var packet = new byte[ProbeCodec.PacketSize];
+        var message = new ProbeMessage(ProbeKind.Ping, ProbeTxId.NewRandom(), time.GetUtcNow().ToUnixTimeMilliseconds(), default);
+        ProbeCodec.Seal(message, senderPrivate.PublicFromPrivate(), key, packet);
+        return packet;
+    }
 }
