@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Transport;
 using System.Net;
 using MeshPorts.Contracts.Logging;
 using MeshPorts.Contracts.Output;
@@ -11,6 +12,7 @@ using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Storage.Sqlite;
 using MeshPorts.Coordinator.Streaming;
 using MeshPorts.Relay;
+using MeshPorts.Relay.Udp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -30,10 +32,10 @@ internal sealed class CoordinatorHost : IAsyncDisposable
 {
     private readonly TlsMaterial _tls;
     private readonly Key _relayKey;
-    private readonly StunResponder _stun;
+    private readonly RelayUdpSocket _stun;
     private readonly RelayCore? _relay;
 
-    private CoordinatorHost(WebApplication app, TlsMaterial tls, Key relayKey, StunResponder stun, RelayCore? relay, IStore store, AuditLog audit, MeshState state, Uri url)
+    private CoordinatorHost(WebApplication app, TlsMaterial tls, Key relayKey, RelayUdpSocket stun, RelayCore? relay, IStore store, AuditLog audit, MeshState state, Uri url)
     {
         _stun = stun;
         _relay = relay;
@@ -175,23 +177,18 @@ internal sealed class CoordinatorHost : IAsyncDisposable
 
         await state.InitializeAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
-        StunResponder stun;
+        RelayUdpSocket stun;
         try
         {
             // The same port on UDP: STUN, so a node behind a NAT learns its public address (docs/nat.md).
             // Relay frames (first byte 0xF2) arrive on the same socket and are handed to the relay.
-            stun = StunResponder.Start(options.Listen, metrics, time, relay);
+            stun = RelayUdpSocket.Start(options.Listen, metrics, time, relay);
         }
         catch
         {
             await app.StopAsync(CancellationToken.None);
             relay?.Dispose();
             throw;
-        }
-
-        if (relay is not null)
-        {
-            relay.UdpSender = stun;
         }
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Coordinator");

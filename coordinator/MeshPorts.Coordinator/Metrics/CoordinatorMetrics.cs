@@ -1,10 +1,11 @@
+using MeshPorts.Relay.Udp;
 using System.Globalization;
 using System.Text;
 
 namespace MeshPorts.Coordinator.Metrics;
 
 /// <summary>Hand-rolled Prometheus counters and gauges; a handful of numbers needs no library.</summary>
-internal sealed class CoordinatorMetrics
+internal sealed class CoordinatorMetrics : IStunCounters
 {
     private long _enrollments;
     private long _enrollFailures;

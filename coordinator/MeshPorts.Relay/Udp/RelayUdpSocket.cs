@@ -1,40 +1,39 @@
 using System.Net;
 using System.Net.Sockets;
-using MeshPorts.Contracts.Stun;
-using MeshPorts.Coordinator.Collections;
+using MeshPorts.Contracts.Collections;
 using MeshPorts.Contracts.Relay;
-using MeshPorts.Coordinator.Metrics;
-using MeshPorts.Relay;
+using MeshPorts.Contracts.Stun;
 
-namespace MeshPorts.Coordinator.Hosting;
+namespace MeshPorts.Relay.Udp;
 
 /// <summary>
-/// Answers STUN Binding requests (RFC 5389) on UDP at the coordinator's own listen address and port, so a
-/// node learns the address and port its NAT gives it (docs/nat.md). The answer is a fixed 40 bytes for
-/// IPv4 and 52 for IPv6 (a request is at least 20), at most 20 a second per source address: a forged
-/// source gets little, slowly. Anything that is not a Binding request is dropped and counted; nothing
-/// is logged per datagram.
+/// The UDP socket of a coordinator or a standalone relay, on the same port as its TLS listener. It answers
+/// STUN Binding requests (RFC 5389) with the sender's address, so a node learns the address and port its
+/// NAT gives it (docs/nat.md), and hands UDP relay frames (first byte 0xF2) to the relay, whose frames leave
+/// from here too. A STUN answer is a fixed 40 bytes for IPv4 and 52 for IPv6 (a request is at least 20), at
+/// most 20 a second per source address: a forged source gets little, slowly. Anything else is dropped and
+/// counted; nothing is logged per datagram.
 /// </summary>
-internal sealed class StunResponder : IAsyncDisposable, IRelayUdpSender
+public sealed class RelayUdpSocket : IAsyncDisposable, IRelayUdpSender
 {
     public const int AnswersPerSecondPerSource = 20;
 
     private const int MaxSources = 4096;
 
     private readonly Socket _socket;
-    private readonly CoordinatorMetrics _metrics;
+    private readonly IStunCounters _counters;
     private readonly TimeProvider _time;
     private readonly RelayCore? _relay;
     private readonly TokenBuckets _limiter = new(AnswersPerSecondPerSource, AnswersPerSecondPerSource, MaxSources);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    private StunResponder(Socket socket, CoordinatorMetrics metrics, TimeProvider time, RelayCore? relay)
+    private RelayUdpSocket(Socket socket, IStunCounters counters, TimeProvider time, RelayCore? relay)
     {
-        _relay = relay;
         _socket = socket;
-        _metrics = metrics;
+        _counters = counters;
         _time = time;
+        _relay = relay;
         _loop = Task.Run(LoopAsync);
     }
 
@@ -42,11 +41,14 @@ internal sealed class StunResponder : IAsyncDisposable, IRelayUdpSender
 
     /// <summary>
     /// Binds UDP at <paramref name="listen"/>; an address in use is an IOException naming the port. With a
-    /// <paramref name="relay"/>, UDP relay frames (first byte 0xF2) go to it and leave from this socket.
+    /// <paramref name="relay"/>, relay frames go to it and its frames leave from this socket
+    /// (<see cref="RelayCore.UdpSender"/> is set); without one they are dropped as STUN that does not parse.
     /// </summary>
-    public static StunResponder Start(IPEndPoint listen, CoordinatorMetrics metrics, TimeProvider time, RelayCore? relay = null)
+    public static RelayUdpSocket Start(IPEndPoint listen, IStunCounters counters, TimeProvider time, RelayCore? relay = null)
     {
         ArgumentNullException.ThrowIfNull(listen);
+        ArgumentNullException.ThrowIfNull(counters);
+        ArgumentNullException.ThrowIfNull(time);
         var socket = new Socket(listen.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
@@ -60,10 +62,29 @@ internal sealed class StunResponder : IAsyncDisposable, IRelayUdpSender
         catch (SocketException ex)
         {
             socket.Dispose();
-            throw new IOException($"cannot bind UDP {listen} for STUN ({ex.Message}); the coordinator needs its listen port on UDP too", ex);
+            throw new IOException($"cannot bind UDP {listen} for STUN and relay frames ({ex.Message}); the listen port is needed on UDP too", ex);
         }
 
-        return new StunResponder(socket, metrics, time, relay);
+        var udp = new RelayUdpSocket(socket, counters, time, relay);
+        if (relay is not null)
+        {
+            relay.UdpSender = udp;
+        }
+
+        return udp;
+    }
+
+    /// <summary>Relay frames out of this socket; best effort, like STUN answers.</summary>
+    public void Send(ReadOnlySpan<byte> datagram, IPEndPoint destination)
+    {
+        try
+        {
+            _socket.SendTo(datagram, SocketFlags.None, destination);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Unreachable destination, or stopping: the datagram is lost as any UDP datagram may be.
+        }
     }
 
     private async Task LoopAsync()
@@ -80,11 +101,7 @@ internal sealed class StunResponder : IAsyncDisposable, IRelayUdpSender
             {
                 received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token);
             }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
                 return;
             }
@@ -95,48 +112,29 @@ internal sealed class StunResponder : IAsyncDisposable, IRelayUdpSender
             }
 
             var source = (IPEndPoint)received.RemoteEndPoint;
-            if (_relay is not null && received.ReceivedBytes > 0 && buffer[0] == RelayUdpFrame.Marker)
+            var datagram = buffer.AsSpan(0, received.ReceivedBytes);
+            if (_relay is not null && !datagram.IsEmpty && datagram[0] == RelayUdpFrame.Marker)
             {
-                _relay.HandleUdp(buffer.AsSpan(0, received.ReceivedBytes), source, this);
+                _relay.HandleUdp(datagram, source, this);
                 continue;
             }
 
-            if (!StunMessage.TryReadBindingRequest(buffer.AsSpan(0, received.ReceivedBytes), transaction))
+            if (!StunMessage.TryReadBindingRequest(datagram, transaction))
             {
-                _metrics.StunDropped(rateLimited: false);
+                _counters.StunDropped(rateLimited: false);
                 continue;
             }
 
             var address = source.Address.IsIPv4MappedToIPv6 ? source.Address.MapToIPv4() : source.Address;
             if (!_limiter.TryTake(address.ToString(), _time.GetUtcNow().ToUnixTimeMilliseconds()))
             {
-                _metrics.StunDropped(rateLimited: true);
+                _counters.StunDropped(rateLimited: true);
                 continue;
             }
 
-            _metrics.StunAnswered();
+            _counters.StunAnswered();
             var length = StunMessage.WriteBindingSuccess(answer, transaction, new IPEndPoint(address, source.Port));
-            try
-            {
-                await _socket.SendToAsync(answer.AsMemory(0, length), SocketFlags.None, source, _stop.Token);
-            }
-            catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                // The source is unreachable or we are stopping; nothing to do for a best-effort answer.
-            }
-        }
-    }
-
-    /// <summary>Relay frames out of this socket; best effort, like STUN answers.</summary>
-    void IRelayUdpSender.Send(ReadOnlySpan<byte> datagram, IPEndPoint destination)
-    {
-        try
-        {
-            _socket.SendTo(datagram, SocketFlags.None, destination);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            // Unreachable destination, or stopping: the datagram is lost as any UDP datagram may be.
+            Send(answer.AsSpan(0, length), source);
         }
     }
 
