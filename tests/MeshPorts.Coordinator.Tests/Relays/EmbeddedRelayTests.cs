@@ -140,7 +140,7 @@ public sealed class EmbeddedRelayTests
     {
         using var handler = new SocketsHttpHandler
         {
-            SslOptions = new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && Hosting.TlsMaterial.ComputePin(new System.Security.Cryptography.X509Certificates.X509Certificate2(cert)) == c.Host.Pin },
+            SslOptions = new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && Contracts.Transport.TlsMaterial.ComputePin(new System.Security.Cryptography.X509Certificates.X509Certificate2(cert)) == c.Host.Pin },
         };
         using var http = new HttpClient(handler) { BaseAddress = c.Host.PublicUrl };
         return await http.GetStringAsync("/metrics");
