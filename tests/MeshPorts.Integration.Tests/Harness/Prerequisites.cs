@@ -23,4 +23,25 @@ internal static class Prerequisites
             throw new InvalidOperationException("/dev/net/tun is missing: `mkdir -p /dev/net && mknod /dev/net/tun c 10 200` (scripts/lib/deps.sh does it)");
         }
     }
+
+    /// <summary>
+    /// The NAT lab (Harness/Nat) builds its routers with `nft` and forgets mappings with `conntrack`.
+    /// Missing either is a failure naming the packages, never a skip.
+    /// </summary>
+    public static void RequireNatTools()
+    {
+        string[] missing = [.. new[] { "nft", "conntrack" }.Where(tool => FindOnPath(tool) is null)];
+        if (missing.Length > 0)
+        {
+            throw new InvalidOperationException(
+                $"the NAT lab needs {string.Join(" and ", missing)}: `apt-get install nftables conntrack` (scripts/lib/deps.sh installs them)");
+        }
+    }
+
+    private static string? FindOnPath(string program)
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
+        IEnumerable<string> directories = [.. path.Split(':', StringSplitOptions.RemoveEmptyEntries), "/usr/sbin", "/sbin"];
+        return directories.Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
+    }
 }

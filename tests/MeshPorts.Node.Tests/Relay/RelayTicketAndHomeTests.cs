@@ -1,0 +1,70 @@
+using MeshPorts.Contracts.Relay;
+
+namespace MeshPorts.Node.Tests.Relay;
+
+public sealed class RelayTicketAndHomeTests
+{
+    [Fact]
+    public async Task NetmapChange_FetchesATicket_AndSendsItOnTheOpenStream()
+    {
+        await using var h = new RelayHarness();
+        var relay = await h.AddRelayAsync("coordinator", udp: false);
+        await h.StartAsync();
+        Assert.Equal(1, h.Link.Fetches);
+
+        lock (h.Link.Peers)
+        {
+            h.Link.Peers.Add("peer-c");
+        }
+
+        h.Client.NetmapChanged();
+        var fresher = await relay.Tickets.Reader.ReadAsync().AsTask().WaitAsync(FakeRelayServer.Wait);
+
+        Assert.Equal(2, h.Link.Fetches);
+        Assert.True(RelayTickets.TryVerify(h.Link.TicketKey, fresher, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), out var ticket));
+        Assert.Equal(["peer-b", "peer-c"], ticket.PeerNodeIds);
+        Assert.Same(h.Client.CurrentTicket, fresher is null ? null : h.Client.CurrentTicket);
+        Assert.Equal(1, relay.ConnectCalls);
+    }
+
+    [Fact]
+    public async Task Ticket_IsFetchedAgainBeforeItEnds()
+    {
+        await using var h = new RelayHarness();
+        var relay = await h.AddRelayAsync("coordinator", udp: false);
+        await h.StartAsync();
+
+        // Tickets live 10 minutes; the next one comes at half of that, without any netmap change.
+        await RelayHarness.Eventually(
+            () =>
+            {
+                h.Time.Advance(TimeSpan.FromSeconds(30));
+                return h.Link.Fetches >= 2;
+            },
+            "a second ticket is fetched");
+
+        Assert.True(h.Time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(RelayTicket.Parser.ParseFrom(h.Client.CurrentTicket!.Ticket).IssuedUnixMs) < TimeSpan.FromMinutes(1));
+        await relay.Tickets.Reader.ReadAsync().AsTask().WaitAsync(FakeRelayServer.Wait);
+    }
+
+    [Fact]
+    public async Task HomeRelay_IsTheOneWithTheLowestKeepaliveRoundTrip()
+    {
+        await using var h = new RelayHarness();
+        var slow = await h.AddRelayAsync("relay-a");
+        var fast = await h.AddRelayAsync("relay-b");
+        await h.StartAsync();
+
+        // Both first keepalives left at the same instant; relay-b answers after 20 ms, relay-a after 80 ms.
+        await slow.ReceiveUdpAsync(RelayFrameKind.Keepalive);
+        await h.AnswerKeepaliveAsync(fast, TimeSpan.FromMilliseconds(20));
+        await RelayHarness.Eventually(() => h.Client.Sessions["relay-b"].UdpUp, "relay-b's UDP is up");
+        h.Time.Advance(TimeSpan.FromMilliseconds(60));
+        await slow.SendUdpAsync(slow.Frame(RelayFrameKind.KeepaliveAnswer));
+        await RelayHarness.Eventually(() => h.Client.Sessions["relay-a"].UdpUp, "relay-a's UDP is up");
+
+        Assert.Equal(TimeSpan.FromMilliseconds(80), h.Client.Sessions["relay-a"].RoundTrip);
+        Assert.Equal(TimeSpan.FromMilliseconds(20), h.Client.Sessions["relay-b"].RoundTrip);
+        Assert.Equal("relay-b", h.Client.HomeRelay);
+    }
+}
