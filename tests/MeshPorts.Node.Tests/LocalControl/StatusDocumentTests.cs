@@ -58,6 +58,25 @@ public sealed class StatusDocumentTests
     }
 
     [Fact]
+    public void Json_RelayedPeer_ShowsPathRelayTheRelaysEndpointIdAndTransport()
+    {
+        var relayed = new PeerStatusDocument("ci", "100.64.0.3", ["100.64.0.3/32"], "CI=", "198.51.100.7:3478", Now.AddSeconds(-2), Now.AddMinutes(30), 10, 20, "relay", "relay-1", "udp", 300, 400);
+        var json = JsonSerializer.Serialize(Document(peers: [relayed]), StatusJsonContext.Default.NodeStatusDocument);
+        using var parsed = JsonDocument.Parse(json);
+        var peer = parsed.RootElement.GetProperty("peers")[0];
+
+        Assert.Equal("relay", peer.GetProperty("path").GetString());
+        Assert.Equal("198.51.100.7:3478", peer.GetProperty("endpoint").GetString());
+        Assert.Equal("relay-1", peer.GetProperty("relayId").GetString());
+        Assert.Equal("udp", peer.GetProperty("transport").GetString());
+        Assert.Equal(300, peer.GetProperty("relayedRxBytes").GetInt64());
+        Assert.Equal(400, peer.GetProperty("relayedTxBytes").GetInt64());
+
+        using var direct = JsonDocument.Parse(JsonSerializer.Serialize(Document(), StatusJsonContext.Default.NodeStatusDocument));
+        Assert.Equal(JsonValueKind.Null, direct.RootElement.GetProperty("peers")[0].GetProperty("relayId").ValueKind);
+    }
+
+    [Fact]
     public void Json_WritesTimesAsRfc3339UtcWithZ_AsMeshctlDoes()
     {
         var document = Document() with { KeyExpiresAt = new DateTimeOffset(2026, 11, 29, 11, 40, 0, 250, TimeSpan.FromHours(2)).AddTicks(1234) };
