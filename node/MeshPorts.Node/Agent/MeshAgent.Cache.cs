@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using MeshPorts.Contracts.Node;
+using MeshPorts.Node.Paths;
 
 namespace MeshPorts.Node.Agent;
 
@@ -34,6 +35,7 @@ internal sealed partial class MeshAgent
             return;
         }
 
+        IReadOnlyList<PathPeer>? applied;
         lock (_stateLock)
         {
             if (_view.Apply(cached) != WatchApplyOutcome.Applied)
@@ -43,7 +45,13 @@ internal sealed partial class MeshAgent
 
             var result = _device.ApplyMesh(_view.ToDeviceConfig());
             AgentLog.RestoredNetmap(_logger, cached.Serial, result.Added);
+            applied = MeshApplied is null ? null : _view.ToPathPeers();
             _view.Reset();
+        }
+
+        if (applied is not null)
+        {
+            MeshApplied?.Invoke(applied);
         }
     }
 

@@ -1,5 +1,6 @@
 using MeshPorts.Contracts.Grammar;
 using MeshPorts.Contracts.Node;
+using MeshPorts.Node.Paths;
 
 namespace MeshPorts.Node.Agent;
 
@@ -105,6 +106,7 @@ internal sealed partial class MeshAgent
         }
 
         Device.MeshApplyResult result;
+        IReadOnlyList<PathPeer>? applied;
         lock (_stateLock)
         {
             var outcome = _view.Apply(watchEvent);
@@ -140,6 +142,12 @@ internal sealed partial class MeshAgent
             }
 
             SaveNetmapLocked();
+            applied = MeshApplied is null ? null : _view.ToPathPeers();
+        }
+
+        if (applied is not null)
+        {
+            MeshApplied?.Invoke(applied);
         }
 
         if (watchEvent.EventCase == WatchEvent.EventOneofCase.Snapshot)

@@ -66,6 +66,12 @@ internal sealed partial class MeshAgent : IDisposable
     /// </summary>
     public ICallMeHandler? CallMeHandler { get; set; }
 
+    /// <summary>
+    /// Called after every netmap the device applied, with the peers as the path manager and the relay client
+    /// take them, outside the agent's lock. Set before <see cref="RunAsync"/>.
+    /// </summary>
+    public Action<IReadOnlyList<PathPeer>>? MeshApplied { get; set; }
+
     /// <summary>The public key the node runs with now.</summary>
     public WgKey PublicKey
     {

@@ -198,6 +198,7 @@ internal static class UpCommand
             NextPrivateKey = store.LoadNextWireGuardKey(),
             KeyExpiresAt = record.KeyExpiresAt,
             KeyLifetime = record.KeyLifetimeSeconds is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromHours(1),
+            Machine = enrolled.Machine,
         };
     }
 

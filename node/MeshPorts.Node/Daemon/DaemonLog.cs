@@ -27,4 +27,7 @@ internal static partial class DaemonLog
 
     [LoggerMessage(8, LogLevel.Warning, "Could not turn forwarding off on {Interface} ({Setting}: {Reason}); peers are still held to this node's overlay addresses by the filter, but set it to 0 by hand for defence in depth")]
     public static partial void ForwardingNotDisabled(ILogger logger, string @interface, string setting, string reason);
+
+    [LoggerMessage(9, LogLevel.Warning, "Could not resolve --endpoint for discovery ({Reason}); reporting the other candidates")]
+    public static partial void EndpointsUnresolved(ILogger logger, string reason);
 }

@@ -3,6 +3,8 @@ using System.Runtime.Versioning;
 using System.Text.Json;
 using MeshPorts.Node.Agent;
 using MeshPorts.Node.Coordinator;
+using MeshPorts.Node.Device;
+using MeshPorts.Node.Discovery;
 using MeshPorts.Node.Expose;
 using MeshPorts.Node.Filter;
 using MeshPorts.Node.Io;
@@ -77,7 +79,11 @@ internal sealed class NodeDaemon : IDisposable
 
         var filter = new PacketFilter(_time, addresses, clock: new CoordinatorClock(_time));
         ITunDevice tun = LinuxTunDevice.Create(ifname, offloads: _options.Offloads);
-        using var device = new Device.Device(tun, new LinuxUdpTransportFactory(_options.Offloads), _time, _loggers.CreateLogger<Device.Device>(), filter: filter);
+        // With a machine key (every enrolled node) the path manager owns each mesh peer's endpoint: relay
+        // first, direct once a probe answers (docs/nat.md). Without one the enrolled endpoints are used as-is.
+        var pathManaged = _identity.Machine is not null;
+        using var device = new Device.Device(tun, new LinuxUdpTransportFactory(_options.Offloads), _time, _loggers.CreateLogger<Device.Device>(),
+            new DeviceOptions { PathManaged = pathManaged }, filter: filter);
         device.Configure(_identity.PrivateKey, _options.ListenPort);
         LinkSetup.Apply(ifname, _identity.OverlayIpv4, _identity.OverlayIpv6, _identity.OverlayPrefixes);
         InterfaceForwarding.Disable(ifname, _logger);
@@ -95,6 +101,10 @@ internal sealed class NodeDaemon : IDisposable
             _time,
             _loggers.CreateLogger<MeshAgent>());
 
+        await using var pathStack = pathManaged
+            ? PathStack.Attach(device, agent, _link, _identity.Machine!, _identity, await DiscoveryOptionsAsync().ConfigureAwait(false), _time, _loggers, _stop.Token)
+            : null;
+
         await using var uapi = new UapiServer(UapiServer.DefaultSocketPath(ifname), new ReadOnlyUapiDevice(device), _loggers.CreateLogger<UapiServer>());
         uapi.Start();
 
@@ -109,12 +119,17 @@ internal sealed class NodeDaemon : IDisposable
 
         await using var control = new ControlServer(
             ControlServer.PathFor(ifname, _controlDirectory),
-            () => JsonSerializer.Serialize(BuildStatus(device, agent, proxy), StatusJsonContext.Default.NodeStatusDocument),
+            () => JsonSerializer.Serialize(BuildStatus(device, agent, proxy, pathStack), StatusJsonContext.Default.NodeStatusDocument),
             () => Stop("meshports-node down"),
             _logger);
         control.Start();
 
         DaemonLog.Up(_logger, ifname, _identity.Name, _identity.OverlayIpv4.ToString(), _identity.OverlayIpv6?.ToString() ?? "", agent.PublicKey.ToBase64(), device.ListenPort);
+
+        if (pathStack is not null)
+        {
+            await pathStack.StartAsync(_stop.Token).ConfigureAwait(false);
+        }
 
         var exit = 0;
         var agentRun = agent.RunAsync(_stop.Token);
@@ -156,14 +171,34 @@ internal sealed class NodeDaemon : IDisposable
         }
     }
 
-    private NodeStatusDocument BuildStatus(Device.Device device, MeshAgent agent, OverlayPortProxy? proxy)
+    // --endpoint values as IP literals (names resolved now), the first candidates discovery reports.
+    private async Task<EndpointDiscoveryOptions> DiscoveryOptionsAsync()
+    {
+        IReadOnlyList<string> endpoints = [];
+        if (_options.Endpoints.Count > 0)
+        {
+            try
+            {
+                endpoints = await AdvertisedEndpoints.ResolveAsync(_options.Endpoints, _stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or FormatException or ArgumentException)
+            {
+                DaemonLog.EndpointsUnresolved(_logger, ex.Message);
+            }
+        }
+
+        return EndpointDiscoveryOptions.From(_options, _identity.CoordinatorUrl, endpoints);
+    }
+
+    private NodeStatusDocument BuildStatus(Device.Device device, MeshAgent agent, OverlayPortProxy? proxy, PathStack? pathStack)
     {
         var status = agent.Status();
         var filter = device.Filter!;
-        var peers = device.MeshPeers()
+        var rows = device.MeshPeers()
             .OrderBy(p => p.Name, StringComparer.Ordinal)
-            .Select(PeerStatusDocument.From)
+            .Select(p => (p.NodeId, PeerStatusDocument.From(p)))
             .ToList();
+        var peers = pathStack is null ? [.. rows.Select(r => r.Item2)] : pathStack.WithRoundTrips(rows);
         var exposed = proxy?.GetStatus()
             .Select(e => new ExposedStatusDocument(e.Port, e.Protocol, e.Service, e.Listening, e.Connections, e.Active, e.Failures))
             .ToList() ?? [];

@@ -27,4 +27,7 @@ internal sealed record NodeIdentity
     public DateTimeOffset? KeyExpiresAt { get; init; }
 
     public TimeSpan KeyLifetime { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>The Ed25519 machine key the node signs coordinator calls and relay Hellos with; null: no relay client.</summary>
+    public MeshPorts.Node.StateDirectory.MachineKey? Machine { get; init; }
 }

@@ -107,6 +107,9 @@ internal sealed partial class Device
         }
     }
 
+    /// <summary>Raised after <see cref="RotatePrivateKey"/> switched keys (the path manager re-keys its probes).</summary>
+    public event Action<WgKey>? OwnKeyRotated;
+
     /// <summary>
     /// Switches this interface to a new private key without dropping traffic: established sessions keep
     /// running and new handshakes are started at once (see <see cref="WireGuardEngine.RotatePrivateKey"/>).
@@ -119,6 +122,8 @@ internal sealed partial class Device
             _engine.RotatePrivateKey(privateKey);
             DeviceLog.OwnKeyRotated(_logger, privateKey.PublicFromPrivate().ToBase64());
         }
+
+        OwnKeyRotated?.Invoke(privateKey);
     }
 
     /// <summary>The live mesh peers with their handshake, byte counts and path.</summary>

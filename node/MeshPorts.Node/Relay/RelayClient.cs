@@ -51,6 +51,18 @@ internal sealed partial class RelayClient : IRelayLink, IAsyncDisposable
 
     public RelayCounters Counters { get; } = new();
 
+    /// <summary>The UDP endpoints (HOST:PORT) of the relays of the latest ticket answer: STUN servers as well.</summary>
+    public IReadOnlyList<string> RelayUdpEndpoints
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _sessions.Values.Select(s => s.Entry.UdpEndpoint).OfType<string>()];
+            }
+        }
+    }
+
     /// <summary>
     /// This node's home relay (RelayServer.id) for the endpoint report: the connected relay with the lowest
     /// round trip (keepalive RTT, or the TLS connect time while its UDP is down); null when none is connected.

@@ -8,6 +8,7 @@ namespace MeshPorts.Node.LocalControl.Status;
 /// <param name="Transport">"udp" or "tls" when relayed and the relay is reachable, else null.</param>
 /// <param name="RelayedRxBytes">WireGuard bytes that came from the peer through a relay.</param>
 /// <param name="RelayedTxBytes">WireGuard bytes that went to the peer through a relay.</param>
+/// <param name="RttMs">The direct path's last probe round trip in milliseconds; null when relayed or not measured.</param>
 internal sealed record PeerStatusDocument(
     string Name,
     string OverlayIp,
@@ -22,7 +23,8 @@ internal sealed record PeerStatusDocument(
     string? RelayId = null,
     string? Transport = null,
     long RelayedRxBytes = 0,
-    long RelayedTxBytes = 0)
+    long RelayedTxBytes = 0,
+    double? RttMs = null)
 {
     public static string PathOf(bool hasEndpoint) => hasEndpoint ? "direct" : "none";
 
