@@ -9,6 +9,7 @@ internal sealed partial class RelayClient
 {
     private TaskCompletionSource _refresh = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _ticketFetches;
+    private long _ticketIssuedUnixMs = long.MinValue;
 
     /// <summary>Tickets fetched so far (tests and status).</summary>
     internal int TicketFetches => Volatile.Read(ref _ticketFetches);
@@ -76,6 +77,10 @@ internal sealed partial class RelayClient
         var signed = new SignedTicket { Ticket = response.Ticket, Signature = response.Signature };
         Volatile.Write(ref _ticket, signed);
 
+        // A relay refuses an in-stream ticket that is not issued later than the one it holds, and ends the call.
+        var fresher = ticket.IssuedUnixMs > _ticketIssuedUnixMs;
+        _ticketIssuedUnixMs = Math.Max(_ticketIssuedUnixMs, ticket.IssuedUnixMs);
+
         var entries = new Dictionary<string, RelayEntry>(StringComparer.Ordinal);
         foreach (var server in response.Relays)
         {
@@ -103,7 +108,10 @@ internal sealed partial class RelayClient
                 if (_sessions.TryGetValue(entry.Id, out var kept) && kept.Entry == entry)
                 {
                     next[entry.Id] = kept;
-                    kept.OfferTicket(signed);
+                    if (fresher)
+                    {
+                        kept.OfferTicket(signed);
+                    }
                 }
                 else
                 {
