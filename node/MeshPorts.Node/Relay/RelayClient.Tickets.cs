@@ -42,11 +42,11 @@ internal sealed partial class RelayClient
             {
                 return;
             }
-            catch (Exception ex) when (ex is CoordinatorException or InvalidProtocolBufferException or HttpRequestException or IOException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
             {
                 failures++;
                 wait = TimeSpan.FromTicks(Math.Min(Options.ReconnectMin.Ticks << Math.Min(failures - 1, 16), Options.ReconnectMax.Ticks));
-                RelayLog.TicketFailed(Logger, ex is InvalidProtocolBufferException ? "the answer does not parse" : ex.Message, wait.TotalSeconds);
+                RelayLog.TicketFailed(Logger, ex is InvalidProtocolBufferException ? "the answer does not parse" : ex is CoordinatorException ? ex.Message : ex.GetType().Name, wait.TotalSeconds);
             }
 
             try
