@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Publishes meshports-node (NativeAOT single file), meshports-coordinator and meshctl into artifacts/bin/.
+# Publishes meshports-node (NativeAOT single file), meshports-coordinator, meshports-relay and meshctl into artifacts/bin/.
 # Usage: scripts/build.sh [--no-aot] [--quiet]
 #   --no-aot  publish the node as a framework-dependent app
 #   --quiet   one line per program with its time (dotnet's own output goes to artifacts/build.log and
@@ -42,11 +42,13 @@ else
   step meshports-node dotnet publish node/MeshPorts.Node/MeshPorts.Node.csproj -c Release -o artifacts/publish/node
 fi
 step meshports-coordinator dotnet publish coordinator/MeshPorts.Coordinator/MeshPorts.Coordinator.csproj -c Release -o artifacts/publish/coordinator
+step meshports-relay dotnet publish coordinator/MeshPorts.RelayHost/MeshPorts.RelayHost.csproj -c Release -o artifacts/publish/relay
 step meshctl dotnet publish coordinator/MeshPorts.Ctl/MeshPorts.Ctl.csproj -c Release -o artifacts/publish/ctl
 
 # artifacts/bin holds one entry point per program; framework-dependent apps keep their folder beside it.
 ln -sfn ../publish/node/meshports-node "$out/meshports-node"
 ln -sfn ../publish/coordinator/meshports-coordinator "$out/meshports-coordinator"
+ln -sfn ../publish/relay/meshports-relay "$out/meshports-relay"
 ln -sfn ../publish/ctl/meshctl "$out/meshctl"
 # wg-quick runs "$WG_QUICK_USERSPACE_IMPLEMENTATION IFNAME"; this wrapper gives it our `wg` mode.
 cat >"$out/meshports-wg" <<'SH'

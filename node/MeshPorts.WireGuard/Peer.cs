@@ -20,6 +20,7 @@ public sealed class Peer
     private volatile StrongBox<WgKey> _publicKey;
     private PeerEndpoint _endpoint;
     private ushort _persistentKeepaliveInterval;
+    private volatile bool _roaming = true;
     private DateTimeOffset? _lastHandshake;
     private long _rxBytes;
     private long _txBytes;
@@ -66,7 +67,7 @@ public sealed class Peer
         }
     }
 
-    /// <summary>default (IsSet false) when unknown. Authenticated packets from a new address update it (roaming).</summary>
+    /// <summary>default (IsSet false) when unknown. Authenticated packets from a new address update it while <see cref="Roaming"/> is on.</summary>
     public PeerEndpoint Endpoint
     {
         get
@@ -84,6 +85,17 @@ public sealed class Peer
                 _endpoint = value;
             }
         }
+    }
+
+    /// <summary>
+    /// True (the default, as in the paper's section 2.1): an authenticated packet from a new address moves
+    /// <see cref="Endpoint"/> there. False when something else owns the endpoint (the node's path manager):
+    /// then only setting <see cref="Endpoint"/> moves it.
+    /// </summary>
+    public bool Roaming
+    {
+        get => _roaming;
+        set => _roaming = value;
     }
 
     /// <summary>Seconds, 0 = off. Turning it on sends a keepalive at the next Tick.</summary>
@@ -194,6 +206,15 @@ public sealed class Peer
     }
 
     internal ushort PersistentKeepaliveLocked => _persistentKeepaliveInterval;
+
+    /// <summary>Roaming: an authenticated packet from <paramref name="source"/> moves the endpoint, unless roaming is off.</summary>
+    internal void RoamLocked(in PeerEndpoint source)
+    {
+        if (_roaming)
+        {
+            _endpoint = source;
+        }
+    }
 
     /// <summary>
     /// Re-keys this peer in place: the key every later handshake uses (the responder's se DH and the

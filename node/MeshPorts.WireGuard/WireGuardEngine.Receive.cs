@@ -146,7 +146,7 @@ public sealed partial class WireGuardEngine
                         return Drop(DropReason.HandshakeFlood, peer);
                 }
 
-                peer.EndpointLocked = source;
+                peer.RoamLocked(source);
                 peer.AddRx(message.Length);
                 OnAuthenticatedPacketTraversalLocked(peer, now);
                 OnAuthenticatedPacketReceivedLocked(peer);
@@ -232,7 +232,7 @@ public sealed partial class WireGuardEngine
             }
 
             BeginSessionLocked(peer, isInitiator: true, now);
-            peer.EndpointLocked = source;
+            peer.RoamLocked(source);
             peer.AddRx(message.Length);
             OnSessionDerivedLocked(peer, now);
             OnHandshakeCompleteLocked(peer);
@@ -325,7 +325,7 @@ public sealed partial class WireGuardEngine
                 return Drop(DropReason.UnknownPeer, peer);
             }
 
-            peer.EndpointLocked = source;
+            peer.RoamLocked(source);
             if (ConfirmIfNextLocked(peer, keypair))
             {
                 OnHandshakeCompleteLocked(peer);

@@ -1,4 +1,4 @@
-using MeshPorts.Coordinator.Collections;
+using MeshPorts.Contracts.Collections;
 
 namespace MeshPorts.Coordinator.Auth;
 

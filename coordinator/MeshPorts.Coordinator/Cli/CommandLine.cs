@@ -11,7 +11,7 @@ internal static class CommandLine
     public const string Usage = """
         usage: meshports-coordinator [--data DIR] [--listen 0.0.0.0:7443] [--public-url https://HOST:7443]
                                      [--store sqlite:PATH] [--key-lifetime 1h] [--max-grant 24h]
-                                     [--max-token-ttl 7d]
+                                     [--max-token-ttl 7d] [--relay on|off]
 
           --data DIR          state, TLS key and meshctl.conf (default /var/lib/meshports-coordinator)
           --listen ADDR:PORT  TLS listener (default 0.0.0.0:7443)
@@ -20,6 +20,8 @@ internal static class CommandLine
           --key-lifetime DUR  node WireGuard key lifetime (default 1h)
           --max-grant DUR     cap on grant durations (default 24h)
           --max-token-ttl DUR cap on join token --ttl (default 7d)
+          --relay on|off      the relay embedded here, gRPC on the TLS port and UDP frames on its UDP
+                              port (default on); STUN is answered either way
           --version           print the version
 
         Environment: LOG_LEVEL=verbose|debug|info|warn|error|silent (default info; stack traces at debug).
@@ -44,7 +46,7 @@ internal static class CommandLine
             {
                 return null;
             }
-            else if (arg is not ("--data" or "--listen" or "--public-url" or "--store" or "--key-lifetime" or "--max-grant" or "--max-token-ttl"))
+            else if (arg is not ("--data" or "--listen" or "--public-url" or "--store" or "--key-lifetime" or "--max-grant" or "--max-token-ttl" or "--relay"))
             {
                 throw new UsageException($"unknown option '{arg}'; see --help");
             }
@@ -79,6 +81,14 @@ internal static class CommandLine
                     break;
                 case "--max-token-ttl":
                     options.MaxTokenTtl = ParseDuration(name, value);
+                    break;
+                case "--relay":
+                    options.RelayEnabled = value switch
+                    {
+                        "on" => true,
+                        "off" => false,
+                        _ => throw new UsageException($"--relay {value}: expected on or off (--relay off runs no relay here; nodes then need a standalone meshports-relay)"),
+                    };
                     break;
                 default:
                     throw new UsageException($"unknown option '{arg}'; see --help");

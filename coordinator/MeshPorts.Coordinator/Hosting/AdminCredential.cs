@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Transport;
 using System.Security.Cryptography;
 using System.Text;
 

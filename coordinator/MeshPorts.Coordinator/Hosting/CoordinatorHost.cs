@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Transport;
 using System.Net;
 using MeshPorts.Contracts.Logging;
 using MeshPorts.Contracts.Output;
@@ -10,6 +11,8 @@ using MeshPorts.Coordinator.State.Relays;
 using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Storage.Sqlite;
 using MeshPorts.Coordinator.Streaming;
+using MeshPorts.Relay;
+using MeshPorts.Relay.Udp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -29,11 +32,13 @@ internal sealed class CoordinatorHost : IAsyncDisposable
 {
     private readonly TlsMaterial _tls;
     private readonly Key _relayKey;
-    private readonly StunResponder _stun;
+    private readonly RelayUdpSocket _stun;
+    private readonly RelayCore? _relay;
 
-    private CoordinatorHost(WebApplication app, TlsMaterial tls, Key relayKey, StunResponder stun, IStore store, AuditLog audit, MeshState state, Uri url)
+    private CoordinatorHost(WebApplication app, TlsMaterial tls, Key relayKey, RelayUdpSocket stun, RelayCore? relay, IStore store, AuditLog audit, MeshState state, Uri url)
     {
         _stun = stun;
+        _relay = relay;
         _relayKey = relayKey;
         App = app;
         _tls = tls;
@@ -57,6 +62,9 @@ internal sealed class CoordinatorHost : IAsyncDisposable
 
     /// <summary>The public half of the key relay tickets are signed with, as printed ("relay ticket key").</summary>
     public string RelayTicketKey => RelaySigningKeyFile.PublicKeyText(_relayKey);
+
+    /// <summary>The relay embedded here; null with --relay off.</summary>
+    public RelayCore? Relay => _relay;
 
     public static async Task<CoordinatorHost> StartAsync(CoordinatorOptions options, TimeProvider time, TextWriter output, LogLevel minimumLevel, CancellationToken cancellationToken)
     {
@@ -109,7 +117,9 @@ internal sealed class CoordinatorHost : IAsyncDisposable
             listen.UseHttps(tls.Certificate);
         }));
 
-        var metrics = new CoordinatorMetrics();
+        // The embedded relay checks tickets with the public half of the key the coordinator signs them with.
+        var relay = options.RelayEnabled ? new RelayCore(RelayServerOption.EmbeddedId, relayKey.PublicKey, time) : null;
+        var metrics = new CoordinatorMetrics { Relay = relay?.Counters };
         var hub = new FeedHub(options.DeltaLogCapacity, metrics);
         var store = new SqliteStore(options.EffectiveStorePath);
         await store.InitializeAsync(cancellationToken);
@@ -129,7 +139,12 @@ internal sealed class CoordinatorHost : IAsyncDisposable
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.State"), url, tls.Pin));
         var relays = new RelayDirectory(time);
         builder.Services.AddSingleton(new RelayRegistrar(relays, relayKey.PublicKey.Export(KeyBlobFormat.RawPublicKey)));
-        builder.Services.AddSingleton(new RelayTicketIssuer(relayKey, relays, time));
+        builder.Services.AddSingleton(new RelayTicketIssuer(relayKey, relays, time, relay is null ? null : EmbeddedRelay(url, options.Listen.Port, tls.Pin)));
+        if (relay is not null)
+        {
+            builder.Services.AddSingleton(relay);
+        }
+
         builder.Services.AddGrpc(g =>
         {
             // The largest legitimate message is a policy file; anything bigger is refused before it is parsed.
@@ -142,6 +157,12 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         app.Use(CanonicalGrpcPath.InvokeAsync);
         app.MapGrpcService<NodeControlService>();
         app.MapGrpcService<AdminService>();
+        if (relay is not null)
+        {
+            // Unmapped with --relay off: a Connect there is answered UNIMPLEMENTED.
+            app.MapGrpcService<RelayService>();
+        }
+
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4"));
 
@@ -156,15 +177,17 @@ internal sealed class CoordinatorHost : IAsyncDisposable
 
         await state.InitializeAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
-        StunResponder stun;
+        RelayUdpSocket stun;
         try
         {
             // The same port on UDP: STUN, so a node behind a NAT learns its public address (docs/nat.md).
-            stun = StunResponder.Start(options.Listen, metrics, time);
+            // Relay frames (first byte 0xF2) arrive on the same socket and are handed to the relay.
+            stun = RelayUdpSocket.Start(options.Listen, metrics, time, relay);
         }
         catch
         {
             await app.StopAsync(CancellationToken.None);
+            relay?.Dispose();
             throw;
         }
 
@@ -172,7 +195,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         var listenText = options.Listen.ToString();
         HostingLog.Listening(logger, listenText, url, tls.Pin);
         app.Lifetime.ApplicationStopping.Register(() => HostingLog.Stopping(logger, metrics.WatchStreams));
-        await output.WriteLineAsync($"listening on {options.Listen} (TLS only; STUN on UDP {stun.LocalEndPoint}), public URL {url}");
+        await output.WriteLineAsync($"listening on {options.Listen} (TLS only; STUN{(relay is null ? string.Empty : " and relay frames")} on UDP {stun.LocalEndPoint}; relay {(relay is null ? "off" : "on")}), public URL {url}");
         if (options.PublicUrl is null)
         {
             // Join strings and meshctl.conf carry this URL: a node on another machine must be able to resolve it.
@@ -180,7 +203,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
                 $"warning: no --public-url given, so join strings point at {url}, a guess from this machine's name; " +
                 "nodes elsewhere may not resolve it: restart with --public-url https://HOST:PORT");
         }
-        return new CoordinatorHost(app, tls, relayKey, stun, store, audit, state, url);
+        return new CoordinatorHost(app, tls, relayKey, stun, relay, store, audit, state, url);
     }
 
     /// <summary>The UDP STUN responder's address (the listen address; its port is the TCP one).</summary>
@@ -189,12 +212,22 @@ internal sealed class CoordinatorHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stun.DisposeAsync();
+        _relay?.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
         await Store.DisposeAsync();
         _tls.Dispose();
         _relayKey.Dispose();
     }
+
+    /// <summary>How nodes are told of the embedded relay: the coordinator's public URL and pin, and UDP at the public host and the listen port.</summary>
+    internal static Contracts.Node.RelayServer EmbeddedRelay(Uri publicUrl, int udpPort, string pin) => new()
+    {
+        Id = RelayServerOption.EmbeddedId,
+        Url = publicUrl.GetLeftPart(UriPartial.Authority),
+        Pin = pin,
+        UdpEndpoint = FormattableString.Invariant($"{publicUrl.Host}:{udpPort}"),
+    };
 
     /// <summary>The console logger writes to stdout: colour only when that is a terminal and NO_COLOR is unset.</summary>
     internal static LoggerColorBehavior LogColor(bool stdoutIsTerminal, Func<string, string?> getEnvironment) =>

@@ -1,10 +1,11 @@
+using MeshPorts.Relay.Udp;
 using System.Globalization;
 using System.Text;
 
 namespace MeshPorts.Coordinator.Metrics;
 
 /// <summary>Hand-rolled Prometheus counters and gauges; a handful of numbers needs no library.</summary>
-internal sealed class CoordinatorMetrics
+internal sealed class CoordinatorMetrics : IStunCounters
 {
     private long _enrollments;
     private long _enrollFailures;
@@ -30,6 +31,9 @@ internal sealed class CoordinatorMetrics
     public Func<int>? NodeCount { get; set; }
 
     public Func<int>? LiveNonces { get; set; }
+
+    /// <summary>The embedded relay's counters; null when it is off (--relay off), and then no meshports_relay_* traffic lines are written.</summary>
+    public MeshPorts.Relay.RelayCounters? Relay { get; set; }
 
     public void Enrolled() => Interlocked.Increment(ref _enrollments);
 
@@ -94,6 +98,10 @@ internal sealed class CoordinatorMetrics
         Add(sb, "meshports_watch_streams", "gauge", "Open Watch streams.", Interlocked.Read(ref _watchStreams));
         Add(sb, "meshports_nodes", "gauge", "Enrolled nodes.", NodeCount?.Invoke() ?? 0);
         Add(sb, "meshports_live_nonces", "gauge", "Challenge nonces held (unused, not yet expired).", LiveNonces?.Invoke() ?? 0);
+        if (Relay is { } relay)
+        {
+            MeshPorts.Relay.RelayMetricsText.Append(sb, relay.Snapshot());
+        }
         return sb.ToString();
     }
 

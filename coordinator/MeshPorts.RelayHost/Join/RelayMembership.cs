@@ -49,7 +49,7 @@ internal sealed class RelayMembership : IAsyncDisposable
     /// work; a coordinator that cannot be reached is fine when a ticket key is already known.
     /// </summary>
     public static async Task<RelayMembership> JoinAsync(string dataDir, JoinString? join, string? publicUrl, ushort listenPort, string pin,
-        TimeProvider time, Action<string> log, CancellationToken cancellationToken)
+        string? udpEndpoint, TimeProvider time, Action<string> log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(log);
         var identity = RelayIdentity.LoadOrCreate(dataDir);
@@ -64,7 +64,7 @@ internal sealed class RelayMembership : IAsyncDisposable
             var url = record is null ? join!.Url : new Uri(record.CoordinatorUrl);
             var coordinatorPin = record?.Pin ?? join!.Pin;
             var link = new RelayCoordinatorLink(url, coordinatorPin, identity, time);
-            var registration = new RelayRegistration { Url = publicUrl ?? string.Empty, ListenPort = listenPort, Pin = pin };
+            var registration = new RelayRegistration { Url = publicUrl ?? string.Empty, ListenPort = listenPort, Pin = pin, UdpEndpoint = udpEndpoint ?? string.Empty };
             var membership = new RelayMembership(dataDir, identity, link, registration, time, log);
             if (record is null)
             {

@@ -5,6 +5,8 @@ namespace MeshPorts.Node.Agent;
 
 internal sealed partial class MeshAgent
 {
+    private const int MaxCallMeEndpoints = 16;
+
     private async Task WatchLoopAsync(CancellationToken cancellation)
     {
         var backoff = _options.InitialBackoff;
@@ -96,6 +98,10 @@ internal sealed partial class MeshAgent
                 }
 
                 return true;
+            case WatchEvent.EventOneofCase.CallMe:
+                // Not state: no serial, no ack, never a gap. The path manager checks it is a current peer.
+                HandleCallMe(watchEvent.CallMe);
+                return true;
         }
 
         Device.MeshApplyResult result;
@@ -156,6 +162,17 @@ internal sealed partial class MeshAgent
         }
 
         return true;
+    }
+
+    private void HandleCallMe(CallMeEvent callMe)
+    {
+        if (CallMeHandler is not { } handler || string.IsNullOrEmpty(callMe.FromNodeId))
+        {
+            return;
+        }
+
+        // The coordinator sends at most 16 checked candidates; more is not from a coordinator of ours.
+        handler.OnCallMe(callMe.FromNodeId, [.. callMe.Endpoints.Take(MaxCallMeEndpoints)]);
     }
 
     private void MarkContact()

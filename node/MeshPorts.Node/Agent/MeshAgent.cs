@@ -1,5 +1,6 @@
 using MeshPorts.Contracts.Node;
 using MeshPorts.Node.Coordinator;
+using MeshPorts.Node.Paths;
 using MeshPorts.Node.Rotation;
 using MeshPorts.Node.StateDirectory;
 using MeshPorts.WireGuard.Keys;
@@ -58,6 +59,12 @@ internal sealed partial class MeshAgent : IDisposable
 
     /// <summary>The latest view of the mesh; read under the agent's lock through <see cref="Status"/>.</summary>
     public MeshView View => _view;
+
+    /// <summary>
+    /// Takes the coordinator's call_me events (the path manager); null: they are ignored. Set before
+    /// <see cref="RunAsync"/>.
+    /// </summary>
+    public ICallMeHandler? CallMeHandler { get; set; }
 
     /// <summary>The public key the node runs with now.</summary>
     public WgKey PublicKey

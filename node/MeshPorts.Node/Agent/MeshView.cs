@@ -2,6 +2,7 @@ using System.Net;
 using MeshPorts.Contracts.Node;
 using MeshPorts.Node.Device;
 using MeshPorts.Node.Filter;
+using MeshPorts.Node.Paths;
 using MeshPorts.Node.Routing;
 using MeshPorts.WireGuard.Keys;
 using MeshPorts.WireGuard.Net;
@@ -146,6 +147,31 @@ internal sealed class MeshView
 
         Rejected = rejected;
         return new DeviceMeshConfig(peers, rules);
+    }
+
+    /// <summary>
+    /// The peers as the path manager and the relay client take them (<see cref="PathManager.Update"/>):
+    /// exactly the peers <see cref="ToDeviceConfig"/> puts on the device, with their previous key while a
+    /// rotation is under way and their home relay. A previous key that is not 32 bytes is left out.
+    /// </summary>
+    public IReadOnlyList<PathPeer> ToPathPeers()
+    {
+        var peers = new List<PathPeer>(_peers.Count);
+        foreach (var peer in _peers.Values.OrderBy(p => p.NodeId, StringComparer.Ordinal))
+        {
+            if (TryConvert(peer) is not { } config)
+            {
+                continue;
+            }
+
+            WgKey? previous = peer.PreviousWireguardPublicKey.Length == WgKey.Size
+                ? WgKey.FromBytes(peer.PreviousWireguardPublicKey.Span)
+                : null;
+            var homeRelay = string.IsNullOrEmpty(peer.HomeRelay) ? null : peer.HomeRelay;
+            peers.Add(new PathPeer(config.NodeId, config.PublicKey, previous, config.Endpoints, homeRelay));
+        }
+
+        return peers;
     }
 
     /// <summary>The whole view as one snapshot event at the current serial, for the netmap cache.</summary>

@@ -12,6 +12,7 @@ internal static class UpArguments
     public const string UpUsage = """
         Usage: meshports-node up --join JOIN [--name NAME] [--expose PORT/PROTO[=SERVICE]]...
                                  [--ifname mp0] [--state DIR] [--listen-port 51820] [--endpoint HOST:PORT]...
+                                 [--stun HOST:PORT|off]...
 
           --join JOIN           the join string from `meshctl token create` (first start only; later
                                 starts reuse the identity in --state). --join-file FILE reads it from a
@@ -24,6 +25,10 @@ internal static class UpArguments
           --state DIR           identity and keys (default /var/lib/meshports/IFNAME; 0700, keys 0600)
           --listen-port 51820   the WireGuard UDP port
           --endpoint HOST:PORT  where peers reach this node (default: this host's addresses); repeatable
+          --stun HOST:PORT      another STUN server (UDP) to learn this node's address behind a NAT
+                                from; repeatable. The coordinator (its host and port) and relays
+                                with a UDP endpoint are always asked; --stun off asks none and
+                                reports only this host's addresses and --endpoint
           --rotation-wait 30s   how long a key rotation waits for peers to learn the new key
           --no-offload          no TSO/GRO on the TUN and no UDP GSO/GRO (slower; for kernels or
                                 paths that misbehave with them)
@@ -62,6 +67,8 @@ internal static class UpArguments
         var offloads = true;
         var expose = new List<ExposeSpec>();
         var endpoints = new List<string>();
+        var stunServers = new List<string>();
+        var stunOff = false;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -114,6 +121,22 @@ internal static class UpArguments
 
                     endpoints.Add(endpoint);
                     break;
+                case "--stun":
+                    var stun = Value(args, ref i);
+                    if (stun == "off")
+                    {
+                        stunOff = true;
+                    }
+                    else if (HostPort.IsValid(stun))
+                    {
+                        stunServers.Add(stun);
+                    }
+                    else
+                    {
+                        throw new UsageException($"--stun '{stun}' is not HOST:PORT; write e.g. --stun stun.example.net:3478 or [2001:db8::1]:3478, or --stun off");
+                    }
+
+                    break;
                 case "--rotation-wait":
                     var wait = Value(args, ref i);
                     if (!DurationText.TryParse(wait, out rotationWait) || rotationWait <= TimeSpan.Zero || rotationWait > TimeSpan.FromMinutes(10))
@@ -135,6 +158,11 @@ internal static class UpArguments
         if (join is not null && joinFile is not null)
         {
             throw new UsageException("give --join or --join-file, not both");
+        }
+
+        if (stunOff && stunServers.Count > 0)
+        {
+            throw new UsageException("--stun off asks no STUN server; drop it, or drop the --stun HOST:PORT options");
         }
 
         if (joinFile is not null)
@@ -159,6 +187,8 @@ internal static class UpArguments
             StateDirectory = state ?? NodeStateStore.DefaultDirectory(ifname),
             ListenPort = port,
             Endpoints = endpoints,
+            StunServers = stunServers,
+            Stun = !stunOff,
             RotationWait = rotationWait,
             Offloads = offloads,
         };

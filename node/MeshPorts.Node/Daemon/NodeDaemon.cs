@@ -162,17 +162,7 @@ internal sealed class NodeDaemon : IDisposable
         var filter = device.Filter!;
         var peers = device.MeshPeers()
             .OrderBy(p => p.Name, StringComparer.Ordinal)
-            .Select(p => new PeerStatusDocument(
-                p.Name,
-                p.AllowedIps.Where(a => a.IsIPv4).Select(a => a.Address.ToString()).FirstOrDefault() ?? "",
-                [.. p.AllowedIps.Select(a => a.ToString())],
-                p.PublicKey.ToBase64(),
-                p.Endpoint.IsSet ? p.Endpoint.ToString() : null,
-                p.LatestHandshake,
-                p.ValidUntil,
-                p.RxBytes,
-                p.TxBytes,
-                PeerStatusDocument.PathOf(p.Endpoint.IsSet)))
+            .Select(PeerStatusDocument.From)
             .ToList();
         var exposed = proxy?.GetStatus()
             .Select(e => new ExposedStatusDocument(e.Port, e.Protocol, e.Service, e.Listening, e.Connections, e.Active, e.Failures))

@@ -25,6 +25,15 @@ internal sealed record UpOptions
     /// <summary>Underlay HOST:PORT where peers reach this node; empty = the host's own addresses.</summary>
     public IReadOnlyList<string> Endpoints { get; init; } = [];
 
+    /// <summary>
+    /// Extra STUN servers (HOST:PORT, UDP) asked for this node's reflexive address, besides the coordinator
+    /// and the relays that have a UDP endpoint.
+    /// </summary>
+    public IReadOnlyList<string> StunServers { get; init; } = [];
+
+    /// <summary>False after <c>--stun off</c>: no STUN at all, so only local addresses and --endpoint are reported.</summary>
+    public bool Stun { get; init; } = true;
+
     /// <summary>How long a key rotation waits for every peer to have the new key before switching anyway.</summary>
     public TimeSpan RotationWait { get; init; } = TimeSpan.FromSeconds(30);
 

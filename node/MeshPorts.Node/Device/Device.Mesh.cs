@@ -121,29 +121,40 @@ internal sealed partial class Device
         }
     }
 
-    /// <summary>The live mesh peers with their handshake and byte counts.</summary>
+    /// <summary>The live mesh peers with their handshake, byte counts and path.</summary>
     public IReadOnlyList<MeshPeerStatus> MeshPeers()
     {
+        List<(Peer Peer, MeshPeerState State, IReadOnlyList<IpPrefix> AllowedIps)> peers;
         lock (_configLock)
         {
-            var list = new List<MeshPeerStatus>(_meshPeers.Count);
+            peers = new(_meshPeers.Count);
             foreach (var peer in _meshPeers.Values)
             {
-                var state = (MeshPeerState)peer.DeviceState!;
-                list.Add(new MeshPeerStatus(
-                    state.NodeId,
-                    state.Name,
-                    peer.PublicKey,
-                    [.. _routes.EnumerateFor(peer)],
-                    peer.Endpoint,
-                    peer.LastHandshake,
-                    state.ValidUntil,
-                    peer.RxBytes,
-                    peer.TxBytes));
+                peers.Add((peer, (MeshPeerState)peer.DeviceState!, [.. _routes.EnumerateFor(peer)]));
             }
-
-            return list;
         }
+
+        // The relay client is asked outside the configuration lock: it has locks of its own.
+        var list = new List<MeshPeerStatus>(peers.Count);
+        foreach (var (peer, state, allowedIps) in peers)
+        {
+            var endpoint = peer.Endpoint;
+            list.Add(new MeshPeerStatus(
+                state.NodeId,
+                state.Name,
+                peer.PublicKey,
+                allowedIps,
+                endpoint,
+                peer.LastHandshake,
+                state.ValidUntil,
+                peer.RxBytes,
+                peer.TxBytes,
+                PathStatusOf(state.NodeId, endpoint),
+                state.Relay.RxBytes,
+                state.Relay.TxBytes));
+        }
+
+        return list;
     }
 
     // Timer thread: a peer whose deadline passed goes now, on this node's monotonic clock (fail closed).
@@ -220,7 +231,10 @@ internal sealed partial class Device
         }
 
         var fresh = _engine.AddPeer(want.PublicKey);
-        var meshState = new MeshPeerState(want.NodeId) { Name = want.Name, ValidUntil = want.ValidUntil, DeadlineTicks = deadline };
+
+        // Path managed: the endpoint moves only through UseDirect/UseRelay, never by roaming.
+        fresh.Roaming = !_options.PathManaged;
+        var meshState = new MeshPeerState(want.NodeId, AttachRelaySlotLocked(want.NodeId)) { Name = want.Name, ValidUntil = want.ValidUntil, DeadlineTicks = deadline };
         fresh.DeviceState = meshState;
         _meshPeers[want.NodeId] = fresh;
         _meshPeersByIdentity[meshState.Identity] = fresh;
@@ -244,8 +258,8 @@ internal sealed partial class Device
         }
     }
 
-    // Called with _configLock held.
-    private static void ApplyEndpointsLocked(Peer peer, MeshPeerConfig want)
+    // Called with _configLock held. Path managed, candidates are only kept: the path manager owns the endpoint.
+    private void ApplyEndpointsLocked(Peer peer, MeshPeerConfig want)
     {
         var state = (MeshPeerState)peer.DeviceState!;
         if (state.Endpoints.SequenceEqual(want.Endpoints))
@@ -254,7 +268,7 @@ internal sealed partial class Device
         }
 
         state.Endpoints = want.Endpoints;
-        if (want.Endpoints.Count > 0 && !want.Endpoints.Contains(peer.Endpoint))
+        if (!_options.PathManaged && want.Endpoints.Count > 0 && !want.Endpoints.Contains(peer.Endpoint))
         {
             peer.Endpoint = want.Endpoints[0];
         }
@@ -274,6 +288,7 @@ internal sealed partial class Device
         _engine.RemovePeer(peer.PublicKey);
         _meshPeers.Remove(state.NodeId);
         _meshPeersByIdentity.Remove(state.Identity);
+        DetachRelaySlotLocked(state.Relay);
         DeviceLog.MeshPeerRemoved(_logger, state.Name, why, cuts.Count);
         return cuts.Count;
     }

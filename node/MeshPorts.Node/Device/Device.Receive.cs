@@ -43,7 +43,21 @@ internal sealed partial class Device
                 for (var i = 0; i < count; i++)
                 {
                     ref readonly var datagram = ref received[i];
-                    var length = OpenDatagram(buffer.Slice(datagram.Offset, datagram.Length), datagram.Source, plaintext.AsSpan(ready * slot, slot), resets);
+                    var bytes = buffer.Slice(datagram.Offset, datagram.Length);
+                    if (RelayEndpoints.IsVirtual(datagram.Source))
+                    {
+                        _counters.Drop(DeviceDrop.VirtualSourceOnSocket);
+                        continue;
+                    }
+
+                    var kind = UnderlayDemux.Classify(bytes);
+                    if (kind != UnderlayKind.WireGuard)
+                    {
+                        DispatchUnderlay(kind, bytes, datagram.Source);
+                        continue;
+                    }
+
+                    var length = OpenDatagram(bytes, datagram.Source, plaintext.AsSpan(ready * slot, slot), resets);
                     if (length > 0)
                     {
                         lengths[ready++] = length;
@@ -69,8 +83,9 @@ internal sealed partial class Device
     }
 
     // Decrypts one datagram into plaintext and checks the packet may enter; returns its length, or 0
-    // when nothing is to be written (a handshake message, a drop, a filtered packet).
-    private int OpenDatagram(ReadOnlySpan<byte> datagram, in PeerEndpoint source, Span<byte> plaintext, FilterResets resets)
+    // when nothing is to be written (a handshake message, a drop, a filtered packet). relayedFrom: the
+    // node the relay says sent it, whose packets alone it may carry.
+    private int OpenDatagram(ReadOnlySpan<byte> datagram, in PeerEndpoint source, Span<byte> plaintext, FilterResets resets, string? relayedFrom = null)
     {
         if (!datagram.IsEmpty && datagram[0] == HandshakeInitiationType)
         {
@@ -80,6 +95,12 @@ internal sealed partial class Device
         var result = _engine.ProcessInbound(datagram, source, plaintext, this);
         if (result.Action != InboundAction.WriteToTun || result.Peer is null)
         {
+            return 0;
+        }
+
+        if (relayedFrom is not null && (result.Peer.DeviceState is not MeshPeerState mesh || !string.Equals(mesh.NodeId, relayedFrom, StringComparison.Ordinal)))
+        {
+            _counters.Drop(DeviceDrop.RelayedFromNonPeer);
             return 0;
         }
 

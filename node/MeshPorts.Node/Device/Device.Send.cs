@@ -103,10 +103,33 @@ internal sealed partial class Device
         return result.Length;
     }
 
+    // Datagrams to relayed peers (virtual endpoints) go to the relay client in their place in the batch; the
+    // runs between them go to the socket as batches, so each peer's datagrams leave in order.
     private void SendBatch(ReadOnlySpan<byte> datagrams, int slot, ReadOnlySpan<int> lengths, ReadOnlySpan<PeerEndpoint> destinations)
     {
+        var start = 0;
+        for (var i = 0; i < lengths.Length; i++)
+        {
+            if (RelayEndpoints.IsVirtual(destinations[i]))
+            {
+                SendUdpRun(datagrams, slot, lengths[start..i], destinations[start..i], start);
+                SendRelayed(datagrams.Slice(i * slot, lengths[i]), destinations[i]);
+                start = i + 1;
+            }
+        }
+
+        SendUdpRun(datagrams, slot, lengths[start..], destinations[start..], start);
+    }
+
+    private void SendUdpRun(ReadOnlySpan<byte> datagrams, int slot, ReadOnlySpan<int> lengths, ReadOnlySpan<PeerEndpoint> destinations, int first)
+    {
+        if (lengths.IsEmpty)
+        {
+            return;
+        }
+
         var udp = _udp;
-        var sent = udp?.SendBatch(datagrams, slot, lengths, destinations) ?? 0;
+        var sent = udp?.SendBatch(datagrams[(first * slot)..], slot, lengths, destinations) ?? 0;
         for (var i = sent; i < lengths.Length; i++)
         {
             _counters.Drop(DeviceDrop.UdpSendFailed);

@@ -171,6 +171,12 @@ internal sealed partial class Device : IEngineOutput, IDisposable
 
     private void SendUdp(ReadOnlySpan<byte> datagram, in PeerEndpoint destination)
     {
+        if (RelayEndpoints.IsVirtual(destination))
+        {
+            SendRelayed(datagram, destination);
+            return;
+        }
+
         var udp = _udp;
         if (udp is null || !destination.IsSet)
         {

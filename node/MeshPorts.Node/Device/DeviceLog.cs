@@ -48,4 +48,10 @@ internal static partial class DeviceLog
 
     [LoggerMessage(15, LogLevel.Warning, "Peer {Name} is listed with this interface's own key; left out")]
     public static partial void OwnKeyListedAsPeer(ILogger logger, string name);
+
+    [LoggerMessage(16, LogLevel.Information, "Peer {Name} now goes {Path} ({Endpoint})")]
+    public static partial void PathChanged(ILogger logger, string name, string path, string endpoint);
+
+    [LoggerMessage(17, LogLevel.Warning, "The {Kind} handler failed on a datagram from {Source}; dropped")]
+    public static partial void SinkFailed(ILogger logger, string kind, string source, Exception exception);
 }

@@ -15,6 +15,14 @@ internal sealed class DeviceOptions
     /// </summary>
     public int UnderLoadHandshakesPerSecond { get; set; } = 200;
 
+    /// <summary>
+    /// False (the default): a mesh peer's endpoint is the first of its candidates and roams as WireGuard
+    /// does. True: the path manager owns it (docs/nat.md, Paths): candidates never set it, roaming is off
+    /// for mesh peers, and it moves only through <see cref="MeshPorts.Node.Paths.IPeerPathControl"/>; a new
+    /// peer has no endpoint until the path manager picks one.
+    /// </summary>
+    public bool PathManaged { get; set; }
+
     public void Validate()
     {
         if (BatchSize is < 1 or > 1024)

@@ -102,5 +102,9 @@ internal sealed class TestNode : IDisposable
         return await _client.RotateKeyAsync(request);
     }
 
+    /// <summary>Signs a relay Hello (relay.proto) with this node's machine key.</summary>
+    public byte[] SignRelayHello(ReadOnlySpan<byte> challengeNonce, long timestampMs, ReadOnlySpan<byte> serializedTicket) =>
+        Ed25519.Sign(_machineKey, Contracts.Relay.RelaySignatures.HelloBytes(challengeNonce, timestampMs, serializedTicket));
+
     public void Dispose() => _machineKey.Dispose();
 }

@@ -51,6 +51,37 @@ public sealed class MeshAgentTests
     }
 
     [Fact]
+    public async Task CallMe_GoesToThePathManager_WithoutAnAckOrAResync()
+    {
+        await using var h = new AgentHarness();
+        var calls = new RecordingCallMeHandler();
+        h.Agent.CallMeHandler = calls;
+        h.Start();
+        var watch = await h.Link.NextWatchAsync("first connect");
+        watch.Send(LaptopSnapshot(h, 7));
+        await h.Link.AckedAsync(7);
+
+        var callMe = new WatchEvent { CallMe = new CallMeEvent { FromNodeId = LaptopId } };
+        callMe.CallMe.Endpoints.Add("198.51.100.7:41641");
+        watch.Send(callMe);
+        watch.Send(new WatchEvent { CallMe = new CallMeEvent() });
+        watch.Send(WatchEvents.Delta(8, peersRemoved: [LaptopId]));
+        await h.Link.AckedAsync(8);
+
+        var (from, endpoints) = Assert.Single(calls.Calls);
+        Assert.Equal(LaptopId, from);
+        Assert.Equal(["198.51.100.7:41641"], endpoints);
+        Assert.Equal(8UL, h.Agent.Status().Serial);
+    }
+
+    private sealed class RecordingCallMeHandler : MeshPorts.Node.Paths.ICallMeHandler
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(string From, IReadOnlyList<string> Endpoints)> Calls { get; } = new();
+
+        public void OnCallMe(string fromNodeId, IReadOnlyList<string> endpoints) => Calls.Enqueue((fromNodeId, endpoints));
+    }
+
+    [Fact]
     public async Task Delta_IsAppliedAndAcked()
     {
         await using var h = new AgentHarness();

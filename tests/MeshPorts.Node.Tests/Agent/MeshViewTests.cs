@@ -91,7 +91,8 @@ public sealed class MeshViewTests
     [Fact]
     public void Apply_CallMe_ThatAnyPeerMayCauseUpTo4TimesASecond_ChangesNothing_AndIsNoGap()
     {
-        // Until the path manager acts on it, a call-me must not cost a resync: no snapshot, no reconnect.
+        // The agent hands call-me to the path manager before the view; should one reach the view, it must
+        // not cost a resync: no snapshot, no reconnect.
         var view = Seeded(5);
         var before = PeerIds(view);
         var callMe = new WatchEvent { Serial = 5, CallMe = new CallMeEvent { FromNodeId = "p1" } };
@@ -100,6 +101,37 @@ public sealed class MeshViewTests
         Assert.Equal(WatchApplyOutcome.NoChange, view.Apply(new WatchEvent { Serial = 99, CallMe = callMe.CallMe }));
         Assert.Equal(5UL, view.Serial);
         Assert.Equal(before, PeerIds(view));
+    }
+
+    [Fact]
+    public void ToPathPeers_AreTheDevicesPeers_WithPreviousKeyCandidatesAndHomeRelay()
+    {
+        var view = Seeded(5);
+        var rotating = WatchEvents.Peer("p2", WatchEvents.Key(2), "100.64.0.12/32", Until, "198.51.100.2:51820", "db.example:51820", "[2001:db8::2]:41641");
+        rotating.PreviousWireguardPublicKey = ByteString.CopyFrom(WatchEvents.Key(20).AsSpan());
+        rotating.HomeRelay = "coordinator";
+        var badPrevious = WatchEvents.Peer("p3", WatchEvents.Key(3), "100.64.0.13/32", Until);
+        badPrevious.PreviousWireguardPublicKey = ByteString.CopyFrom([1, 2, 3]);
+        var badKey = WatchEvents.Peer("p4", WatchEvents.Key(4), "100.64.0.14/32", Until);
+        badKey.WireguardPublicKey = ByteString.CopyFrom([1, 2, 3]);
+        Assert.Equal(WatchApplyOutcome.Applied, view.Apply(WatchEvents.Delta(6, upserted: [rotating, badPrevious, badKey])));
+
+        var peers = view.ToPathPeers();
+        Assert.Equal(PeerIds(view), peers.Select(p => p.NodeId));
+        Assert.Equal(["p1", "p2", "p3"], peers.Select(p => p.NodeId));
+
+        var p1 = peers[0];
+        Assert.Null(p1.PreviousKey);
+        Assert.Null(p1.HomeRelay);
+        Assert.Empty(p1.Candidates);
+
+        var p2 = peers[1];
+        Assert.Equal(WatchEvents.Key(2), p2.PublicKey);
+        Assert.Equal(WatchEvents.Key(20), p2.PreviousKey);
+        Assert.Equal("coordinator", p2.HomeRelay);
+        Assert.Equal(["198.51.100.2:51820", "[2001:db8::2]:41641"], p2.Candidates.Select(c => c.ToString()));
+
+        Assert.Null(peers[2].PreviousKey);
     }
 
     [Fact]

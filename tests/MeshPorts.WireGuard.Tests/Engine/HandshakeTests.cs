@@ -202,6 +202,37 @@ public class HandshakeTests
     }
 
     [Fact]
+    public void RoamingOff_AuthenticatedPacketsFromNewAddress_LeaveTheEndpoint_WhileSettingItStillWorks()
+    {
+        var net = new TestNetwork();
+        var (a, b, bOnA, aOnB) = net.Pair();
+        var owned = TestNetwork.Endpoint("192.0.2.77:51820");
+        aOnB.Roaming = false;
+        aOnB.Endpoint = owned;
+
+        // The initiation, and then transport data, come from A's real address: neither moves the endpoint.
+        a.Send(bOnA, Packets.Make(20, 1));
+        net.Pump();
+        Assert.Single(b.Tun);
+        Assert.Equal(owned, aOnB.Endpoint);
+        a.Endpoint = TestNetwork.Endpoint("[2001:db8::a]:40000");
+        a.Send(bOnA, Packets.Make(20, 2));
+        net.Pump();
+        Assert.Equal(2, b.Tun.Count);
+        Assert.Equal(owned, aOnB.Endpoint);
+        Assert.Equal(owned, b.Send(aOnB, Packets.Make(20, 3)).Endpoint);
+
+        // Whoever owns the endpoint moves it; turning roaming back on lets the next packet move it.
+        aOnB.Endpoint = a.Endpoint;
+        Assert.Equal(a.Endpoint, b.Send(aOnB, Packets.Make(20, 4)).Endpoint);
+        aOnB.Roaming = true;
+        a.Endpoint = TestNetwork.Endpoint("192.0.2.9:1234");
+        a.Send(bOnA, Packets.Make(20, 5));
+        net.Pump();
+        Assert.Equal(a.Endpoint, aOnB.Endpoint);
+    }
+
+    [Fact]
     public void UnknownPeer_Initiation_IsDropped()
     {
         var net = new TestNetwork();

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using MeshPorts.Coordinator.Collections;
+using MeshPorts.Contracts.Collections;
 using MeshPorts.Coordinator.Storage;
 
 namespace MeshPorts.Coordinator.State.Endpoints;

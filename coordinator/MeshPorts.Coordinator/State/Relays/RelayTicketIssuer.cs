@@ -22,8 +22,10 @@ internal sealed class RelayTicketIssuer
     private readonly Key _key;
     private readonly RelayDirectory _directory;
     private readonly TimeProvider _time;
+    private readonly RelayServer? _embedded;
 
-    public RelayTicketIssuer(Key key, RelayDirectory directory, TimeProvider time)
+    /// <param name="embedded">The relay embedded in the coordinator, listed first; null when it is off (--relay off).</param>
+    public RelayTicketIssuer(Key key, RelayDirectory directory, TimeProvider time, RelayServer? embedded = null)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(directory);
@@ -31,6 +33,7 @@ internal sealed class RelayTicketIssuer
         _key = key;
         _directory = directory;
         _time = time;
+        _embedded = embedded;
     }
 
     public RelayTicketResponse Issue(NodeRecord node, IReadOnlyCollection<string> peerNodeIds)
@@ -53,6 +56,11 @@ internal sealed class RelayTicketIssuer
         ticket.PeerNodeIds.AddRange(peerNodeIds.Order(StringComparer.Ordinal));
         var signed = RelayTickets.Sign(_key, ticket);
         var response = new RelayTicketResponse { Ticket = signed.Ticket, Signature = signed.Signature };
+        if (_embedded is not null)
+        {
+            response.Relays.Add(_embedded.Clone());
+        }
+
         response.Relays.AddRange(_directory.Active());
         return response;
     }

@@ -52,6 +52,23 @@ public sealed class NatLabTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task PortPreservingNat_TwoHostsOnTheSamePort_GetTwoPublicPorts()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+        var ct = cts.Token;
+        await using var lab = await NatLab.CreateAsync(ct);
+        var site = await lab.AddSiteAsync(NatKind.PortPreserving, hosts: 2, ct);
+        await NatProbe.ServeAsync(lab.Public, ServerPort, NatLab.ServerAddresses, ct);
+
+        var first = await NatProbe.AskAsync(site.Hosts[0].Namespace, 51820, [Server(0)], AskTimeout, ct);
+        var second = await NatProbe.AskAsync(site.Hosts[1].Namespace, 51820, [Server(0)], AskTimeout, ct);
+
+        // Two nodes on 51820 behind one home router: only the first keeps its port, as on a real one.
+        Assert.True(first[0].SeenAddress == site.PublicAddress && first[0].SeenPort == 51820, $"first host: {first[0]}");
+        Assert.True(second[0].SeenAddress == site.PublicAddress && second[0].SeenPort is not null and not 51820, $"second host: {second[0]}");
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task UdpBlocked_UdpDoesNotGetOutButTcpDoes_AndUnblockingLetsUdpOutAgain()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(25));

@@ -28,6 +28,7 @@ public sealed class NatMeshTests
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(220));
         var ct = cts.Token;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await using var mesh = await NatMesh.StartAsync(ct);
         var dbSite = await mesh.Lab.AddSiteAsync(NatKind.PortPreserving, hosts: 1, ct);
         var laptopSite = await mesh.Lab.AddSiteAsync(laptopNat, hosts: 1, ct);
@@ -40,7 +41,9 @@ public sealed class NatMeshTests
         var laptop = await mesh.StartNodeAsync(laptopHost, "laptop", laptopSite.PublicAddress, ct, user: "alice");
         var dbStatus = await db.WaitConnectedAsync(ct);
         await laptop.WaitConnectedAsync(ct);
+        var connected = clock.Elapsed;
         await mesh.Meshctl.GrantAddAsync("laptop", "db:5432/tcp", TimeSpan.FromMinutes(10), ct);
+        var granted = clock.Elapsed;
 
         var outcome = await HashedTransfer.SendUntilOkAsync(laptopHost, dbStatus.OverlayIp, DbPort, TransferBytes, TimeSpan.FromSeconds(60), ct);
         Assert.True(outcome.StartsWith("ok ", StringComparison.Ordinal), $"laptop's {TransferBytes} bytes to db over the mesh: {outcome}\n{await mesh.LogsAsync(ct)}");
@@ -56,6 +59,8 @@ public sealed class NatMeshTests
         Assert.True(
             dbView?.Endpoint?.StartsWith(laptopSite.PublicAddress + ":", StringComparison.Ordinal) == true,
             $"db should reach laptop at its NAT {laptopSite.PublicAddress}, status says {dbView?.Endpoint ?? "(no laptop peer)"}\n{await mesh.LogsAsync(ct)}");
-        Console.WriteLine($"laptop behind {laptopNat}: {outcome}; db sees laptop at {dbView?.Endpoint}");
+        Console.WriteLine(string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"laptop behind {laptopNat}: {outcome}; db sees laptop at {dbView?.Endpoint}; both nodes connected at {connected.TotalSeconds:0.0} s, granted at {granted.TotalSeconds:0.0} s, done at {clock.Elapsed.TotalSeconds:0.0} s"));
     }
 }

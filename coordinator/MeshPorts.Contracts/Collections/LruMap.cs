@@ -1,13 +1,13 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace MeshPorts.Coordinator.Collections;
+namespace MeshPorts.Contracts.Collections;
 
 /// <summary>
 /// A string-keyed map of at most <c>capacity</c> entries that knows which was used least recently, so a
 /// table an unauthenticated caller can grow (one entry per source address, say) stays bounded: adding
 /// past the capacity evicts the least recently used entry. Not thread-safe; callers hold their own lock.
 /// </summary>
-internal sealed class LruMap<TValue>
+public sealed class LruMap<TValue>
     where TValue : class
 {
     private readonly int _capacity;

@@ -1,11 +1,11 @@
-namespace MeshPorts.Coordinator.Collections;
+namespace MeshPorts.Contracts.Collections;
 
 /// <summary>
 /// A token bucket per key (a node id, a source address): <c>rate</c> takes a second with bursts of
 /// <c>burst</c>. Memory is bounded by <c>maxKeys</c> (least recently used forgotten, which only ever gives
 /// a key a full bucket back). Thread-safe.
 /// </summary>
-internal sealed class TokenBuckets
+public sealed class TokenBuckets
 {
     private readonly double _perMs;
     private readonly double _burst;

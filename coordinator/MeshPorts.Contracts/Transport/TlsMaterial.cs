@@ -2,14 +2,14 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace MeshPorts.Coordinator.Hosting;
+namespace MeshPorts.Contracts.Transport;
 
 /// <summary>
 /// The coordinator's TLS identity: an ECDSA P-256 key and a self-signed certificate kept in DATA/tls/.
 /// Clients trust it only through <see cref="Pin"/>: SHA-256 of the DER SubjectPublicKeyInfo, so the
 /// pin survives re-issuing the certificate for the same key.
 /// </summary>
-internal sealed class TlsMaterial : IDisposable
+public sealed class TlsMaterial : IDisposable
 {
     private TlsMaterial(X509Certificate2 certificate, bool created)
     {
@@ -32,7 +32,7 @@ internal sealed class TlsMaterial : IDisposable
         return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo()));
     }
 
-    public static TlsMaterial LoadOrCreate(string dataDir, Uri publicUrl, TimeProvider time)
+    public static TlsMaterial LoadOrCreate(string dataDir, Uri publicUrl, TimeProvider time, string commonName = "meshports-coordinator")
     {
         ArgumentNullException.ThrowIfNull(publicUrl);
         ArgumentNullException.ThrowIfNull(time);
@@ -46,7 +46,7 @@ internal sealed class TlsMaterial : IDisposable
 
         Directory.CreateDirectory(dir);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=meshports-coordinator", key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest("CN=" + commonName, key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         if (IPAddress.TryParse(publicUrl.IdnHost.Trim('[', ']'), out var ip))
         {
@@ -80,7 +80,7 @@ internal sealed class TlsMaterial : IDisposable
         return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
     }
 
-    internal static void WriteFile(string path, string contents, UnixFileMode mode)
+    public static void WriteFile(string path, string contents, UnixFileMode mode)
     {
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())

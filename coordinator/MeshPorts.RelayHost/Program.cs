@@ -1,0 +1,1 @@
+return await MeshPorts.RelayHost.Hosting.RelayProgram.RunAsync(args);

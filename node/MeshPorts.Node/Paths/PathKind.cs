@@ -1,0 +1,8 @@
+namespace MeshPorts.Node.Paths;
+
+internal enum PathKind
+{
+    None,
+    Direct,
+    Relay,
+}
