@@ -9,6 +9,7 @@ internal sealed partial class RelayClient
 {
     private TaskCompletionSource _refresh = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _ticketFetches;
+    private long _ticketIssuedUnixMs = long.MinValue;
 
     /// <summary>Tickets fetched so far (tests and status).</summary>
     internal int TicketFetches => Volatile.Read(ref _ticketFetches);
@@ -41,11 +42,11 @@ internal sealed partial class RelayClient
             {
                 return;
             }
-            catch (Exception ex) when (ex is CoordinatorException or InvalidProtocolBufferException or HttpRequestException or IOException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
             {
                 failures++;
                 wait = TimeSpan.FromTicks(Math.Min(Options.ReconnectMin.Ticks << Math.Min(failures - 1, 16), Options.ReconnectMax.Ticks));
-                RelayLog.TicketFailed(Logger, ex is InvalidProtocolBufferException ? "the answer does not parse" : ex.Message, wait.TotalSeconds);
+                RelayLog.TicketFailed(Logger, ex is InvalidProtocolBufferException ? "the answer does not parse" : ex is CoordinatorException ? ex.Message : ex.GetType().Name, wait.TotalSeconds);
             }
 
             try
@@ -76,6 +77,10 @@ internal sealed partial class RelayClient
         var signed = new SignedTicket { Ticket = response.Ticket, Signature = response.Signature };
         Volatile.Write(ref _ticket, signed);
 
+        // A relay refuses an in-stream ticket that is not issued later than the one it holds, and ends the call.
+        var fresher = ticket.IssuedUnixMs > _ticketIssuedUnixMs;
+        _ticketIssuedUnixMs = Math.Max(_ticketIssuedUnixMs, ticket.IssuedUnixMs);
+
         var entries = new Dictionary<string, RelayEntry>(StringComparer.Ordinal);
         foreach (var server in response.Relays)
         {
@@ -103,7 +108,10 @@ internal sealed partial class RelayClient
                 if (_sessions.TryGetValue(entry.Id, out var kept) && kept.Entry == entry)
                 {
                     next[entry.Id] = kept;
-                    kept.OfferTicket(signed);
+                    if (fresher)
+                    {
+                        kept.OfferTicket(signed);
+                    }
                 }
                 else
                 {

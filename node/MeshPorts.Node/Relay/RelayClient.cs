@@ -155,7 +155,7 @@ internal sealed partial class RelayClient : IRelayLink, IAsyncDisposable
     {
         foreach (var session in Volatile.Read(ref _sessions).Values)
         {
-            if (session.Connection?.Udp is { } udp && udp.RelayEndpoint == source)
+            if (session.UdpEndpoint.IsSet && session.UdpEndpoint == source)
             {
                 session.HandleUdpFrame(frame);
                 return true;

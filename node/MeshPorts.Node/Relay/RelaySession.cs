@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Channels;
@@ -30,6 +31,8 @@ internal sealed class RelaySession : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task? _run;
     private RelayConnection? _connection;
+    private int _welcomes;
+    private StrongBox<PeerEndpoint>? _udpEndpoint;
 
     public RelaySession(RelayEntry entry, RelayClient owner)
     {
@@ -48,7 +51,10 @@ internal sealed class RelaySession : IAsyncDisposable
     public RelayConnection? Connection => Volatile.Read(ref _connection);
 
     /// <summary>Connections that reached Welcome, for tests and status.</summary>
-    public int Welcomes { get; private set; }
+    public int Welcomes => Volatile.Read(ref _welcomes);
+
+    /// <summary>The relay's UDP address once resolved (default before): frames from it are this relay's, whatever the session state.</summary>
+    public PeerEndpoint UdpEndpoint => Volatile.Read(ref _udpEndpoint)?.Value ?? default;
 
     public void Start() => _run ??= Task.Run(() => RunAsync(_stop.Token));
 
@@ -206,8 +212,9 @@ internal sealed class RelaySession : IAsyncDisposable
             {
                 RelayLog.ConnectFailed(_owner.Logger, Id, Entry.Url.GetLeftPart(UriPartial.Authority), ex.Status.StatusCode.ToString(), ex.Status.Detail);
             }
-            catch (Exception ex) when (ex is IOException or HttpRequestException or SocketException or InvalidOperationException or RelayProtocolException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
             {
+                // Whatever broke this connection, the session lives on and reconnects.
                 RelayLog.ConnectFailed(_owner.Logger, Id, Entry.Url.GetLeftPart(UriPartial.Authority), ex.GetType().Name, ex.Message);
             }
 
@@ -243,6 +250,11 @@ internal sealed class RelaySession : IAsyncDisposable
         }
 
         var udpEndpoint = await ResolveUdpAsync(stop);
+        if (udpEndpoint is { } resolved)
+        {
+            Volatile.Write(ref _udpEndpoint, new StrongBox<PeerEndpoint>(resolved));
+        }
+
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var started = _owner.Time.GetTimestamp();
         using var call = _client.Connect(cancellationToken: lifetime.Token);
@@ -277,7 +289,7 @@ internal sealed class RelaySession : IAsyncDisposable
         var connection = new RelayConnection(outbound, udp, _owner.Time.GetElapsedTime(started));
         var pump = PumpAsync(call.RequestStream, outbound.Reader, lifetime);
         Volatile.Write(ref _connection, connection);
-        Welcomes++;
+        Interlocked.Increment(ref _welcomes);
         RelayLog.Connected(_owner.Logger, Id, Entry.Url.GetLeftPart(UriPartial.Authority), udp is not null);
         if (udp is not null)
         {

@@ -7,9 +7,9 @@ using NSec.Cryptography;
 namespace MeshPorts.Node.Tests.Relay;
 
 /// <summary>The coordinator's GetRelayTicket, signing real tickets with a test relay key; the other calls are not the relay client's.</summary>
-internal sealed class RelayTestLink(string nodeId, ReadOnlyMemory<byte> machinePublicKey, TimeProvider time) : ICoordinatorLink, IDisposable
+internal sealed class RelayTestLink(string nodeId, ReadOnlyMemory<byte> machinePublicKey, TimeProvider time, Key? sharedTicketKey = null) : ICoordinatorLink, IDisposable
 {
-    private readonly Key _ticketKey = Key.Create(SignatureAlgorithm.Ed25519);
+    private readonly Key _ticketKey = sharedTicketKey ?? Key.Create(SignatureAlgorithm.Ed25519);
     private int _fetches;
 
     public PublicKey TicketKey => _ticketKey.PublicKey;
@@ -60,5 +60,11 @@ internal sealed class RelayTestLink(string nodeId, ReadOnlyMemory<byte> machineP
 
     public string? FatalReason(Exception error) => null;
 
-    public void Dispose() => _ticketKey.Dispose();
+    public void Dispose()
+    {
+        if (sharedTicketKey is null)
+        {
+            _ticketKey.Dispose();
+        }
+    }
 }

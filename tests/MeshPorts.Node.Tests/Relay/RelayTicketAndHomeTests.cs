@@ -17,14 +17,34 @@ public sealed class RelayTicketAndHomeTests
             h.Link.Peers.Add("peer-c");
         }
 
+        h.Time.Advance(TimeSpan.FromSeconds(1));
         h.Client.NetmapChanged();
         var fresher = await relay.Tickets.Reader.ReadAsync().AsTask().WaitAsync(FakeRelayServer.Wait);
 
         Assert.Equal(2, h.Link.Fetches);
         Assert.True(RelayTickets.TryVerify(h.Link.TicketKey, fresher, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), out var ticket));
         Assert.Equal(["peer-b", "peer-c"], ticket.PeerNodeIds);
-        Assert.Same(h.Client.CurrentTicket, fresher is null ? null : h.Client.CurrentTicket);
+        Assert.Equal(h.Client.CurrentTicket, fresher);
         Assert.Equal(1, relay.ConnectCalls);
+    }
+
+    [Fact]
+    public async Task Ticket_NoLaterThanTheOneTheRelayHolds_IsNotSentOnTheStream()
+    {
+        await using var h = new RelayHarness();
+        var relay = await h.AddRelayAsync("coordinator", udp: false);
+        await h.StartAsync();
+
+        // Same issue time (the clock did not move): a relay would refuse it and end the call.
+        h.Client.NetmapChanged();
+        await RelayHarness.Eventually(() => h.Link.Fetches == 2, "a second ticket is fetched");
+        h.Time.Advance(TimeSpan.FromMilliseconds(1));
+        h.Client.NetmapChanged();
+        var sent = await relay.Tickets.Reader.ReadAsync().AsTask().WaitAsync(FakeRelayServer.Wait);
+
+        Assert.Equal(h.Client.CurrentTicket, sent);
+        Assert.Equal(3, h.Link.Fetches);
+        Assert.Equal(0, relay.Tickets.Reader.Count);
     }
 
     [Fact]

@@ -135,6 +135,26 @@ public sealed class RelayUdpTests
         Assert.Equal((1, 1), (counters.TxDatagrams(RelayTransport.Tls), counters.TxDatagrams(RelayTransport.Udp)));
     }
 
+    [Fact]
+    public async Task Frame_FromTheRelaysAddressWhileItsStreamIsDown_IsConsumedAsUnknownSession()
+    {
+        await using var h = new RelayHarness();
+        var relay = await h.AddRelayAsync("coordinator");
+        h.SetPeer("coordinator");
+        await h.StartAsync();
+        await UdpUpAsync(h, relay);
+        var stale = relay.Frame(RelayFrameKind.Datagram, RelayHarness.Peer, [1]);
+
+        relay.Kick();
+        await RelayHarness.Eventually(() => h.Client.Sessions["coordinator"].Connection is null, "the kicked stream is noticed");
+        await relay.SendUdpAsync(stale);
+
+        await RelayHarness.Eventually(() => h.Client.Counters[RelayDrop.UnknownSession] == 1, "the stale frame is counted");
+        Assert.Equal(0, h.Underlay.NotOurs);
+        Assert.Equal(0, h.Inbound.Received.Reader.Count);
+        Assert.Equal(RelayTransport.None, h.Client.TransportFor(RelayHarness.Peer));
+    }
+
     private static async Task UdpUpAsync(RelayHarness h, FakeRelayServer relay)
     {
         await h.AnswerKeepaliveAsync(relay);
