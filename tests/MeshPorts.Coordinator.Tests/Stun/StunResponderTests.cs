@@ -53,6 +53,29 @@ public sealed class StunResponderTests
     }
 
     [Fact]
+    public async Task OnIPv6_TheAnswerIsTheClientsOwnV6AddressAndPort_In52Bytes()
+    {
+        var port = TestCoordinator.FreePort();
+        await using var c = await TestCoordinator.StartAsync(o =>
+        {
+            o.Listen = new IPEndPoint(IPAddress.IPv6Loopback, port);
+            o.PublicUrl = new Uri($"https://[::1]:{port}");
+        });
+        using var client = new UdpClient(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        await client.SendAsync(Request(out var transaction), new IPEndPoint(IPAddress.IPv6Loopback, port));
+
+        var answer = await ReceiveAsync(client);
+        Assert.NotNull(answer);
+        var echoed = new byte[StunMessage.TransactionIdSize];
+        Assert.True(StunMessage.TryReadBindingSuccess(answer, echoed, out var mapped));
+        Assert.Equal(transaction, echoed);
+        Assert.Equal((IPEndPoint)client.Client.LocalEndPoint!, mapped);
+
+        // Header 20 + XOR-MAPPED-ADDRESS (IPv6) 24 + FINGERPRINT 8.
+        Assert.Equal(52, answer.Length);
+    }
+
+    [Fact]
     public async Task Garbage_Truncated_AndAnswersPosingAsRequests_GetNoAnswer_AndAreCounted()
     {
         await using var c = await TestCoordinator.StartAsync();
