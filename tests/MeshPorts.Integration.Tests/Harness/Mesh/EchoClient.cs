@@ -5,18 +5,19 @@ namespace MeshPorts.Integration.Tests.Harness.Mesh;
 /// <summary>
 /// One open TCP connection to an echo service that does a 64-byte round trip every 50 ms, printing
 /// "ok N T" per round trip and, once, "ended KIND T" (KIND reset, eof, timeout or error:...) when the
-/// connection stops working. A silent drop shows as "timeout" 5 s later, never as a clean end.
+/// connection stops working. A silent drop shows as "timeout" 5 s (or the given silence) later, never as a clean end.
 /// </summary>
 internal sealed class EchoClient
 {
     private const string Script = """
         import socket, sys, time
         def now(): return "%.3f" % time.time()
+        t = float(sys.argv[3]) if len(sys.argv) > 3 else 5.0
         try:
             c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
         except OSError as e:
             print("failed", type(e).__name__, now(), flush=True); sys.exit(1)
-        c.settimeout(5); print("connected", now(), flush=True)
+        c.settimeout(t); print("connected", now(), flush=True)
         n = 0; kind = None
         while kind is None:
             try:
@@ -47,20 +48,26 @@ internal sealed class EchoClient
     public string Output => _process.Output;
 
     /// <summary>Connects from <paramref name="from"/> and waits for the first round trip.</summary>
-    public static async Task<EchoClient> ConnectAsync(MeshNetwork network, MeshHost from, string address, int port, CancellationToken ct)
+    public static Task<EchoClient> ConnectAsync(MeshNetwork network, MeshHost from, string address, int port, CancellationToken ct) =>
+        ConnectAsync((label, argv) => network.StartService(label, from, argv), network.Logs, from, address, port, ct);
+
+    /// <summary>The same, started by <paramref name="start"/> (label, argv); <paramref name="logs"/> goes into the failure message.</summary>
+    public static async Task<EchoClient> ConnectAsync(
+        Func<string, IReadOnlyList<string>, BackgroundProcess> start, Func<string> logs, MeshHost from, string address, int port, CancellationToken ct,
+        TimeSpan? silence = null)
     {
         var startedAt = DateTimeOffset.UtcNow;
-        var process = network.StartService(
+        var process = start(
             $"echo client {from.Role} -> {address}:{port}",
-            from,
-            [Python.Executable, "-u", "-c", Script, address, port.ToString(CultureInfo.InvariantCulture)]);
+            [Python.Executable, "-u", "-c", Script, address, port.ToString(CultureInfo.InvariantCulture),
+                (silence ?? TimeSpan.FromSeconds(5)).TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)]);
         var client = new EchoClient(process, startedAt);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (client.RoundTrips == 0)
         {
             if (process.HasExited || client.End is not null || DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"no round trip from {from.Role} to {address}:{port}:\n{process.Output}\n{network.Logs()}");
+                throw new InvalidOperationException($"no round trip from {from.Role} to {address}:{port}:\n{process.Output}\n{logs()}");
             }
 
             await Task.Delay(50, ct);

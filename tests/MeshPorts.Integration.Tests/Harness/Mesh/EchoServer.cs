@@ -37,11 +37,15 @@ internal sealed class EchoServer
     public string Output => _process.Output;
 
     /// <summary>Starts it on <paramref name="bindAddress"/>: 127.0.0.1 for an exposed service, 0.0.0.0 for one like sshd.</summary>
-    public static async Task<EchoServer> StartAsync(MeshNetwork network, MeshHost host, int port, CancellationToken ct, string bindAddress = "127.0.0.1")
+    public static Task<EchoServer> StartAsync(MeshNetwork network, MeshHost host, int port, CancellationToken ct, string bindAddress = "127.0.0.1") =>
+        StartAsync((label, argv) => network.StartService(label, host, argv), host, port, ct, bindAddress);
+
+    /// <summary>The same, started by <paramref name="start"/> (label, argv) so any harness keeps its output for failure messages.</summary>
+    public static async Task<EchoServer> StartAsync(
+        Func<string, IReadOnlyList<string>, BackgroundProcess> start, MeshHost host, int port, CancellationToken ct, string bindAddress = "127.0.0.1")
     {
-        var process = network.StartService(
+        var process = start(
             $"echo service {bindAddress}:{port} on {host.Role}",
-            host,
             [Python.Executable, "-u", "-c", Script, port.ToString(CultureInfo.InvariantCulture), bindAddress]);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (!process.Output.Contains("listening", StringComparison.Ordinal))

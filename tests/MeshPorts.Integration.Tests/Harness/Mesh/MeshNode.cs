@@ -66,8 +66,13 @@ internal sealed class MeshNode : IAsyncDisposable
         List<string> argv =
         [
             MeshPrograms.Node(), "up", "--join", _join, "--ifname", InterfaceName, "--state", StateDirectory,
-            "--endpoint", string.Create(CultureInfo.InvariantCulture, $"{Host.Underlay}:{ListenPort}"),
         ];
+        if (Host.Underlay.Length > 0)
+        {
+            // No underlay address: no --endpoint, so discovery (STUN, the host's addresses) must find this node.
+            argv.AddRange(["--endpoint", string.Create(CultureInfo.InvariantCulture, $"{Host.Underlay}:{ListenPort}")]);
+        }
+
         foreach (var expose in _expose)
         {
             argv.AddRange(["--expose", expose]);

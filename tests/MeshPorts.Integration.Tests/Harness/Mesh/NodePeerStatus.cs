@@ -10,4 +10,9 @@ internal sealed record NodePeerStatus(
     DateTimeOffset ValidUntil,
     long RxBytes,
     long TxBytes,
-    string? Path);
+    string? Path,
+    string? RelayId = null,
+    string? Transport = null,
+    long RelayedRxBytes = 0,
+    long RelayedTxBytes = 0,
+    double? RttMs = null);

@@ -9,7 +9,7 @@ namespace MeshPorts.Integration.Tests.Harness.Nat;
 /// Today's product on the NAT lab: `meshports-coordinator` on the internet (<see cref="NatLab.ServerAddress"/>:7443
 /// in the public namespace), `meshctl` beside it, and `meshports-node up` on hosts behind the sites'
 /// routers, each told its `--endpoint` by hand (a router's public address, true when a port forward or
-/// a port-preserving mapping makes it so). Disposal stops every process and removes the lab and the
+/// a port-preserving mapping makes it so) or none, left to discovery. Disposal stops every process and removes the lab and the
 /// 0700 directory of state.
 /// </summary>
 internal sealed class NatMesh : IAsyncDisposable
@@ -66,13 +66,14 @@ internal sealed class NatMesh : IAsyncDisposable
 
     /// <summary>
     /// Creates a token named <paramref name="name"/> and starts `up` on <paramref name="host"/> with
-    /// `--endpoint ADVERTISED:51820`; call <see cref="MeshNode.WaitConnectedAsync"/> next.
+    /// `--endpoint ADVERTISED:51820`, or with no `--endpoint` at all when <paramref name="advertisedAddress"/>
+    /// is null (discovery must find it); call <see cref="MeshNode.WaitConnectedAsync"/> next.
     /// </summary>
     public async Task<MeshNode> StartNodeAsync(
-        NatHost host, string name, string advertisedAddress, CancellationToken ct, string? user = null, IReadOnlyList<string>? tags = null, IReadOnlyList<string>? expose = null)
+        NatHost host, string name, string? advertisedAddress, CancellationToken ct, string? user = null, IReadOnlyList<string>? tags = null, IReadOnlyList<string>? expose = null)
     {
         var join = await Meshctl.TokenCreateAsync(name, user, tags ?? [], ct);
-        var node = new MeshNode(host.AsMeshHost(advertisedAddress), name, join, expose ?? [], Path.Combine(Directory, "state-" + name));
+        var node = new MeshNode(host.AsMeshHost(advertisedAddress ?? ""), name, join, expose ?? [], Path.Combine(Directory, "state-" + name));
         _nodes.Add(node);
         await node.StartAsync();
         return node;
@@ -88,6 +89,27 @@ internal sealed class NatMesh : IAsyncDisposable
         }
 
         return process;
+    }
+
+    /// <summary>The coordinator's /metrics (Prometheus text, the embedded relay's meshports_relay_* among them), read from the internet.</summary>
+    public async Task<string> MetricsAsync(CancellationToken ct)
+    {
+        var result = await Lab.Public.ExecAsync(["curl", "-sSk", "--max-time", "10", Coordinator.Url + "/metrics"], ct, TimeSpan.FromSeconds(30));
+        return result.Succeeded ? result.Stdout : throw new InvalidOperationException($"GET /metrics: {result.Describe()}");
+    }
+
+    /// <summary>The value of one metric line (name with its labels, exactly as written), 0 when absent.</summary>
+    public static long Metric(string metrics, string nameWithLabels)
+    {
+        foreach (var line in metrics.Split('\n'))
+        {
+            if (line.StartsWith(nameWithLabels + " ", StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan(nameWithLabels.Length + 1).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
     }
 
     /// <summary>The tails of every process, and every router's rules and mappings, for assertion messages.</summary>
