@@ -19,6 +19,9 @@ public sealed partial class RelayCore
         UdpOut udp;
         lock (_lock)
         {
+            // A node sends on TLS only when its UDP session looks dead to it: from now on it is answered on TLS
+            // too, until a good UDP frame from it says UDP works again.
+            from.TlsSentMs = NowMs;
             udp = ForwardLocked(from, datagram.PeerNodeId, datagram.Payload.Span, UdpSender);
         }
 
@@ -27,7 +30,8 @@ public sealed partial class RelayCore
 
     /// <summary>
     /// A → B: rate limits on A first (cheapest), then both tickets, then delivery to B's UDP address when its
-    /// last good frame is under 30 s old and a socket is at hand, else to B's TLS stream. One datagram in is
+    /// last good frame is under 10 s old, came after B's last TLS send, and a socket is at hand, else to B's
+    /// TLS stream. One datagram in is
     /// at most one out with the same payload.
     /// </summary>
     private UdpOut ForwardLocked(RelaySession from, string peerNodeId, ReadOnlySpan<byte> payload, IRelayUdpSender? udp)
@@ -79,7 +83,8 @@ public sealed partial class RelayCore
             return default;
         }
 
-        if (udp is not null && to.UdpAddress is { } address && now - to.UdpSeenMs <= (long)RelayLimits.UdpFreshness.TotalMilliseconds)
+        if (udp is not null && to.UdpAddress is { } address && now - to.UdpSeenMs <= (long)RelayLimits.UdpFreshness.TotalMilliseconds
+            && to.UdpSeenMs > to.TlsSentMs)
         {
             var frame = new byte[RelayUdpFrame.HeaderSize + from.NodeIdBytes.Length + payload.Length + RelayUdpFrame.TagSize];
             RelayUdpFrame.Write(frame, to.SessionId, ++to.SendCounter, RelayFrameKind.Datagram, from.NodeIdBytes, payload, to.UdpKey, RelayDirection.FromRelay);

@@ -12,8 +12,8 @@ public static class RelayLimits
     /// <summary>relay.proto: one WireGuard message, at most this many bytes.</summary>
     public const int MaxPayload = 65_535;
 
-    /// <summary>A node's UDP address is used for delivery while its last good frame is at most this old.</summary>
-    public static readonly TimeSpan UdpFreshness = TimeSpan.FromSeconds(30);
+    /// <summary>A node's UDP address is used for delivery while its last good frame is at most this old (its keepalives come every 2 s).</summary>
+    public static readonly TimeSpan UdpFreshness = TimeSpan.FromSeconds(10);
 
     /// <summary>Frames a session's replay window remembers per direction.</summary>
     public const int ReplayWindow = 2048;

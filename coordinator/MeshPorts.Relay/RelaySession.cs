@@ -69,6 +69,9 @@ public sealed class RelaySession
 
     internal long UdpSeenMs { get; set; }
 
+    /// <summary>When the node last sent a datagram on its TLS stream: it does so only once its UDP session looks dead to it.</summary>
+    internal long TlsSentMs { get; set; }
+
     internal TokenBucket Datagrams { get; }
 
     internal TokenBucket Bytes { get; }

@@ -114,12 +114,12 @@ public sealed class ForwardingTests
     }
 
     [Fact]
-    public void Udp_ToAPeerSilentForOverThirtySeconds_GoesOnItsTlsStream()
+    public void Udp_ToAPeerSilentForOverTenSeconds_GoesOnItsTlsStream()
     {
         using var relay = new TestRelay();
         var (a, b) = relay.Pair();
         b.SendUdp(b.Keepalive());
-        relay.Time.Advance(TimeSpan.FromSeconds(31));
+        relay.Time.Advance(TimeSpan.FromSeconds(11));
         relay.Udp.Sent.Clear();
 
         a.SendUdp(a.DatagramFrame(b.Id, [9, 9]));
@@ -185,5 +185,31 @@ public sealed class ForwardingTests
         var (a, b) = relay.Pair();
         relay.Core.Send(a.Session!, To(b.Id, new byte[RelayLimits.MaxPayload]));
         Assert.Equal(RelayLimits.MaxPayload, Assert.Single(b.DrainTls()).Payload.Length);
+    }
+
+    [Fact]
+    public void APeerThatSendsOnTls_IsAnsweredOnTls_UntilAGoodUdpFrameFromItSaysUdpWorksAgain()
+    {
+        using var relay = new TestRelay();
+        var (a, b) = relay.Pair();
+        b.SendUdp(b.Keepalive());
+        relay.Udp.Sent.Clear();
+        a.SendUdp(a.DatagramFrame(b.Id, [1]));
+        Assert.Single(relay.Udp.Sent, s => s.To.Equals(b.UdpSource));
+
+        // b's UDP looks dead to b (its keepalive answers stopped), so it sends on TLS: a's next datagram to b
+        // must not go to a UDP address that is fresh by the clock but dead in fact.
+        relay.Core.Send(b.Session!, new Datagram { PeerNodeId = a.Id, Payload = Google.Protobuf.ByteString.CopyFrom([2]) });
+        relay.Udp.Sent.Clear();
+        a.SendUdp(a.DatagramFrame(b.Id, [3]));
+        Assert.DoesNotContain(relay.Udp.Sent, s => s.To.Equals(b.UdpSource));
+        Assert.Equal([3], Assert.Single(b.DrainTls()).Payload.ToByteArray());
+
+        relay.Time.Advance(TimeSpan.FromMilliseconds(1));
+        b.SendUdp(b.Keepalive());
+        relay.Udp.Sent.Clear();
+        a.SendUdp(a.DatagramFrame(b.Id, [4]));
+        Assert.Single(relay.Udp.Sent, s => s.To.Equals(b.UdpSource));
+        Assert.Empty(b.DrainTls());
     }
 }
