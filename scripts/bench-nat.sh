@@ -16,13 +16,16 @@
 #      coordinator passes): every pair pings at 10/s for PING s at once; loss over all pairs.
 #
 # Usage: scripts/bench-nat.sh [--quick] [--pairs 20] [--secs 10]
-#   --quick   3 s transfers, 4 pairs, 5 s of pings (under 2 minutes); --pairs 200 for the full figure
+#   --quick   3 s transfers, 2 pairs, 5 s of pings (under 2 minutes); --pairs 200 for the full figure
 #             (the LAN is a /24: at most 115 pairs next to a and b)
 # Binaries: artifacts/bin (scripts/build.sh). Not run by CI. Root, iperf3, nftables, iputils-ping.
 # Exit 0 when every step produced its figures, 1 when a step failed, 2 on usage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MESH_ROOT=$(pwd)
+# shellcheck source=lib/deps.sh
+source scripts/lib/deps.sh
+meshports_install_deps
 # shellcheck source=lib/mesh.sh
 source scripts/lib/mesh.sh
 
@@ -38,7 +41,7 @@ while (($#)); do
 done
 if ((quick)); then
   secs=3 ping_secs=5
-  ((pairs_set)) || pairs=4
+  ((pairs_set)) || pairs=2
 fi
 if ((pairs > 115)); then
   echo "bench-nat: --pairs $pairs does not fit the /24 LAN (at most 115)" >&2
@@ -146,7 +149,7 @@ iperf a "$b_ip" tput.direct || FIG[tput.direct]=failed
 # 3: fallback when a's NAT drops all UDP
 t_block=$(now)
 mesh_nat_udp a off
-if wait_path a b relay/tls 30; then FIG[fallback.path]=relay/tls; else FIG[fallback.path]="${REPLY%% *} (timeout)"; fi
+if wait_path a b relay/tls 90; then FIG[fallback.path]=relay/tls; else FIG[fallback.path]="${REPLY%% *} (timeout)"; fi
 for ((i = 0; i < 300; i++)); do
   back=$(reply_after_gap "$MESH_WORK/ping-a.out" "$t_block")
   [[ -n $back ]] && break
@@ -196,7 +199,6 @@ for role in "${pair_hosts[@]}"; do
   [[ $role == r* ]] && extra=(--expose 5201/tcp)
   (mesh_node_up "$role" "$(cat "$MESH_WORK/$role.tok")" "${extra[@]}" >/dev/null 2>&1) &
   jobs_up+=($!)
-  sleep 0.2
 done
 pairs_ok=1
 for j in "${jobs_up[@]}"; do wait "$j" || pairs_ok=0; done
