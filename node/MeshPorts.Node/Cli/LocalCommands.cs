@@ -108,7 +108,7 @@ internal static class LocalCommands
 
         foreach (var p in s.Peers)
         {
-            text.AppendLine(inv, $"  peer {p.Name} {p.OverlayIp}: endpoint {p.Endpoint ?? "(none)"}, handshake {Ago(p.LatestHandshake, now)}, valid until {Time(p.ValidUntil)}, rx {p.RxBytes} B, tx {p.TxBytes} B");
+            text.AppendLine(inv, $"  peer {p.Name} {p.OverlayIp}: {PathText(p)}, handshake {Ago(p.LatestHandshake, now)}, valid until {Time(p.ValidUntil)}, rx {p.RxBytes} B, tx {p.TxBytes} B");
         }
 
         return text.ToString();
@@ -118,4 +118,14 @@ internal static class LocalCommands
 
     private static string Ago(DateTimeOffset? time, DateTimeOffset now) =>
         time is { } t ? string.Create(CultureInfo.InvariantCulture, $"{Math.Max(0, (now - t).TotalSeconds):0} s ago") : "never";
+
+    // "direct 198.51.100.7:51820 (3.1 ms)", "relay coordinator over udp (198.51.100.1:7443)", "no path yet".
+    private static string PathText(PeerStatusDocument p) => p.Path switch
+    {
+        "direct" => p.RttMs is { } rtt
+            ? string.Create(CultureInfo.InvariantCulture, $"direct {p.Endpoint} ({rtt:0.0} ms)")
+            : $"direct {p.Endpoint}",
+        "relay" => $"relay {p.RelayId ?? "(unknown)"} over {p.Transport ?? "nothing yet"} ({p.Endpoint ?? "no route"})",
+        _ => p.Endpoint is null ? "no path yet" : $"endpoint {p.Endpoint}",
+    };
 }

@@ -125,7 +125,21 @@ public sealed class StatusDocumentTests
         Assert.Contains("expires 2026-11-29T09:40:00Z", text, StringComparison.Ordinal);
         Assert.Contains("coordinator https://coord:7443/: connected, serial 42, last contact 3 s ago", text, StringComparison.Ordinal);
         Assert.Contains("exposed 5432/tcp (postgres): listening", text, StringComparison.Ordinal);
-        Assert.Contains("peer laptop 100.64.0.2: endpoint 192.0.2.2:51820, handshake 12 s ago, valid until 2026-11-29T09:30:00Z", text, StringComparison.Ordinal);
+        Assert.Contains("peer laptop 100.64.0.2: direct 192.0.2.2:51820, handshake 12 s ago, valid until 2026-11-29T09:30:00Z", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Format_SaysHowEachPeerIsReached_DirectWithItsRoundTrip_RelayedWithRelayAndTransport_OrNotYet()
+    {
+        var direct = new PeerStatusDocument("db", "100.64.0.4", ["100.64.0.4/32"], "DB=", "198.51.100.11:51820", null, Now.AddMinutes(30), 0, 0, "direct", RttMs: 3.14);
+        var relayed = new PeerStatusDocument("ci", "100.64.0.3", ["100.64.0.3/32"], "CI=", "198.51.100.1:7443", null, Now.AddMinutes(30), 0, 0, "relay", "coordinator", "tls");
+        var none = new PeerStatusDocument("new", "100.64.0.5", ["100.64.0.5/32"], "NEW=", null, null, Now.AddMinutes(30), 0, 0, "none");
+
+        var text = LocalCommands.Format(Document(peers: [direct, relayed, none]), Now);
+
+        Assert.Contains("peer db 100.64.0.4: direct 198.51.100.11:51820 (3.1 ms),", text, StringComparison.Ordinal);
+        Assert.Contains("peer ci 100.64.0.3: relay coordinator over tls (198.51.100.1:7443),", text, StringComparison.Ordinal);
+        Assert.Contains("peer new 100.64.0.5: no path yet,", text, StringComparison.Ordinal);
     }
 
     [Fact]
