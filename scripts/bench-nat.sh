@@ -193,14 +193,18 @@ for ((p = 1; p <= pairs; p++)); do
   mesh_ctl token create --name "l$p" --user "bench$p" --ttl 10m 2>/dev/null >"$MESH_WORK/l$p.tok"
   mesh_ctl token create --name "r$p" --tag "srv$p" --ttl 10m 2>/dev/null >"$MESH_WORK/r$p.tok"
 done
-jobs_up=()
+# Joins run 4 at a time: all at once starve a 2-core machine until meshctl's own calls time out.
+pairs_ok=1 jobs_up=()
 for role in "${pair_hosts[@]}"; do
   extra=()
   [[ $role == r* ]] && extra=(--expose 5201/tcp)
   (mesh_node_up "$role" "$(cat "$MESH_WORK/$role.tok")" "${extra[@]}" >/dev/null 2>&1) &
   jobs_up+=($!)
+  if ((${#jobs_up[@]} >= 4)); then
+    for j in "${jobs_up[@]}"; do wait "$j" || pairs_ok=0; done
+    jobs_up=()
+  fi
 done
-pairs_ok=1
 for j in "${jobs_up[@]}"; do wait "$j" || pairs_ok=0; done
 ((pairs_ok)) || log "some pair nodes did not join"
 for ((p = 1; p <= pairs; p++)); do
