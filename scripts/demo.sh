@@ -7,7 +7,7 @@
 #   2. db, laptop and ci join with join tokens; db runs a service bound to 127.0.0.1:5432 and
 #      exposes it on the overlay only (--expose 5432/tcp); laptop sits behind a NAT (a router with
 #      nft masquerade) and starts without --endpoint: it learns its public address by STUN
-#   3. nobody gets in before a grant; a 30 s grant lets laptop in, through the coordinator's relay
+#   3. nobody gets in before a grant; a 45 s grant lets laptop in, through the coordinator's relay
 #      first, then directly once a probe through the NAT is answered; ci, other ports and the
 #      underlay stay refused
 #   4. every node's key is rotated while a 20/s ping runs: no packet lost
@@ -80,8 +80,8 @@ echo "   db's service listens on 127.0.0.1:5432 only; its overlay address is $db
 say "before any grant: deny by default"
 probe laptop "$db_ip" 5432 && fail "laptop reached db:5432 without a grant" || ok "laptop -> db:5432 refused (no grant)"
 
-say "grant laptop 30 seconds of db:5432/tcp"
-mesh_ctl grant add --from laptop --to db:5432/tcp --for 30s --reason "demo: debug a slow query" | sed 's/^/   /'
+say "grant laptop 45 seconds of db:5432/tcp"
+mesh_ctl grant add --from laptop --to db:5432/tcp --for 45s --reason "demo: debug a slow query" | sed 's/^/   /'
 watch_path laptop db "$MESH_WORK/path.out" 40 2>/dev/null &
 MESH_PIDS+=($!)
 granted_until=$(mesh_ctl grant list --json | sed -n 's/.*"expiresAt": *"\([^"]*\)".*/\1/p' | tail -1)  # RFC 3339, ms
