@@ -5,9 +5,11 @@
 #
 #   1. build; start a coordinator (SQLite in a temporary directory)
 #   2. db, laptop and ci join with join tokens; db runs a service bound to 127.0.0.1:5432 and
-#      exposes it on the overlay only (--expose 5432/tcp)
-#   3. nobody gets in before a grant; a 30 s grant lets laptop in; ci, other ports and the underlay
-#      stay refused
+#      exposes it on the overlay only (--expose 5432/tcp); laptop sits behind a NAT (a router with
+#      nft masquerade) and starts without --endpoint: it learns its public address by STUN
+#   3. nobody gets in before a grant; a 45 s grant lets laptop in, through the coordinator's relay
+#      first, then directly once a probe through the NAT is answered; ci, other ports and the
+#      underlay stay refused
 #   4. every node's key is rotated while a 20/s ping runs: no packet lost
 #   5. the grant's end cuts laptop's open connection, on the node, within the second
 #   6. the audit trail is printed and its hash chain verified; everything is cleaned up
@@ -36,14 +38,33 @@ fail() { printf '   %sFAILED%s  %s\n' "$R" "$N" "$*"; exit 1; }
 in_ns() { local role=$1; shift; ip netns exec "${MESH_NS[$role]}" "$@"; }
 # probe ROLE HOST PORT: can ROLE open a TCP connection to HOST:PORT and get an echo? (2 s)
 probe() { in_ns "$1" python3 "$echo_tool" probe "$2" "$3" 1; }
+# watch_path ROLE PEER FILE SECONDS: one line "+S.SSs PATH ENDPOINT TRANSPORT RTT RELAYED-TX RELAYED-RX"
+# each time ROLE's path to PEER (path, endpoint, transport) changes.
+watch_path() {
+  local start last="" now p e t
+  start=$(date +%s.%N)
+  while (($(date +%s) - ${start%.*} < $4)); do
+    mesh_peer_path "$1" "$2"
+    read -r p e t _ <<<"$REPLY"
+    if [[ "$p $e $t" != "$last" ]]; then
+      now=$(date +%s.%N)
+      awk -v a="$now" -v b="$start" -v r="$REPLY" 'BEGIN { printf "+%.2fs %s\n", a - b, r }' >>"$3"
+      last="$p $e $t"
+    fi
+    sleep 0.1
+  done
+}
 
 say "a coordinator on the LAN, with its data in a temporary directory"
 mesh_init demo 10.77.0
 mesh_coordinator_start
 grep -m1 'pin' "$MESH_WORK/coordinator.log" | sed 's/^/   /'
 
-say "three hosts join: db (exposes 5432/tcp), laptop (user alice) and ci (tag ci)"
-for role in db laptop ci; do mesh_host "$role" >/dev/null; done
+say "three hosts join: db (exposes 5432/tcp), laptop (user alice, behind a NAT) and ci (tag ci)"
+mesh_host db
+mesh_nat_host laptop
+mesh_host ci
+echo "   laptop is ${MESH_ADDR[laptop]} behind a NAT whose public address is ${MESH_NAT_ADDR[laptop]}; it starts without --endpoint"
 db_join=$(mesh_ctl token create --name db --tag prod --ttl 10m)
 laptop_join=$(mesh_ctl token create --name laptop --user alice --ttl 10m)
 ci_join=$(mesh_ctl token create --name ci --tag ci --ttl 10m)
@@ -59,11 +80,28 @@ echo "   db's service listens on 127.0.0.1:5432 only; its overlay address is $db
 say "before any grant: deny by default"
 probe laptop "$db_ip" 5432 && fail "laptop reached db:5432 without a grant" || ok "laptop -> db:5432 refused (no grant)"
 
-say "grant laptop 30 seconds of db:5432/tcp"
-mesh_ctl grant add --from laptop --to db:5432/tcp --for 30s --reason "demo: debug a slow query" | sed 's/^/   /'
+say "grant laptop 45 seconds of db:5432/tcp"
+mesh_ctl grant add --from laptop --to db:5432/tcp --for 45s --reason "demo: debug a slow query" | sed 's/^/   /'
+watch_path laptop db "$MESH_WORK/path.out" 40 2>/dev/null &
+MESH_PIDS+=($!)
 granted_until=$(mesh_ctl grant list --json | sed -n 's/.*"expiresAt": *"\([^"]*\)".*/\1/p' | tail -1)  # RFC 3339, ms
 for i in $(seq 50); do probe laptop "$db_ip" 5432 && break; sleep 0.1; done
 probe laptop "$db_ip" 5432 && ok "laptop -> $db_ip:5432 (overlay) works" || fail "laptop cannot reach db:5432 under its grant"
+
+say "laptop's path to db, from status --json (since the grant: path endpoint transport rttMs)"
+for i in $(seq 100); do grep -q ' direct ' "$MESH_WORK/path.out" 2>/dev/null && break; sleep 0.1; done
+sed 's/^/   /' "$MESH_WORK/path.out"
+# A switch faster than one status call shows only as bytes the relay carried before it.
+mesh_peer_path laptop db
+read -r _ _ _ _ relayed_tx relayed_rx <<<"$REPLY"
+echo "   bytes laptop sent to db through the relay: $relayed_tx (received: $relayed_rx)"
+grep -q ' relay ' "$MESH_WORK/path.out" || ((relayed_tx > 0)) && ok "laptop -> db went through the relay first" || fail "laptop never used the relay to db"
+grep -q ' direct ' "$MESH_WORK/path.out" && ok "then direct, once a probe through the NAT was answered" || fail "laptop -> db never went direct"
+mesh_peer_path db laptop
+read -r db_path db_seen _ <<<"$REPLY"
+echo "   db sees laptop: path $db_path, endpoint $db_seen"
+[[ $db_seen == "${MESH_NAT_ADDR[laptop]}":* ]] && ok "laptop's endpoint at db is the NAT's public address (${db_seen})" \
+  || fail "db's endpoint for laptop is $db_seen, not the NAT's ${MESH_NAT_ADDR[laptop]}"
 
 say "laptop opens a connection and keeps it busy (it stays open until the grant ends)"
 in_ns laptop python3 "$echo_tool" hold "$db_ip" 5432 120 >"$MESH_WORK/hold.out" 2>&1 &
