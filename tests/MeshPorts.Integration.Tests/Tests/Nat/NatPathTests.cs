@@ -48,20 +48,19 @@ public sealed class NatPathTests
 
         // 2. UDP blocked at laptop's NAT under an open connection: relay over TLS, the connection lives on.
         var echo = await EchoClient.ConnectAsync(
-            (label, argv) => mesh.StartService(label, laptopHost.Namespace, argv), () => "", laptopHost, dbIp, EchoPort, ct, silence: TimeSpan.FromSeconds(90));
+            (label, argv) => mesh.StartService(label, laptopHost.Namespace, argv), () => "", laptopHost, dbIp, EchoPort, ct, silence: TimeSpan.FromSeconds(30));
         var blockedAt = clock.Elapsed;
         await laptopSite.BlockUdpAsync(true, ct);
-        // The relay's UDP session counts as up for 30 s after its last answer (docs/nat.md, keepalives every
-        // 10 s), and the relay sends to laptop's UDP address for 30 s after its last good frame: TLS takes over
-        // only then, so the bound is that window, not the 5 s a direct path gets.
+        // The direct path goes after 5 s without a pong; the relay's UDP session after 5 s without a keepalive
+        // answer (keepalives every 2 s), and the relay answers on TLS as soon as laptop sends on it (docs/nat.md).
         var (firstRelayView, firstRelay) = await WaitPeerAsync(laptop, "db", p => p is { Path: "relay" }, TimeSpan.FromSeconds(20), clock, ct);
         Assert.True(firstRelayView is { Path: "relay" }, $"laptop should fall back to the relay: {Describe(firstRelayView)}\n{await mesh.LogsAsync(ct)}");
-        var (relayView, relayed) = await WaitPeerAsync(laptop, "db", p => p is { Path: "relay", Transport: "tls" }, TimeSpan.FromSeconds(45), clock, ct);
+        var (relayView, relayed) = await WaitPeerAsync(laptop, "db", p => p is { Path: "relay", Transport: "tls" }, TimeSpan.FromSeconds(20), clock, ct);
         Assert.True(relayView is { Path: "relay", Transport: "tls" }, $"laptop should fall back to the relay over TLS: {Describe(relayView)}\n{await mesh.LogsAsync(ct)}");
         var roundTripsAtRelay = echo.RoundTrips;
         await WaitRoundTripsAsync(echo, roundTripsAtRelay + 20, TimeSpan.FromSeconds(60), ct);
         Assert.True(echo.End is null && echo.RoundTrips >= roundTripsAtRelay + 20, $"the open connection over the relay: {echo.Output}\n{await mesh.LogsAsync(ct)}");
-        Assert.True(relayed - blockedAt < TimeSpan.FromSeconds(40), $"relay only {(relayed - blockedAt).TotalSeconds:0.0} s after the block\n{await mesh.LogsAsync(ct)}");
+        Assert.True(relayed - blockedAt < TimeSpan.FromSeconds(15), $"relay over TLS only {(relayed - blockedAt).TotalSeconds:0.0} s after the block\n{await mesh.LogsAsync(ct)}");
         var relayedTransfer = await HashedTransfer.SendUntilOkAsync(laptopSite.Hosts[0], dbIp, SinkPort, TransferBytes, TimeSpan.FromSeconds(30), ct);
         Assert.True(relayedTransfer.StartsWith("ok ", StringComparison.Ordinal), $"relayed transfer: {relayedTransfer}\n{await mesh.LogsAsync(ct)}");
         var counted = await laptop.StatusAsync(ct);
@@ -175,6 +174,51 @@ public sealed class NatPathTests
             $"relay only (udp blocked at laptop): first packet {(firstPacket - granted).TotalSeconds:0.0} s after the grant ({Describe(relayed)}); revoke cut the flow {(end.At - revoked).TotalMilliseconds:0} ms after it returned ({end.Kind}); new connection: {again}"));
         Console.WriteLine(Invariant(
             $"intruder without a grant: {intruderProbe}, {intruderProbe2}; relay not_allowed {NatMesh.Metric(before, NotAllowed)} -> {NatMesh.Metric(after, NotAllowed)}; forwarded tls {NatMesh.Metric(before, "meshports_relay_forwarded_datagrams_total{transport=\"tls\"}")} -> {NatMesh.Metric(after, "meshports_relay_forwarded_datagrams_total{transport=\"tls\"}")}"));
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task OverTheTlsRelay_KeysRotateAll_UnderPingsAt20PerSecond_LosesNoPacket()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(220));
+        var ct = cts.Token;
+        await using var mesh = await NatMesh.StartAsync(ct);
+        var dbSite = await mesh.Lab.AddSiteAsync(NatKind.PortPreserving, hosts: 1, ct);
+        var laptopSite = await mesh.Lab.AddSiteAsync(NatKind.PortPreserving, hosts: 1, ct);
+
+        // No UDP out of laptop's site: every packet between laptop and db goes through the relay's TLS stream.
+        await laptopSite.BlockUdpAsync(true, ct);
+        var (db, laptop, dbIp) = await StartPairAsync(mesh, dbSite.Hosts[0], laptopSite.Hosts[0], ct);
+        var laptopHost = laptopSite.Hosts[0].AsMeshHost("");
+
+        // Any live grant from laptop admits its echo requests (the filter lets ICMP echo follow a grant).
+        await mesh.Meshctl.GrantAddAsync("laptop", $"db:{EchoPort}/tcp", TimeSpan.FromMinutes(10), ct);
+        var first = await TcpProbe.WaitForEchoAsync(laptopHost, dbIp, EchoPort, TimeSpan.FromSeconds(30), ct);
+        Assert.True(first.Echoed, $"no echo from db over the relay: {first.Last}\n{await mesh.LogsAsync(ct)}");
+        var relayed = (await laptop.StatusAsync(ct)).Peers.SingleOrDefault(p => p.Name == "db");
+        Assert.True(relayed is { Path: "relay", Transport: "tls" }, $"laptop should reach db over the relay's TLS: {Describe(relayed)}\n{await mesh.LogsAsync(ct)}");
+        var keysBefore = ((await db.StatusAsync(ct)).PublicKey, (await laptop.StatusAsync(ct)).PublicKey);
+
+        const int Pings = 600;
+        var pinging = MeshPing.RunAsync(laptopHost, dbIp, Pings, 0.05, ct);
+        await Task.Delay(TimeSpan.FromSeconds(4), ct);
+        var rotate = await mesh.Meshctl.RunAsync(ct, "keys", "rotate", "--all", "--json");
+        var run = await pinging;
+        var keysAfter = keysBefore;
+        for (var i = 0; i < 100 && (keysAfter.Item1 == keysBefore.Item1 || keysAfter.Item2 == keysBefore.Item2); i++)
+        {
+            await Task.Delay(200, ct);
+            keysAfter = ((await db.StatusAsync(ct)).PublicKey, (await laptop.StatusAsync(ct)).PublicKey);
+        }
+
+        var stillRelayed = (await laptop.StatusAsync(ct)).Peers.SingleOrDefault(p => p.Name == "db");
+
+        Assert.True(rotate.Succeeded, $"`keys rotate --all` failed: {rotate.Describe()}");
+        Assert.True(keysAfter.Item1 != keysBefore.Item1 && keysAfter.Item2 != keysBefore.Item2,
+            $"the keys did not change during the ping run (db {keysBefore.Item1} -> {keysAfter.Item1}, laptop {keysBefore.Item2} -> {keysAfter.Item2})\n{await mesh.LogsAsync(ct)}");
+        Console.WriteLine(Invariant($"rotation over the TLS relay: {run.Lost} of {run.Transmitted} pings lost; laptop sees db: {Describe(stillRelayed)}; late or lost:\n{MeshPing.Gaps(run)}"));
+        Assert.True(run.Transmitted == Pings && run.Lost == 0,
+            $"lost {run.Lost} of {run.Transmitted} pings across `keys rotate --all` over the relay (promise: none):\n{MeshPing.Gaps(run)}\n{await mesh.LogsAsync(ct)}");
+        Assert.True(stillRelayed is { Path: "relay" }, $"with UDP still blocked laptop must still be on the relay: {Describe(stillRelayed)}");
     }
 
     private static async Task<(MeshNode Db, MeshNode Laptop, string DbIp)> StartPairAsync(NatMesh mesh, NatHost dbHost, NatHost laptopHost, CancellationToken ct)
