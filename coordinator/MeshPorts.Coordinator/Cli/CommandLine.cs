@@ -27,34 +27,20 @@ internal static class CommandLine
         Environment: LOG_LEVEL=verbose|debug|info|warn|error|silent (default info; stack traces at debug).
         """;
 
+    private static readonly HashSet<string> Known = new(StringComparer.Ordinal) { "--data", "--listen", "--public-url", "--store", "--key-lifetime", "--max-grant", "--max-token-ttl", "--relay" };
+
     /// <summary>Returns null when --help was asked for.</summary>
     public static CoordinatorOptions? Parse(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var options = new CoordinatorOptions();
-        for (var i = 0; i < args.Count; i++)
+        if (LongOptions.Read(args, Known) is not { } pairs)
         {
-            var arg = args[i];
-            string name = arg, value;
-            var eq = arg.IndexOf('=', StringComparison.Ordinal);
-            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
-            {
-                name = arg[..eq];
-                value = arg[(eq + 1)..];
-            }
-            else if (arg is "--help" or "-h")
-            {
-                return null;
-            }
-            else if (arg is not ("--data" or "--listen" or "--public-url" or "--store" or "--key-lifetime" or "--max-grant" or "--max-token-ttl" or "--relay"))
-            {
-                throw new UsageException($"unknown option '{arg}'; see --help");
-            }
-            else
-            {
-                value = i + 1 < args.Count ? args[++i] : throw new UsageException($"{arg} needs a value; see --help");
-            }
+            return null;
+        }
 
+        foreach (var (name, value) in pairs)
+        {
             switch (name)
             {
                 case "--data":
@@ -91,7 +77,7 @@ internal static class CommandLine
                     };
                     break;
                 default:
-                    throw new UsageException($"unknown option '{arg}'; see --help");
+                    throw new UsageException($"unknown option '{name}'; see --help");
             }
         }
 

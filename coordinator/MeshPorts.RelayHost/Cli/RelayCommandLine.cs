@@ -25,34 +25,20 @@ internal static class RelayCommandLine
         info|warn|error|silent (default info).
         """;
 
+    private static readonly HashSet<string> Known = new(StringComparer.Ordinal) { "--join", "--listen", "--data", "--public-url", "--udp-endpoint" };
+
     /// <summary>The options, or null for --help.</summary>
     public static RelayOptions? Parse(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var options = new RelayOptions();
-        for (var i = 0; i < args.Count; i++)
+        if (LongOptions.Read(args, Known) is not { } pairs)
         {
-            var arg = args[i];
-            string name = arg, value;
-            var eq = arg.IndexOf('=', StringComparison.Ordinal);
-            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
-            {
-                name = arg[..eq];
-                value = arg[(eq + 1)..];
-            }
-            else if (arg is "--help" or "-h")
-            {
-                return null;
-            }
-            else if (arg is not ("--join" or "--listen" or "--data" or "--public-url" or "--udp-endpoint"))
-            {
-                throw new UsageException($"unknown option '{arg}'; see --help");
-            }
-            else
-            {
-                value = i + 1 < args.Count ? args[++i] : throw new UsageException($"{arg} needs a value; see --help");
-            }
+            return null;
+        }
 
+        foreach (var (name, value) in pairs)
+        {
             switch (name)
             {
                 case "--join":
@@ -78,7 +64,7 @@ internal static class RelayCommandLine
                         : throw new UsageException($"--udp-endpoint {value}: expected HOST:PORT, e.g. relay-eu.example.com:443");
                     break;
                 default:
-                    throw new UsageException($"unknown option '{arg}'; see --help");
+                    throw new UsageException($"unknown option '{name}'; see --help");
             }
         }
 
