@@ -47,6 +47,7 @@ public sealed class DestinationAttacks
         // The attacker: laptop's node stops, a stock wireguard-go takes its key, port and address.
         var down = await mesh.Laptop.DownAsync(ct);
         MeshAssert.True(down.Succeeded && await mesh.Laptop.WaitForExitAsync(TimeSpan.FromSeconds(30), ct), $"laptop's node did not go down: {down.Describe()}", network);
+        var rxBefore = (await mesh.Db.StatusAsync(ct)).Peers.SingleOrDefault(p => p.Name == "laptop")?.RxBytes ?? 0;
         var privateKey = (await File.ReadAllTextAsync(Path.Combine(mesh.Laptop.StateDirectory, "wireguard.key"), ct)).Trim();
         await using var attacker = WgPeer.Create(PeerKind.WireGuardGo, laptop.Namespace);
         await attacker.StartAsync(ct);
@@ -66,11 +67,19 @@ public sealed class DestinationAttacks
             await laptop.Namespace.IpAsync(ct, "route", "add", target + "/32", "dev", attacker.InterfaceName, "src", laptopOverlay, "table", AttackerTable);
         }
 
-        var (overlayEchoed, overlayLast, _) = await TcpProbe.WaitForEchoAsync(laptop, mesh.DbOverlay, Port, Within, ct);
-        MeshAssert.True(
-            overlayEchoed,
-            $"wireguard-go with laptop's key got no echo from db's overlay {mesh.DbOverlay}:{Port} (last: {overlayLast}); the attack setup is wrong:\n{await attacker.DescribeAsync(ct)}",
-            network);
+        // The tunnel is up once db has taken a handshake from the stolen key. (db's answers may not come
+        // back: a stock wireguard-go answers none of db's path probes, so db moves that peer to the relay 5 s
+        // after laptop's real node went down. What matters is what reaches db, and the drops below count it:
+        // only packets that decrypted under laptop's key can be counted notForThisNode.)
+        var handshaken = false;
+        for (var i = 0; i < 30 && !handshaken; i++)
+        {
+            await ProbeAsync(laptop, mesh.DbOverlay, ct);
+            var view = (await mesh.Db.StatusAsync(ct)).Peers.SingleOrDefault(p => p.Name == "laptop");
+            handshaken = view?.RxBytes > rxBefore;
+        }
+
+        MeshAssert.True(handshaken, $"wireguard-go with laptop's key got nothing decrypted by db; the attack setup is wrong:\n{await attacker.DescribeAsync(ct)}", network);
 
         var before = DestinationTargets.NotForThisNode(await mesh.Db.StatusAsync(ct));
         foreach (var (what, address) in new[] { ("db's LAN address", db.Underlay), ("db's bridge address", DestinationTargets.Bridge), ("the network behind db", DestinationTargets.Behind) })
@@ -85,8 +94,10 @@ public sealed class DestinationAttacks
             $"db's drops.notForThisNode went from {before} to {DestinationTargets.NotForThisNode(after)}, expected at least 3 more:\n{after.Json}",
             network);
 
-        // Nothing changed: the overlay address still answers the granted peer, and only it.
-        MeshAssert.True(await ProbeAsync(laptop, mesh.DbOverlay, ct) == "echoed", $"db's overlay {mesh.DbOverlay}:{Port} stopped answering after the attack", network);
+        // Nothing changed on db: the granted peer is still its only peer. (Whether db still answers the stolen
+        // key is not the point here: a stock wireguard-go answers none of db's path probes, so db moves that
+        // peer to the relay 5 s after laptop's real node went down, and the relay has no session for it. The
+        // attack packets above reached db over UDP whatever db's path to laptop was: the drops prove it.)
         MeshAssert.True(after.Peers.Count == 1 && after.Peers[0].Name == "laptop", $"db's peers changed during the attack:\n{after.Json}", network);
     }
 
