@@ -50,7 +50,7 @@ public sealed partial class RelayCore
             return default;
         }
 
-        if (!session.Replay.TryAccept(header.Counter))
+        if (!session.Replay.Accept(header.Counter))
         {
             Counters.Dropped(RelayDropReason.Replay);
             return default;

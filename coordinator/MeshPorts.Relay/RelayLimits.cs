@@ -1,3 +1,5 @@
+using MeshPorts.Contracts.Relay;
+
 namespace MeshPorts.Relay;
 
 /// <summary>The relay's fixed numbers (docs/nat.md): per-node rates, windows and sizes.</summary>
@@ -16,7 +18,7 @@ public static class RelayLimits
     public static readonly TimeSpan UdpFreshness = TimeSpan.FromSeconds(10);
 
     /// <summary>Frames a session's replay window remembers per direction.</summary>
-    public const int ReplayWindow = 2048;
+    public const int ReplayWindow = RelayReplayWindow.Size;
 
     /// <summary>Received datagrams queued for one node's TLS stream; past it they are dropped (no_destination).</summary>
     public const int TlsQueue = 1024;

@@ -61,7 +61,7 @@ public sealed class RelaySession
 
     internal HashSet<string> Peers { get; private set; } = [];
 
-    internal ReplayWindow Replay { get; } = new();
+    internal RelayReplayWindow Replay { get; } = new();
 
     internal ulong SendCounter { get; set; }
 

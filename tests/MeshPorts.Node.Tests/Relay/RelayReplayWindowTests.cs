@@ -1,3 +1,4 @@
+using MeshPorts.Contracts.Relay;
 using MeshPorts.Node.Relay;
 
 namespace MeshPorts.Node.Tests.Relay;

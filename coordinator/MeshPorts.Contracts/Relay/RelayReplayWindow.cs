@@ -1,20 +1,23 @@
-namespace MeshPorts.Relay;
+namespace MeshPorts.Contracts.Relay;
 
 /// <summary>
-/// A sliding window of the last <see cref="RelayLimits.ReplayWindow"/> counters of one direction: a ring of
+/// The anti-replay window of UDP relay frames (docs/nat.md), for one direction, used by the relay and the
+/// node alike: the last <see cref="Size"/> counters: a ring of
 /// 64-bit blocks, one spare so the window's oldest block is never the one being cleared. Counter 0 is never
 /// valid (each direction starts at 1). Not thread-safe: the caller holds the relay's lock.
 /// </summary>
-internal sealed class ReplayWindow
+public sealed class RelayReplayWindow
 {
+    public const int Size = 2048;
+
     private const int BlockBits = 64;
-    private const int Blocks = (RelayLimits.ReplayWindow / BlockBits) + 1;
+    private const int Blocks = (Size / BlockBits) + 1;
 
     private readonly ulong[] _ring = new ulong[Blocks];
     private ulong _last;
 
-    /// <summary>True the first time a counter inside the window is seen; marks it seen.</summary>
-    public bool TryAccept(ulong counter)
+    /// <summary>True the first time a counter inside the window is seen; marks it seen. Call only after the frame authenticated, so forged counters cannot move the window.</summary>
+    public bool Accept(ulong counter)
     {
         if (counter == 0)
         {
@@ -33,7 +36,7 @@ internal sealed class ReplayWindow
 
             _last = counter;
         }
-        else if (_last - counter >= RelayLimits.ReplayWindow)
+        else if (_last - counter >= Size)
         {
             return false;
         }
