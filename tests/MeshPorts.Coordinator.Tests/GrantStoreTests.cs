@@ -1,6 +1,7 @@
 using MeshPorts.Contracts.Grammar;
 using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Storage.Sqlite;
+using MeshPorts.Coordinator.Tests.Support;
 using Microsoft.Data.Sqlite;
 
 namespace MeshPorts.Coordinator.Tests;
@@ -16,6 +17,7 @@ public sealed class GrantStoreTests
             using var db = new SqliteDatabase(path);
             await SqliteMigrations.ApplyAsync(db, CancellationToken.None);
             var store = new SqliteGrantStore(db);
+            using var audit = TestAudit.Over(new SqliteAuditStore(db));
             GrantRecord[] written =
             [
                 new() { Id = "g_node", Subject = Subject.Node("laptop"), Target = Subject.Node("db"), SubjectNodeId = "n_laptop", TargetNodeId = "n_db",
@@ -25,7 +27,7 @@ public sealed class GrantStoreTests
             ];
             foreach (var grant in written)
             {
-                await store.InsertAsync(grant, CancellationToken.None);
+                await store.InsertAsync(grant, audit.Event("grant.added", "test", grant.Id, "ok", null), CancellationToken.None);
             }
 
             var read = await store.ListAsync(CancellationToken.None);

@@ -8,11 +8,13 @@ using Microsoft.Extensions.Logging;
 namespace MeshPorts.Coordinator.Audit;
 
 /// <summary>
-/// Appends hash-chained events to the store and to DATA/audit.jsonl, signs the chain's head after every
-/// append, and fans events out to followers. Appends are serialized so each event's prev_hash is the hash of
-/// the one right before it and each head covers exactly the last event.
+/// The hash-chained audit log. A change hands the store its events (<see cref="Event"/>), and the store writes
+/// them in the change's own transaction, chained after the last stored event and under a signed head that
+/// covers exactly the last one (see <see cref="PendingAudit"/>); so a crash never keeps a change without its
+/// events, and writers on several replicas keep one chain. Once committed, each event is mirrored to
+/// DATA/audit.jsonl, logged and fanned out to followers, in chain order.
 /// </summary>
-internal sealed class AuditLog : IDisposable
+internal sealed class AuditLog : IAuditSealer, IDisposable
 {
     public const string HeadMismatchKind = "audit.head_mismatch";
 
@@ -36,9 +38,6 @@ internal sealed class AuditLog : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lock _followersLock = new();
     private readonly List<Channel<AuditRecord>> _followers = [];
-    private AuditRecord? _last;
-    private AuditHeadRecord? _head;
-    private bool _loaded;
 
     /// <param name="signer">Signs every head; the log owns and disposes it.</param>
     public AuditLog(IAuditStore store, TimeProvider time, ILogger logger, string? jsonlPath, AuditHeadSigner signer)
@@ -69,21 +68,22 @@ internal sealed class AuditLog : IDisposable
         }
 
         string? problem;
+        AuditHeadRecord? head;
         long lastSeq;
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            await EnsureLoadedAsync(cancellationToken);
-            lastSeq = _last?.Seq ?? 0;
-            if (_last is not null && _head is null && keyCreated)
+            var last = await _store.GetLastAsync(cancellationToken);
+            head = await _store.GetHeadAsync(cancellationToken);
+            lastSeq = last?.Seq ?? 0;
+            if (last is not null && head is null && keyCreated)
             {
-                _head = _signer.Sign(_last.Seq, _last.Hash, _time.GetUtcNow().ToUnixTimeMilliseconds());
-                await _store.SetHeadAsync(_head, cancellationToken);
-                AuditLogLog.HeadAdopted(_logger, _last.Seq);
+                await _store.SetHeadAsync(_signer.Sign(last.Seq, last.Hash, _time.GetUtcNow().ToUnixTimeMilliseconds()), cancellationToken);
+                AuditLogLog.HeadAdopted(_logger, last.Seq);
                 return null;
             }
 
-            problem = CheckHead(_head, _last);
+            problem = CheckHead(head, last);
         }
         finally
         {
@@ -94,26 +94,14 @@ internal sealed class AuditLog : IDisposable
         {
             AuditLogLog.HeadMismatch(_logger, problem);
             await AppendAsync(HeadMismatchKind, "coordinator", "audit", "failed",
-                new { problem, storedHeadSeq = _head?.Seq ?? 0, lastSeq }, cancellationToken);
+                new { problem, storedHeadSeq = head?.Seq ?? 0, lastSeq }, cancellationToken);
         }
 
         return problem;
     }
 
-    /// <summary>The latest signed head, or null while the log is empty.</summary>
-    public async Task<AuditHeadRecord?> GetHeadAsync(CancellationToken cancellationToken = default)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            await EnsureLoadedAsync(cancellationToken);
-            return _head;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    /// <summary>The latest signed head, or null while the log is empty. Read from the store: another replica may have moved it.</summary>
+    public Task<AuditHeadRecord?> GetHeadAsync(CancellationToken cancellationToken = default) => _store.GetHeadAsync(cancellationToken);
 
     /// <summary>What is wrong with <paramref name="head"/> as the signed head of a chain ending at <paramref name="last"/>, or null.</summary>
     public string? CheckHead(AuditHeadRecord? head, AuditRecord? last)
@@ -143,45 +131,65 @@ internal sealed class AuditLog : IDisposable
             : FormattableString.Invariant($"event {last.Seq}'s hash differs from the signed head's: the log was rewritten");
     }
 
-    private async Task EnsureLoadedAsync(CancellationToken cancellationToken)
-    {
-        if (!_loaded)
-        {
-            _last = await _store.GetLastAsync(cancellationToken);
-            _head = await _store.GetHeadAsync(cancellationToken);
-            _loaded = true;
-        }
-    }
-
     public Action? OnAppended { get; set; }
 
-    /// <summary>Appends one event. <paramref name="details"/> is any small object; it is stored as JSON and must never hold secrets.</summary>
+    /// <summary>
+    /// The events of one change, to hand to the store call that makes it; add more with
+    /// <see cref="PendingAudit.And"/>. <paramref name="details"/> is a small object stored as JSON that must never hold secrets.
+    /// </summary>
+    public PendingAudit Event(string kind, string actor, string subject, string outcome, object? details) =>
+        new PendingAudit(this).And(kind, actor, subject, outcome, details);
+
+    /// <summary>Appends one event that records no other change (a refusal, a report) in a transaction of its own.</summary>
     public async Task<AuditRecord> AppendAsync(string kind, string actor, string subject, string outcome, object? details, CancellationToken cancellationToken = default)
     {
-        var detailsJson = details is null ? "{}" : AsciiOnly(JsonSerializer.Serialize(details, details.GetType(), s_detailsJson));
-        await _gate.WaitAsync(cancellationToken);
-        try
+        var pending = Event(kind, actor, subject, outcome, details);
+        await AppendAsync(pending, cancellationToken);
+        return pending.Sealed!.Records[0];
+    }
+
+    /// <summary>Appends events that record no other change, in a transaction of their own.</summary>
+    public Task AppendAsync(PendingAudit pending, CancellationToken cancellationToken = default) => _store.AppendAsync(pending, cancellationToken);
+
+    AuditEntry IAuditSealer.Entry(string kind, string actor, string subject, string outcome, object? details) =>
+        new(kind, actor, subject, outcome, details is null ? "{}" : AsciiOnly(JsonSerializer.Serialize(details, details.GetType(), s_detailsJson)));
+
+    SealedAudit IAuditSealer.Seal(AuditRecord? last, IReadOnlyList<AuditEntry> entries)
+    {
+        var time = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var prev = last?.Hash ?? AuditChain.Genesis;
+        var seq = last?.Seq ?? 0;
+        var records = new List<AuditRecord>(entries.Count);
+        var heads = new List<AuditHeadRecord>(entries.Count);
+        foreach (var e in entries)
         {
-            await EnsureLoadedAsync(cancellationToken);
-            var prev = _last?.Hash ?? AuditChain.Genesis;
             var record = new AuditRecord
             {
-                Seq = (_last?.Seq ?? 0) + 1,
-                Time = _time.GetUtcNow().ToUnixTimeMilliseconds(),
-                Kind = kind,
-                Actor = actor,
-                Subject = subject,
-                Outcome = outcome,
-                Details = detailsJson,
+                Seq = ++seq,
+                Time = time,
+                Kind = e.Kind,
+                Actor = e.Actor,
+                Subject = e.Subject,
+                Outcome = e.Outcome,
+                Details = e.Details,
                 PrevHash = prev,
             };
             record = record with { Hash = AuditChain.ComputeHash(prev, record) };
-            var head = _signer.Sign(record.Seq, record.Hash, record.Time);
-            await _store.AppendAsync(record, head, cancellationToken);
-            _last = record;
-            _head = head;
-            WriteJsonl(record, head);
-            AuditLogLog.Appended(_logger, record.Seq, kind, actor, subject, outcome);
+            records.Add(record);
+            heads.Add(_signer.Sign(record.Seq, record.Hash, time));
+            prev = record.Hash;
+        }
+
+        return new SealedAudit(records, heads);
+    }
+
+    void IAuditSealer.Committed(SealedAudit sealedAudit)
+    {
+        for (var i = 0; i < sealedAudit.Records.Count; i++)
+        {
+            var record = sealedAudit.Records[i];
+            WriteJsonl(record, sealedAudit.Heads[i]);
+            AuditLogLog.Appended(_logger, record.Seq, record.Kind, record.Actor, record.Subject, record.Outcome);
             OnAppended?.Invoke();
             lock (_followersLock)
             {
@@ -190,12 +198,6 @@ internal sealed class AuditLog : IDisposable
                     follower.Writer.TryWrite(record);
                 }
             }
-
-            return record;
-        }
-        finally
-        {
-            _gate.Release();
         }
     }
 

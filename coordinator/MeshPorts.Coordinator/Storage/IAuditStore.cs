@@ -1,12 +1,12 @@
 namespace MeshPorts.Coordinator.Storage;
 
-/// <summary>The hash-chained audit log and its signed head. The store keeps rows; the chain and the signature are computed by the caller.</summary>
+/// <summary>The hash-chained audit log and its signed head. The store keeps rows and chains them inside its write transaction; the hashes and the signature are computed by the sealer (the audit log).</summary>
 internal interface IAuditStore
 {
     Task<AuditRecord?> GetLastAsync(CancellationToken cancellationToken);
 
-    /// <summary>Stores the event and the head that now covers it in one transaction, so neither is ever kept without the other.</summary>
-    Task AppendAsync(AuditRecord record, AuditHeadRecord head, CancellationToken cancellationToken);
+    /// <summary>Appends events that record no other change (refusals, reports); changes carry theirs into their own transaction.</summary>
+    Task AppendAsync(PendingAudit audit, CancellationToken cancellationToken);
 
     /// <summary>The last head stored, or null when none was ever signed (an empty log, or one written before heads were signed).</summary>
     Task<AuditHeadRecord?> GetHeadAsync(CancellationToken cancellationToken);

@@ -1,14 +1,15 @@
 namespace MeshPorts.Coordinator.Storage;
 
 /// <summary>Grants, active and past (kept for audit and listing).</summary>
+/// <remarks>Every change takes the audit events that record it and writes them in its own transaction.</remarks>
 internal interface IGrantStore
 {
-    Task InsertAsync(GrantRecord grant, CancellationToken cancellationToken);
+    Task InsertAsync(GrantRecord grant, PendingAudit audit, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<GrantRecord>> ListAsync(CancellationToken cancellationToken);
 
-    /// <summary>Returns false if no such grant or it was already revoked.</summary>
-    Task<bool> RevokeAsync(string id, long revokedAt, CancellationToken cancellationToken);
+    /// <summary>Returns false if no such grant or it was already revoked (and then writes no event).</summary>
+    Task<bool> RevokeAsync(string id, long revokedAt, PendingAudit audit, CancellationToken cancellationToken);
 
-    Task MarkExpiryAuditedAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
+    Task MarkExpiryAuditedAsync(IReadOnlyCollection<string> ids, PendingAudit audit, CancellationToken cancellationToken);
 }

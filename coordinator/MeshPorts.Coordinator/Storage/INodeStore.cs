@@ -7,18 +7,21 @@ internal interface INodeStore
 
     /// <summary>
     /// In one transaction: takes one use of the token (only if it has uses left, is unrevoked and
-    /// unexpired at <paramref name="now"/>) and inserts the node. Two racers on a single-use token:
+    /// unexpired at <paramref name="now"/>), inserts the node and appends <paramref name="audit"/>; on any other outcome
+    /// nothing is written. Two racers on a single-use token:
     /// exactly one gets <see cref="EnrollOutcome.Enrolled"/>.
     /// </summary>
-    Task<EnrollOutcome> EnrollAsync(string tokenId, long now, NodeRecord node, CancellationToken cancellationToken);
+    Task<EnrollOutcome> EnrollAsync(string tokenId, long now, NodeRecord node, PendingAudit audit, CancellationToken cancellationToken);
 
-    /// <summary>In one transaction: deletes the node and ends (revoked_at = <paramref name="endedAt"/>) the grants that named it.</summary>
-    Task<bool> DeleteAsync(string id, IReadOnlyCollection<string> endGrantIds, long endedAt, CancellationToken cancellationToken);
+    /// <summary>In one transaction: deletes the node and ends (revoked_at = <paramref name="endedAt"/>) the grants that named it, with
+    /// <paramref name="audit"/>'s events (none if there was no such node).</summary>
+    Task<bool> DeleteAsync(string id, IReadOnlyCollection<string> endGrantIds, long endedAt, PendingAudit audit, CancellationToken cancellationToken);
 
-    Task UpdateKeyAsync(string id, byte[] wireGuardKey, byte[]? previousKey, long keyExpiresAt, CancellationToken cancellationToken);
+    /// <summary>A new key is audited; <paramref name="audit"/> is null only when the previous key is dropped at the end of a rotation already audited.</summary>
+    Task UpdateKeyAsync(string id, byte[] wireGuardKey, byte[]? previousKey, long keyExpiresAt, PendingAudit? audit, CancellationToken cancellationToken);
 
-    /// <summary>Persists the latest serials produced, in one transaction.</summary>
+    /// <summary>Persists the latest serials produced, in one transaction: bookkeeping, not a change anyone audits.</summary>
     Task UpdateLatestSerialsAsync(IReadOnlyDictionary<string, ulong> serials, CancellationToken cancellationToken);
 
-    Task UpdateAppliedSerialAsync(string id, ulong appliedSerial, CancellationToken cancellationToken);
+    Task UpdateAppliedSerialAsync(string id, ulong appliedSerial, PendingAudit audit, CancellationToken cancellationToken);
 }

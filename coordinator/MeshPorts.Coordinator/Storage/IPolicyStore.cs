@@ -5,5 +5,5 @@ internal interface IPolicyStore
 {
     Task<PolicyRecord?> GetCurrentAsync(CancellationToken cancellationToken);
 
-    Task SaveAsync(PolicyRecord policy, CancellationToken cancellationToken);
+    Task SaveAsync(PolicyRecord policy, PendingAudit audit, CancellationToken cancellationToken);
 }

@@ -61,10 +61,7 @@ internal sealed class GrantControl
                 ExpiresAt = now + (long)duration.Value.TotalMilliseconds,
                 Reason = reason.Trim(),
             };
-            await _ctx.Store.Grants.InsertAsync(grant, cancellationToken);
-            _model.Grants.Add(grant);
-            _ctx.Metrics.GrantAdded();
-            await _ctx.Audit.AppendAsync("grant.added", "admin", grant.Id, "ok",
+            var audit = _ctx.Audit.Event("grant.added", "admin", grant.Id, "ok",
                 new
                 {
                     from = grant.Subject.ToString(),
@@ -75,8 +72,10 @@ internal sealed class GrantControl
                     protocol = protocol.ToText(),
                     expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(grant.ExpiresAt),
                     reason = grant.Reason,
-                },
-                cancellationToken);
+                });
+            await _ctx.Store.Grants.InsertAsync(grant, audit, cancellationToken);
+            _model.Grants.Add(grant);
+            _ctx.Metrics.GrantAdded();
             await _recompute.RecomputeLockedAsync(cancellationToken);
             return grant;
         }
@@ -136,9 +135,8 @@ internal sealed class GrantControl
             }
 
             var now = _ctx.Now;
-            await _ctx.Store.Grants.RevokeAsync(id, now, cancellationToken);
+            await _ctx.Store.Grants.RevokeAsync(id, now, _ctx.Audit.Event("grant.revoked", "admin", id, "ok", null), cancellationToken);
             _model.Grants[index] = _model.Grants[index] with { RevokedAt = now };
-            await _ctx.Audit.AppendAsync("grant.revoked", "admin", id, "ok", null, cancellationToken);
             await _recompute.RecomputeLockedAsync(cancellationToken);
             return _model.Grants[index];
         }

@@ -63,10 +63,10 @@ internal sealed class PolicyControl
                 if (ok)
                 {
                     var record = new PolicyRecord(text, sha, _ctx.Now);
-                    await _ctx.Store.Policies.SaveAsync(record, cancellationToken);
+                    await _ctx.Store.Policies.SaveAsync(record,
+                        _ctx.Audit.Event("policy.applied", "admin", sha, "ok", new { rules = doc.Rules.Count, tests = doc.Tests.Count }), cancellationToken);
                     _model.Policy = doc;
                     _model.PolicyRecord = record;
-                    await _ctx.Audit.AppendAsync("policy.applied", "admin", sha, "ok", new { rules = doc.Rules.Count, tests = doc.Tests.Count }, cancellationToken);
                     await _recompute.RecomputeLockedAsync(cancellationToken);
                 }
                 else

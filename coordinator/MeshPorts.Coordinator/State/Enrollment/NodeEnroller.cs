@@ -124,7 +124,10 @@ internal sealed class NodeEnroller
             EnrollOutcome outcome;
             try
             {
-                outcome = await _ctx.Store.Nodes.EnrollAsync(token.Id, now, node, cancellationToken);
+                var audit = _ctx.Audit.Event("token.used", "node:" + name, token.Id, "ok", new { source = input.Source })
+                    .And("node.enrolled", "node:" + name, name, "ok",
+                        new { id = node.Id, ipv4 = OverlayAddressing.Ipv4(index), user = node.User, tags = node.Tags, requested = input.RequestedName, publicKey = Convert.ToBase64String(node.WireGuardKey) });
+                outcome = await _ctx.Store.Nodes.EnrollAsync(token.Id, now, node, audit, cancellationToken);
             }
             catch (EnrollConflictException)
             {
@@ -155,10 +158,6 @@ internal sealed class NodeEnroller
 
             _model.Nodes[node.Id] = node;
             var v4 = OverlayAddressing.Ipv4(index);
-            await _ctx.Audit.AppendAsync("token.used", "node:" + name, token.Id, "ok", new { source = input.Source }, cancellationToken);
-            await _ctx.Audit.AppendAsync("node.enrolled", "node:" + name, name, "ok",
-                new { id = node.Id, ipv4 = v4, user = node.User, tags = node.Tags, requested = input.RequestedName, publicKey = Convert.ToBase64String(node.WireGuardKey) },
-                cancellationToken);
             await _recompute.RecomputeLockedAsync(cancellationToken);
             _ctx.Metrics.Enrolled();
             StateLog.Enrolled(_ctx.Logger, name, v4);

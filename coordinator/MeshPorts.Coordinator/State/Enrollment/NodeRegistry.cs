@@ -81,20 +81,19 @@ internal sealed class NodeRegistry
             var now = _ctx.Now;
             var ending = _model.Grants.Where(g => g.RevokedAt is null && g.ExpiresAt > now && (g.SubjectNodeId == node.Id || g.TargetNodeId == node.Id))
                 .Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
-            await _ctx.Store.Nodes.DeleteAsync(node.Id, ending, now, cancellationToken);
+            var audit = _ctx.Audit.Event("node.removed", "admin", node.Name, "ok", new { id = node.Id, grantsEnded = ending.Count });
+            foreach (var g in _model.Grants.Where(g => ending.Contains(g.Id)))
+            {
+                audit.And("grant.ended", "admin", g.Id, "ok",
+                    new { reason = "node removed", node = node.Name, nodeId = node.Id, from = g.Subject.ToString(), to = g.Target.ToString(), port = g.Port, protocol = g.Protocol.ToText() });
+            }
+
+            await _ctx.Store.Nodes.DeleteAsync(node.Id, ending, now, audit, cancellationToken);
             _model.Nodes.Remove(node.Id);
             _model.Reported.TryRemove(node.Id, out _);
             _model.Grants = _model.Grants.Select(g => ending.Contains(g.Id) ? g with { RevokedAt = now } : g).ToList();
             _ctx.Publisher.Disconnect(node.Id);
             _rotation.ForgetLocked(node.Id);
-            await _ctx.Audit.AppendAsync("node.removed", "admin", node.Name, "ok", new { id = node.Id, grantsEnded = ending.Count }, cancellationToken);
-            foreach (var g in _model.Grants.Where(g => ending.Contains(g.Id)))
-            {
-                await _ctx.Audit.AppendAsync("grant.ended", "admin", g.Id, "ok",
-                    new { reason = "node removed", node = node.Name, nodeId = node.Id, from = g.Subject.ToString(), to = g.Target.ToString(), port = g.Port, protocol = g.Protocol.ToText() },
-                    cancellationToken);
-            }
-
             await _recompute.RecomputeLockedAsync(cancellationToken);
             await _rotation.CompleteRotationsLockedAsync(node.Id, ulong.MaxValue, cancellationToken);
             return status;
@@ -123,9 +122,8 @@ internal sealed class NodeRegistry
                 throw new StateException(StateError.InvalidArgument, FormattableString.Invariant($"acked serial {serial} was never sent (latest is {latest})"));
             }
 
-            await _ctx.Store.Nodes.UpdateAppliedSerialAsync(node.Id, serial, cancellationToken);
+            await _ctx.Store.Nodes.UpdateAppliedSerialAsync(node.Id, serial, _ctx.Audit.Event("delta.acked", "node:" + node.Name, node.Name, "ok", new { serial }), cancellationToken);
             _model.Nodes[node.Id] = current with { AppliedSerial = serial };
-            await _ctx.Audit.AppendAsync("delta.acked", "node:" + node.Name, node.Name, "ok", new { serial }, cancellationToken);
             await _rotation.CompleteRotationsLockedAsync(node.Id, serial, cancellationToken);
         }
         finally

@@ -96,15 +96,15 @@ internal sealed class TokenIssuer
                 await RequireNameFreeLockedAsync(name, cancellationToken);
             }
 
-            await _ctx.Store.Tokens.InsertAsync(token, cancellationToken);
+            await _ctx.Store.Tokens.InsertAsync(token,
+                _ctx.Audit.Event("token.created", "admin", token.Id, "ok", new { name, user, tags = cleanTags, uses, ttl = DurationText.Format(lifetime) }),
+                cancellationToken);
         }
         finally
         {
             _model.Gate.Release();
         }
 
-        await _ctx.Audit.AppendAsync("token.created", "admin", token.Id, "ok",
-            new { name, user, tags = cleanTags, uses, ttl = DurationText.Format(lifetime) }, cancellationToken);
         return (token, JoinString.Encode(_publicUrl, _pin, secret));
     }
 
@@ -131,12 +131,11 @@ internal sealed class TokenIssuer
 
     public async Task<TokenRecord> RevokeTokenAsync(string id, CancellationToken cancellationToken)
     {
-        if (!await _ctx.Store.Tokens.RevokeAsync(id, cancellationToken))
+        if (!await _ctx.Store.Tokens.RevokeAsync(id, _ctx.Audit.Event("token.revoked", "admin", id, "ok", null), cancellationToken))
         {
             throw new StateException(StateError.NotFound, $"no token with id '{id}'", next: new NextStep(NextStepKind.ListTokens));
         }
 
-        await _ctx.Audit.AppendAsync("token.revoked", "admin", id, "ok", null, cancellationToken);
         return (await _ctx.Store.Tokens.ListAsync(cancellationToken)).First(t => t.Id == id);
     }
 }

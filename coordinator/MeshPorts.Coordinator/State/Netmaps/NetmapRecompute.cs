@@ -73,15 +73,17 @@ internal sealed class NetmapRecompute : IDisposable
             {
                 var now = _ctx.Now;
                 var expiredGrants = _model.Grants.Where(g => !g.ExpiryAudited && g.RevokedAt is null && g.ExpiresAt <= now).ToList();
-                foreach (var g in expiredGrants)
-                {
-                    await _ctx.Audit.AppendAsync("grant.expired", "scheduler", g.Id, "ok",
-                        new { from = g.Subject.ToString(), to = g.Target.ToString(), port = g.Port, protocol = g.Protocol.ToText(), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(g.ExpiresAt) });
-                }
-
                 if (expiredGrants.Count > 0)
                 {
-                    await _ctx.Store.Grants.MarkExpiryAuditedAsync(expiredGrants.Select(g => g.Id).ToList(), CancellationToken.None);
+                    // The events and the marks in one transaction: a crash leaves both or neither, so each expiry is audited exactly once.
+                    PendingAudit? audit = null;
+                    foreach (var g in expiredGrants)
+                    {
+                        var details = new { from = g.Subject.ToString(), to = g.Target.ToString(), port = g.Port, protocol = g.Protocol.ToText(), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(g.ExpiresAt) };
+                        audit = audit is null ? _ctx.Audit.Event("grant.expired", "scheduler", g.Id, "ok", details) : audit.And("grant.expired", "scheduler", g.Id, "ok", details);
+                    }
+
+                    await _ctx.Store.Grants.MarkExpiryAuditedAsync(expiredGrants.Select(g => g.Id).ToList(), audit!, CancellationToken.None);
                     var ids = expiredGrants.Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
                     _model.Grants = _model.Grants.Select(g => ids.Contains(g.Id) ? g with { ExpiryAudited = true } : g).ToList();
                 }

@@ -54,10 +54,11 @@ internal sealed class KeyRotation
 
             var expires = _ctx.Now + (long)_ctx.Options.KeyLifetime.TotalMilliseconds;
             var previous = node.WireGuardKey;
-            await _ctx.Store.Nodes.UpdateKeyAsync(node.Id, newKey, previous, expires, cancellationToken);
+            await _ctx.Store.Nodes.UpdateKeyAsync(node.Id, newKey, previous, expires,
+                _ctx.Audit.Event("key.rotated", "node:" + node.Name, node.Name, "ok",
+                    new { publicKey = Convert.ToBase64String(newKey), previous = Convert.ToBase64String(previous), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(expires) }),
+                cancellationToken);
             _model.Nodes[node.Id] = node with { WireGuardKey = newKey, PreviousWireGuardKey = previous, KeyExpiresAt = expires };
-            await _ctx.Audit.AppendAsync("key.rotated", "node:" + node.Name, node.Name, "ok",
-                new { publicKey = Convert.ToBase64String(newKey), previous = Convert.ToBase64String(previous), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(expires) }, cancellationToken);
             var changed = await _recompute.RecomputeLockedAsync(cancellationToken);
             var waiting = changed.Where(kv => kv.Key != node.Id).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
             StateLog.Rotated(_ctx.Logger, node.Name, waiting.Count);
@@ -129,7 +130,7 @@ internal sealed class KeyRotation
         _ctx.Publisher.SendRotationReady(nodeId, pending.NewKey);
 
         // Peers no longer need the old key: drop it from their view.
-        await _ctx.Store.Nodes.UpdateKeyAsync(nodeId, node.WireGuardKey, null, node.KeyExpiresAt, cancellationToken);
+        await _ctx.Store.Nodes.UpdateKeyAsync(nodeId, node.WireGuardKey, null, node.KeyExpiresAt, audit: null, cancellationToken);
         _model.Nodes[nodeId] = node with { PreviousWireGuardKey = null };
         await _recompute.RecomputeLockedAsync(cancellationToken);
     }

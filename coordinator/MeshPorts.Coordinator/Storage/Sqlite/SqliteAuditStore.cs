@@ -20,19 +20,40 @@ internal sealed class SqliteAuditStore : IAuditStore
     public async Task<AuditRecord?> GetLastAsync(CancellationToken cancellationToken) =>
         (await QueryAsync($"SELECT {Columns} FROM audit ORDER BY seq DESC LIMIT 1;", cancellationToken)).FirstOrDefault();
 
-    public Task AppendAsync(AuditRecord record, AuditHeadRecord head, CancellationToken cancellationToken)
+    /// <summary>Appends events that record no other change (refusals, reports), in a transaction of their own.</summary>
+    public Task AppendAsync(PendingAudit audit, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        ArgumentNullException.ThrowIfNull(head);
-        return _db.WriteAsync(
-            async (c, t) =>
+        ArgumentNullException.ThrowIfNull(audit);
+        return _db.WriteAsync((_, _) => Task.FromResult(0), audit, cancellationToken);
+    }
+
+    /// <summary>
+    /// Inside the caller's transaction: reads the last event, seals <paramref name="audit"/>'s entries after it,
+    /// and inserts them and the new head. The write lock and the IMMEDIATE transaction keep one chain.
+    /// </summary>
+    public static async Task<SealedAudit> AppendInTransactionAsync(SqliteConnection c, SqliteTransaction t, PendingAudit audit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        AuditRecord? last = null;
+        await using (var command = SqliteDatabase.Command(c, t, $"SELECT {Columns} FROM audit ORDER BY seq DESC LIMIT 1;"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken))
             {
-                await SqliteDatabase.ExecuteAsync(c, t, $"INSERT INTO audit ({Columns}) VALUES ($s, $t, $k, $a, $sub, $o, $d, $p, $h);", cancellationToken,
-                    ("$s", record.Seq), ("$t", record.Time), ("$k", record.Kind), ("$a", record.Actor), ("$sub", record.Subject),
-                    ("$o", record.Outcome), ("$d", record.Details), ("$p", record.PrevHash), ("$h", record.Hash));
-                return await WriteHeadAsync(c, t, head, cancellationToken);
-            },
-            cancellationToken);
+                last = Read(reader);
+            }
+        }
+
+        var sealedAudit = audit.Seal(last);
+        foreach (var record in sealedAudit.Records)
+        {
+            await SqliteDatabase.ExecuteAsync(c, t, $"INSERT INTO audit ({Columns}) VALUES ($s, $t, $k, $a, $sub, $o, $d, $p, $h);", cancellationToken,
+                ("$s", record.Seq), ("$t", record.Time), ("$k", record.Kind), ("$a", record.Actor), ("$sub", record.Subject),
+                ("$o", record.Outcome), ("$d", record.Details), ("$p", record.PrevHash), ("$h", record.Hash));
+        }
+
+        await WriteHeadAsync(c, t, sealedAudit.Head, cancellationToken);
+        return sealedAudit;
     }
 
     public async Task<AuditHeadRecord?> GetHeadAsync(CancellationToken cancellationToken)

@@ -34,7 +34,17 @@ internal sealed class SqliteDatabase : IDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> inside one IMMEDIATE transaction under the write lock.</summary>
-    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        WriteAsync(work, null, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> and appends <paramref name="audit"/>'s events inside one IMMEDIATE transaction
+    /// under the write lock, unless <paramref name="changed"/> says the work changed nothing (then no event is
+    /// written). The audit is told of the commit before the lock is released, so events reach followers in
+    /// chain order.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, PendingAudit? audit,
+        CancellationToken cancellationToken, Func<T, bool>? changed = null)
     {
         ArgumentNullException.ThrowIfNull(work);
         await _writeLock.WaitAsync(cancellationToken);
@@ -43,7 +53,18 @@ internal sealed class SqliteDatabase : IDisposable
             await using var connection = await OpenAsync(cancellationToken);
             await using var transaction = connection.BeginTransaction(deferred: false);
             var result = await work(connection, transaction);
+            SealedAudit? sealedAudit = null;
+            if (audit is not null && audit.Entries.Count > 0 && (changed is null || changed(result)))
+            {
+                sealedAudit = await SqliteAuditStore.AppendInTransactionAsync(connection, transaction, audit, cancellationToken);
+            }
+
             await transaction.CommitAsync(cancellationToken);
+            if (sealedAudit is not null)
+            {
+                audit!.Committed(sealedAudit);
+            }
+
             return result;
         }
         finally

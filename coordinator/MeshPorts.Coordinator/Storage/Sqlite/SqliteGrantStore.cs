@@ -13,7 +13,7 @@ internal sealed class SqliteGrantStore : IGrantStore
         _db = db;
     }
 
-    public Task InsertAsync(GrantRecord grant, CancellationToken cancellationToken)
+    public Task InsertAsync(GrantRecord grant, PendingAudit audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grant);
         return _db.WriteAsync(
@@ -22,7 +22,7 @@ internal sealed class SqliteGrantStore : IGrantStore
                 ("$id", grant.Id), ("$s", grant.Subject.ToString()), ("$t", grant.Target.ToString()), ("$p", grant.Port), ("$proto", grant.Protocol.ToText()),
                 ("$c", grant.CreatedAt), ("$e", grant.ExpiresAt), ("$r", grant.Reason),
                 ("$sn", grant.SubjectNodeId), ("$tn", grant.TargetNodeId)),
-            cancellationToken);
+            audit, cancellationToken);
     }
 
     public async Task<IReadOnlyList<GrantRecord>> ListAsync(CancellationToken cancellationToken)
@@ -39,13 +39,13 @@ internal sealed class SqliteGrantStore : IGrantStore
         return list;
     }
 
-    public Task<bool> RevokeAsync(string id, long revokedAt, CancellationToken cancellationToken) =>
+    public Task<bool> RevokeAsync(string id, long revokedAt, PendingAudit audit, CancellationToken cancellationToken) =>
         _db.WriteAsync(
             async (c, t) => await SqliteDatabase.ExecuteAsync(c, t, "UPDATE grants SET revoked_at = $at WHERE id = $id AND revoked_at IS NULL;",
                 cancellationToken, ("$id", id), ("$at", revokedAt)) == 1,
-            cancellationToken);
+            audit, cancellationToken, revoked => revoked);
 
-    public Task MarkExpiryAuditedAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    public Task MarkExpiryAuditedAsync(IReadOnlyCollection<string> ids, PendingAudit audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ids);
         return _db.WriteAsync(async (c, t) =>
@@ -56,7 +56,7 @@ internal sealed class SqliteGrantStore : IGrantStore
             }
 
             return 0;
-        }, cancellationToken);
+        }, audit, cancellationToken);
     }
 
     private static GrantRecord Read(SqliteDataReader r) => new()

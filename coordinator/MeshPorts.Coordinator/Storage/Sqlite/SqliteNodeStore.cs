@@ -28,7 +28,7 @@ internal sealed class SqliteNodeStore : INodeStore
         return list;
     }
 
-    public Task<EnrollOutcome> EnrollAsync(string tokenId, long now, NodeRecord node, CancellationToken cancellationToken)
+    public Task<EnrollOutcome> EnrollAsync(string tokenId, long now, NodeRecord node, PendingAudit audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(node);
         return _db.WriteAsync(async (c, t) =>
@@ -60,7 +60,7 @@ internal sealed class SqliteNodeStore : INodeStore
             }
 
             return EnrollOutcome.Enrolled;
-        }, cancellationToken);
+        }, audit, cancellationToken, outcome => outcome == EnrollOutcome.Enrolled);
     }
 
     private static async Task<EnrollOutcome> WhyNotAsync(SqliteConnection c, SqliteTransaction t, string tokenId, long now, CancellationToken cancellationToken)
@@ -77,7 +77,7 @@ internal sealed class SqliteNodeStore : INodeStore
             : EnrollOutcome.TokenUsedUp;
     }
 
-    public Task<bool> DeleteAsync(string id, IReadOnlyCollection<string> endGrantIds, long endedAt, CancellationToken cancellationToken)
+    public Task<bool> DeleteAsync(string id, IReadOnlyCollection<string> endGrantIds, long endedAt, PendingAudit audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endGrantIds);
         return _db.WriteAsync(async (c, t) =>
@@ -89,14 +89,14 @@ internal sealed class SqliteNodeStore : INodeStore
             }
 
             return await SqliteDatabase.ExecuteAsync(c, t, "DELETE FROM nodes WHERE id = $id;", cancellationToken, ("$id", id)) == 1;
-        }, cancellationToken);
+        }, audit, cancellationToken, deleted => deleted);
     }
 
-    public Task UpdateKeyAsync(string id, byte[] wireGuardKey, byte[]? previousKey, long keyExpiresAt, CancellationToken cancellationToken) =>
+    public Task UpdateKeyAsync(string id, byte[] wireGuardKey, byte[]? previousKey, long keyExpiresAt, PendingAudit? audit, CancellationToken cancellationToken) =>
         _db.WriteAsync(
             (c, t) => SqliteDatabase.ExecuteAsync(c, t, "UPDATE nodes SET wg_key = $wg, prev_wg_key = $prev, key_expires_at = $exp WHERE id = $id;",
                 cancellationToken, ("$id", id), ("$wg", wireGuardKey), ("$prev", previousKey), ("$exp", keyExpiresAt)),
-            cancellationToken);
+            audit, cancellationToken);
 
     public Task UpdateLatestSerialsAsync(IReadOnlyDictionary<string, ulong> serials, CancellationToken cancellationToken)
     {
@@ -122,11 +122,11 @@ internal sealed class SqliteNodeStore : INodeStore
         }, cancellationToken);
     }
 
-    public Task UpdateAppliedSerialAsync(string id, ulong appliedSerial, CancellationToken cancellationToken) =>
+    public Task UpdateAppliedSerialAsync(string id, ulong appliedSerial, PendingAudit audit, CancellationToken cancellationToken) =>
         _db.WriteAsync(
             (c, t) => SqliteDatabase.ExecuteAsync(c, t, "UPDATE nodes SET applied_serial = $s WHERE id = $id;", cancellationToken,
                 ("$id", id), ("$s", (long)appliedSerial)),
-            cancellationToken);
+            audit, cancellationToken);
 
     private static NodeRecord Read(SqliteDataReader r) => new()
     {

@@ -17,12 +17,12 @@ internal sealed class SqlitePolicyStore : IPolicyStore
         return await reader.ReadAsync(cancellationToken) ? new PolicyRecord(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)) : null;
     }
 
-    public Task SaveAsync(PolicyRecord policy, CancellationToken cancellationToken)
+    public Task SaveAsync(PolicyRecord policy, PendingAudit audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
         return _db.WriteAsync(
             (c, t) => SqliteDatabase.ExecuteAsync(c, t, "INSERT INTO policies (text, sha256, applied_at) VALUES ($t, $h, $a);", cancellationToken,
                 ("$t", policy.Text), ("$h", policy.Sha256), ("$a", policy.AppliedAt)),
-            cancellationToken);
+            audit, cancellationToken);
     }
 }

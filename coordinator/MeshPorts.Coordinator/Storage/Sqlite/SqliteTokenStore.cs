@@ -12,7 +12,7 @@ internal sealed class SqliteTokenStore : ITokenStore
         _db = db;
     }
 
-    public Task InsertAsync(TokenRecord token, CancellationToken cancellationToken)
+    public Task InsertAsync(TokenRecord token, PendingAudit audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
         return _db.WriteAsync(
@@ -21,7 +21,7 @@ internal sealed class SqliteTokenStore : ITokenStore
                 ("$id", token.Id), ("$h", token.SecretHash), ("$n", token.Name), ("$u", token.User),
                 ("$tags", SqliteCodec.JoinList(token.Tags)), ("$ut", token.UsesTotal), ("$ul", token.UsesLeft),
                 ("$c", token.CreatedAt), ("$e", token.ExpiresAt)),
-            cancellationToken);
+            audit, cancellationToken);
     }
 
     public async Task<IReadOnlyList<TokenRecord>> ListAsync(CancellationToken cancellationToken) =>
@@ -30,10 +30,10 @@ internal sealed class SqliteTokenStore : ITokenStore
     public async Task<TokenRecord?> FindBySecretHashAsync(byte[] secretHash, CancellationToken cancellationToken) =>
         (await QueryAsync($"SELECT {Columns} FROM tokens WHERE secret_hash = $h;", cancellationToken, ("$h", secretHash))).FirstOrDefault();
 
-    public async Task<bool> RevokeAsync(string id, CancellationToken cancellationToken) =>
+    public async Task<bool> RevokeAsync(string id, PendingAudit audit, CancellationToken cancellationToken) =>
         await _db.WriteAsync(
             async (c, t) => await SqliteDatabase.ExecuteAsync(c, t, "UPDATE tokens SET revoked = 1 WHERE id = $id;", cancellationToken, ("$id", id)) == 1,
-            cancellationToken);
+            audit, cancellationToken, revoked => revoked);
 
     private async Task<List<TokenRecord>> QueryAsync(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
