@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using MeshPorts.Contracts.Grammar;
+using MeshPorts.Coordinator.Audit;
 using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Storage.Sqlite;
 using MeshPorts.Coordinator.Tests.Support;
@@ -123,6 +124,100 @@ public sealed class AuditTransactionTests : IDisposable
             // A transaction's events stay next to each other.
             Assert.Equal((events[i].Subject, "grant.note"), (events[i + 1].Subject, events[i + 1].Kind));
         }
+    }
+
+    [Fact]
+    public async Task GrantExpiry_SeenByTwoWriters_IsAuditedExactlyOnce()
+    {
+        // Two replicas' schedulers both see g1..g3 end; each marks and audits only what the other has not.
+        var seed = RandomNumberGenerator.GetBytes(32);
+        using var db1 = await OpenAsync();
+        using var db2 = new SqliteDatabase(_path);
+        using var log1 = TestAudit.Over(new SqliteAuditStore(db1), seed);
+        using var log2 = TestAudit.Over(new SqliteAuditStore(db2), seed);
+        var grants1 = new SqliteGrantStore(db1);
+        var grants2 = new SqliteGrantStore(db2);
+        foreach (var id in new[] { "g1", "g2", "g3" })
+        {
+            await grants1.InsertAsync(Grant(id), log1.Event("grant.added", "admin", id, "ok", null), CancellationToken.None);
+        }
+
+        PendingAudit Expired(AuditLog log, IEnumerable<string> ids)
+        {
+            PendingAudit? audit = null;
+            foreach (var id in ids)
+            {
+                audit = audit is null ? log.Event("grant.expired", "scheduler", id, "ok", null) : audit.And("grant.expired", "scheduler", id, "ok", null);
+            }
+
+            return audit!;
+        }
+
+        var first = await grants1.MarkExpiryAuditedAsync(["g2"], Expired(log1, ["g2"]), CancellationToken.None);
+        var results = await Task.WhenAll(
+            grants1.MarkExpiryAuditedAsync(["g1", "g2", "g3"], Expired(log1, ["g1", "g2", "g3"]), CancellationToken.None),
+            grants2.MarkExpiryAuditedAsync(["g1", "g2", "g3"], Expired(log2, ["g1", "g2", "g3"]), CancellationToken.None));
+        var again = await grants2.MarkExpiryAuditedAsync(["g1", "g2", "g3"], Expired(log2, ["g1", "g2", "g3"]), CancellationToken.None);
+
+        Assert.Equal(["g2"], first);
+        Assert.Equal(["g1", "g3"], results.SelectMany(r => r).Order(StringComparer.Ordinal));
+        Assert.Empty(again);
+        var events = await new SqliteAuditStore(db1).ListAsync(0, 0, 100, CancellationToken.None);
+        var expired = events.Where(e => e.Kind == "grant.expired").Select(e => e.Subject).ToList();
+        Assert.Equal(["g1", "g2", "g3"], expired.Order(StringComparer.Ordinal));
+        Assert.All(await grants2.ListAsync(CancellationToken.None), g => Assert.True(g.ExpiryAudited));
+        var verification = await log2.VerifyAsync();
+        Assert.True(verification.Ok, verification.Problem);
+    }
+
+    [Fact]
+    public async Task KeyExpiry_IsAuditedOncePerKey_AndAgainForTheNextKey()
+    {
+        using var db = await OpenAsync();
+        using var log = TestAudit.Over(new SqliteAuditStore(db));
+        var tokens = new SqliteTokenStore(db);
+        var nodes = new SqliteNodeStore(db);
+        await tokens.InsertAsync(new TokenRecord
+        {
+            Id = "t1",
+            SecretHash = RandomNumberGenerator.GetBytes(32),
+            Name = "laptop",
+            UsesTotal = 1,
+            UsesLeft = 1,
+            CreatedAt = 1,
+            ExpiresAt = long.MaxValue,
+        }, log.Event("token.created", "admin", "t1", "ok", null), CancellationToken.None);
+        var node = new NodeRecord
+        {
+            Id = "n1",
+            Name = "laptop",
+            MachineKey = new byte[32],
+            WireGuardKey = new byte[32],
+            KeyExpiresAt = 10,
+            AddressIndex = 1,
+            EnrolledAt = 1,
+            TokenId = "t1",
+        };
+        Assert.Equal(EnrollOutcome.Enrolled, await nodes.EnrollAsync("t1", 2, node, log.Event("node.enrolled", "node:laptop", "laptop", "ok", null), CancellationToken.None));
+        Assert.False((await nodes.ListAsync(CancellationToken.None))[0].KeyExpiryAudited);
+
+        Assert.Equal(["n1"], await nodes.MarkKeyExpiryAuditedAsync([("n1", 10)], log.Event("key.expired", "scheduler", "laptop", "ok", null), CancellationToken.None));
+        Assert.Empty(await nodes.MarkKeyExpiryAuditedAsync([("n1", 10)], log.Event("key.expired", "scheduler", "laptop", "ok", null), CancellationToken.None));
+        Assert.True((await nodes.ListAsync(CancellationToken.None))[0].KeyExpiryAudited);
+
+        // A writer that still holds the old expiry marks nothing once the key was rotated; the new key's end counts again.
+        await nodes.UpdateKeyAsync("n1", RandomNumberGenerator.GetBytes(32), new byte[32], 20, log.Event("key.rotated", "node:laptop", "laptop", "ok", null), CancellationToken.None);
+        Assert.False((await nodes.ListAsync(CancellationToken.None))[0].KeyExpiryAudited);
+        Assert.Empty(await nodes.MarkKeyExpiryAuditedAsync([("n1", 10)], log.Event("key.expired", "scheduler", "laptop", "ok", null), CancellationToken.None));
+        Assert.Equal(["n1"], await nodes.MarkKeyExpiryAuditedAsync([("n1", 20)], log.Event("key.expired", "scheduler", "laptop", "ok", null), CancellationToken.None));
+
+        // Dropping the previous key at the end of the rotation keeps the expiry and its mark.
+        var current = (await nodes.ListAsync(CancellationToken.None))[0];
+        await nodes.UpdateKeyAsync("n1", current.WireGuardKey, null, 20, null, CancellationToken.None);
+        Assert.True((await nodes.ListAsync(CancellationToken.None))[0].KeyExpiryAudited);
+
+        var kinds = (await new SqliteAuditStore(db).ListAsync(0, 0, 100, CancellationToken.None)).Select(e => e.Kind).ToList();
+        Assert.Equal(["token.created", "node.enrolled", "key.expired", "key.rotated", "key.expired"], kinds);
     }
 
     public void Dispose()

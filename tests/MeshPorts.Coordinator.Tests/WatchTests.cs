@@ -166,4 +166,44 @@ public sealed class WatchTests
         Assert.Contains(a.Id, delta.Delta.PeersRemoved);
         Assert.Contains((await c.Admin.ListAuditAsync(new ListAuditRequest())).Events, e => e.Kind == "key.expired" && e.Subject == "a");
     }
+
+    [Fact]
+    public async Task KeyExpiry_AuditedBeforeARestart_IsNotAuditedAgainAfterIt()
+    {
+        string dataDir;
+        await using (var first = await TestCoordinator.StartAsync())
+        {
+            dataDir = first.DataDir;
+            first.KeepDataDir = true;
+            using var a = await first.EnrollAsync("a");
+            first.Time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
+            await WaitForEventAsync(first, "key.expired");
+        }
+
+        // The restarted coordinator's clock starts before that expiry again: it reaches it once more, and must
+        // know from the store that it was audited. A grant ending just after proves its scheduler ran.
+        await using var second = await TestCoordinator.StartAsync(dataDir: dataDir);
+        using var b = await second.EnrollAsync("b");
+        await second.Admin.AddGrantAsync(Grant("b", "a", 22, TimeSpan.FromMinutes(61)));
+        second.Time.Advance(TimeSpan.FromMinutes(62));
+        await WaitForEventAsync(second, "grant.expired");
+
+        var events = (await second.Admin.ListAuditAsync(new ListAuditRequest())).Events;
+        Assert.Single(events, e => e.Kind == "key.expired" && e.Subject == "a");
+    }
+
+    private static async Task WaitForEventAsync(TestCoordinator c, string kind)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if ((await c.Admin.ListAuditAsync(new ListAuditRequest())).Events.Any(e => e.Kind == kind))
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"no {kind} event within 5 s");
+    }
 }

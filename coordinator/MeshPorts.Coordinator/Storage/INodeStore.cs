@@ -17,7 +17,14 @@ internal interface INodeStore
     /// <paramref name="audit"/>'s events (none if there was no such node).</summary>
     Task<bool> DeleteAsync(string id, IReadOnlyCollection<string> endGrantIds, long endedAt, PendingAudit audit, CancellationToken cancellationToken);
 
-    /// <summary>A new key is audited; <paramref name="audit"/> is null only when the previous key is dropped at the end of a rotation already audited.</summary>
+    /// <summary>
+    /// Marks the expiry of each (node, key expiry) as audited, only where that node still has that key expiry and it
+    /// is not yet marked, and writes the events of those marked (entry i of <paramref name="audit"/> records
+    /// <paramref name="keys"/>[i]). Returns the node ids this call marked.
+    /// </summary>
+    Task<IReadOnlyList<string>> MarkKeyExpiryAuditedAsync(IReadOnlyList<(string NodeId, long ExpiresAt)> keys, PendingAudit audit, CancellationToken cancellationToken);
+
+    /// <summary>A new key (a new expiry: its end is not audited yet) is audited; <paramref name="audit"/> is null only when the previous key is dropped at the end of a rotation already audited.</summary>
     Task UpdateKeyAsync(string id, byte[] wireGuardKey, byte[]? previousKey, long keyExpiresAt, PendingAudit? audit, CancellationToken cancellationToken);
 
     /// <summary>Persists the latest serials produced, in one transaction: bookkeeping, not a change anyone audits.</summary>

@@ -20,6 +20,9 @@ internal sealed record NodeRecord
 
     public long KeyExpiresAt { get; init; }
 
+    /// <summary>The end of the key valid until <see cref="KeyExpiresAt"/> is in the audit log.</summary>
+    public bool KeyExpiryAudited { get; init; }
+
     /// <summary>Host index inside both overlay prefixes (100.64.0.0/10 + n, ULA + n).</summary>
     public int AddressIndex { get; init; }
 

@@ -58,6 +58,23 @@ internal sealed class PendingAudit
         return this;
     }
 
+    /// <summary>
+    /// Keeps only the entries at <paramref name="indexes"/>: for a change made of several conditional steps (entry i
+    /// records step i), the store drops the events of the steps that another writer had already made.
+    /// </summary>
+    public void RetainOnly(IReadOnlySet<int> indexes)
+    {
+        ArgumentNullException.ThrowIfNull(indexes);
+        if (Sealed is not null)
+        {
+            throw new InvalidOperationException("these audit events were already committed");
+        }
+
+        var kept = _entries.Where((_, i) => indexes.Contains(i)).ToList();
+        _entries.Clear();
+        _entries.AddRange(kept);
+    }
+
     public SealedAudit Seal(AuditRecord? last) => _sealer.Seal(last, _entries);
 
     public void Committed(SealedAudit sealedAudit)

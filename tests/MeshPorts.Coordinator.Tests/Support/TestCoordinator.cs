@@ -46,6 +46,9 @@ internal sealed class TestCoordinator : IAsyncDisposable
 
     public NodeControl.NodeControlClient Node { get; }
 
+    /// <summary>Set for a coordinator that another one restarts on (that one deletes the directory).</summary>
+    public bool KeepDataDir { get; set; }
+
     public static async Task<TestCoordinator> StartAsync(Action<CoordinatorOptions>? configure = null, string? dataDir = null)
     {
         dataDir ??= Path.Combine(Path.GetTempPath(), "mp-coord-test-" + Guid.NewGuid().ToString("N"));
@@ -120,6 +123,11 @@ internal sealed class TestCoordinator : IAsyncDisposable
     {
         Channel.Dispose();
         await Host.DisposeAsync();
+        if (KeepDataDir)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDir, recursive: true);

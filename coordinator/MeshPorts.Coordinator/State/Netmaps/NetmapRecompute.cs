@@ -15,9 +15,6 @@ internal sealed class NetmapRecompute : IDisposable
     private readonly MeshModel _model;
     private readonly ExpiryScheduler _scheduler;
 
-    // Under the gate: keys whose expiry was audited, so each is audited once.
-    private readonly HashSet<(string NodeId, long ExpiresAt)> _keyExpiryAudited = [];
-
     public NetmapRecompute(MeshContext ctx, MeshModel model)
     {
         _ctx = ctx;
@@ -72,29 +69,8 @@ internal sealed class NetmapRecompute : IDisposable
             try
             {
                 var now = _ctx.Now;
-                var expiredGrants = _model.Grants.Where(g => !g.ExpiryAudited && g.RevokedAt is null && g.ExpiresAt <= now).ToList();
-                if (expiredGrants.Count > 0)
-                {
-                    // The events and the marks in one transaction: a crash leaves both or neither, so each expiry is audited exactly once.
-                    PendingAudit? audit = null;
-                    foreach (var g in expiredGrants)
-                    {
-                        var details = new { from = g.Subject.ToString(), to = g.Target.ToString(), port = g.Port, protocol = g.Protocol.ToText(), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(g.ExpiresAt) };
-                        audit = audit is null ? _ctx.Audit.Event("grant.expired", "scheduler", g.Id, "ok", details) : audit.And("grant.expired", "scheduler", g.Id, "ok", details);
-                    }
-
-                    await _ctx.Store.Grants.MarkExpiryAuditedAsync(expiredGrants.Select(g => g.Id).ToList(), audit!, CancellationToken.None);
-                    var ids = expiredGrants.Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
-                    _model.Grants = _model.Grants.Select(g => ids.Contains(g.Id) ? g with { ExpiryAudited = true } : g).ToList();
-                }
-
-                var expiredKeys = _model.Nodes.Values.Where(n => n.KeyExpiresAt <= now && _keyExpiryAudited.Add((n.Id, n.KeyExpiresAt))).ToList();
-                foreach (var n in expiredKeys)
-                {
-                    await _ctx.Audit.AppendAsync("key.expired", "scheduler", n.Name, "ok",
-                        new { publicKey = Convert.ToBase64String(n.WireGuardKey), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(n.KeyExpiresAt) });
-                }
-
+                var expiredGrants = await AuditGrantExpiryLockedAsync(now);
+                var expiredKeys = await AuditKeyExpiryLockedAsync(now);
                 if (expiredGrants.Count + expiredKeys.Count > 0)
                 {
                     StateLog.Expired(_ctx.Logger, now, expiredGrants.Count, expiredKeys.Count);
@@ -111,6 +87,55 @@ internal sealed class NetmapRecompute : IDisposable
         {
             StateLog.ExpiryFailed(_ctx.Logger, ex);
         }
+    }
+
+    // Each end is audited by whichever writer marks it first in the store (the mark is conditional and in the
+    // events' transaction), so two replicas, or one restarted mid-way, never audit an end twice or lose it.
+    private async Task<IReadOnlyList<string>> AuditGrantExpiryLockedAsync(long now)
+    {
+        var expired = _model.Grants.Where(g => !g.ExpiryAudited && g.RevokedAt is null && g.ExpiresAt <= now).ToList();
+        if (expired.Count == 0)
+        {
+            return [];
+        }
+
+        PendingAudit? audit = null;
+        foreach (var g in expired)
+        {
+            var details = new { from = g.Subject.ToString(), to = g.Target.ToString(), port = g.Port, protocol = g.Protocol.ToText(), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(g.ExpiresAt) };
+            audit = audit is null ? _ctx.Audit.Event("grant.expired", "scheduler", g.Id, "ok", details) : audit.And("grant.expired", "scheduler", g.Id, "ok", details);
+        }
+
+        var marked = await _ctx.Store.Grants.MarkExpiryAuditedAsync(expired.Select(g => g.Id).ToList(), audit!, CancellationToken.None);
+
+        // Marked by this call or already by another writer: either way the end is in the log.
+        var ids = expired.Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
+        _model.Grants = _model.Grants.Select(g => ids.Contains(g.Id) ? g with { ExpiryAudited = true } : g).ToList();
+        return marked;
+    }
+
+    private async Task<IReadOnlyList<string>> AuditKeyExpiryLockedAsync(long now)
+    {
+        var expired = _model.Nodes.Values.Where(n => !n.KeyExpiryAudited && n.KeyExpiresAt <= now).ToList();
+        if (expired.Count == 0)
+        {
+            return [];
+        }
+
+        PendingAudit? audit = null;
+        foreach (var n in expired)
+        {
+            var details = new { publicKey = Convert.ToBase64String(n.WireGuardKey), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(n.KeyExpiresAt) };
+            audit = audit is null ? _ctx.Audit.Event("key.expired", "scheduler", n.Name, "ok", details) : audit.And("key.expired", "scheduler", n.Name, "ok", details);
+        }
+
+        var marked = await _ctx.Store.Nodes.MarkKeyExpiryAuditedAsync(expired.Select(n => (n.Id, n.KeyExpiresAt)).ToList(), audit!, CancellationToken.None);
+        foreach (var n in expired)
+        {
+            _model.Nodes[n.Id] = n with { KeyExpiryAudited = true };
+        }
+
+        return marked;
     }
 
     public void Dispose() => _scheduler.Dispose();

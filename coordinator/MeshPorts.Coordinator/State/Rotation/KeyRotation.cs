@@ -58,7 +58,7 @@ internal sealed class KeyRotation
                 _ctx.Audit.Event("key.rotated", "node:" + node.Name, node.Name, "ok",
                     new { publicKey = Convert.ToBase64String(newKey), previous = Convert.ToBase64String(previous), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(expires) }),
                 cancellationToken);
-            _model.Nodes[node.Id] = node with { WireGuardKey = newKey, PreviousWireGuardKey = previous, KeyExpiresAt = expires };
+            _model.Nodes[node.Id] = node with { WireGuardKey = newKey, PreviousWireGuardKey = previous, KeyExpiresAt = expires, KeyExpiryAudited = false };
             var changed = await _recompute.RecomputeLockedAsync(cancellationToken);
             var waiting = changed.Where(kv => kv.Key != node.Id).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
             StateLog.Rotated(_ctx.Logger, node.Name, waiting.Count);

@@ -45,18 +45,27 @@ internal sealed class SqliteGrantStore : IGrantStore
                 cancellationToken, ("$id", id), ("$at", revokedAt)) == 1,
             audit, cancellationToken, revoked => revoked);
 
-    public Task MarkExpiryAuditedAsync(IReadOnlyCollection<string> ids, PendingAudit audit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> MarkExpiryAuditedAsync(IReadOnlyList<string> ids, PendingAudit audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        return _db.WriteAsync(async (c, t) =>
+        ArgumentNullException.ThrowIfNull(audit);
+        return _db.WriteAsync<IReadOnlyList<string>>(async (c, t) =>
         {
-            foreach (var id in ids)
+            var marked = new List<string>();
+            var kept = new HashSet<int>();
+            for (var i = 0; i < ids.Count; i++)
             {
-                await SqliteDatabase.ExecuteAsync(c, t, "UPDATE grants SET expiry_audited = 1 WHERE id = $id;", cancellationToken, ("$id", id));
+                if (await SqliteDatabase.ExecuteAsync(c, t, "UPDATE grants SET expiry_audited = 1 WHERE id = $id AND expiry_audited = 0;",
+                        cancellationToken, ("$id", ids[i])) == 1)
+                {
+                    marked.Add(ids[i]);
+                    kept.Add(i);
+                }
             }
 
-            return 0;
-        }, audit, cancellationToken);
+            audit.RetainOnly(kept);
+            return marked;
+        }, audit, cancellationToken, marked => marked.Count > 0);
     }
 
     private static GrantRecord Read(SqliteDataReader r) => new()

@@ -50,6 +50,13 @@ internal static class SqliteMigrations
               AND ((subject NOT LIKE 'user:%' AND subject NOT LIKE 'tag:%' AND subject_node_id IS NULL)
                 OR (target NOT LIKE 'tag:%' AND target_node_id IS NULL));
         """,
+
+        // 3: a key's end is audited once, whichever writer sees it first and across restarts. Keys already
+        // past their end count as audited: before this the coordinator audited them while it ran.
+        """
+        ALTER TABLE nodes ADD COLUMN key_expiry_audited INTEGER NOT NULL DEFAULT 0;
+        UPDATE nodes SET key_expiry_audited = 1 WHERE key_expires_at <= CAST(strftime('%s', 'now') AS INTEGER) * 1000;
+        """,
     ];
 
     public static int Latest => Steps.Length;

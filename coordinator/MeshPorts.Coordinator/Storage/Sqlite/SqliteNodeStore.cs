@@ -5,7 +5,7 @@ namespace MeshPorts.Coordinator.Storage.Sqlite;
 internal sealed class SqliteNodeStore : INodeStore
 {
     private const string Columns =
-        "id, name, user, tags, machine_key, wg_key, prev_wg_key, key_expires_at, address_index, services, endpoints, enrolled_at, token_id, applied_serial, latest_serial";
+        "id, name, user, tags, machine_key, wg_key, prev_wg_key, key_expires_at, address_index, services, endpoints, enrolled_at, token_id, applied_serial, latest_serial, key_expiry_audited";
 
     private readonly SqliteDatabase _db;
 
@@ -45,7 +45,7 @@ internal sealed class SqliteNodeStore : INodeStore
             try
             {
                 await SqliteDatabase.ExecuteAsync(c, t,
-                    $"INSERT INTO nodes ({Columns}) VALUES ($id, $name, $user, $tags, $mk, $wg, NULL, $exp, $idx, $svc, $ep, $at, $tok, 0, 0);",
+                    $"INSERT INTO nodes ({Columns}) VALUES ($id, $name, $user, $tags, $mk, $wg, NULL, $exp, $idx, $svc, $ep, $at, $tok, 0, 0, 0);",
                     cancellationToken,
                     ("$id", node.Id), ("$name", node.Name), ("$user", node.User), ("$tags", SqliteCodec.JoinList(node.Tags)),
                     ("$mk", node.MachineKey), ("$wg", node.WireGuardKey), ("$exp", node.KeyExpiresAt), ("$idx", node.AddressIndex),
@@ -94,9 +94,33 @@ internal sealed class SqliteNodeStore : INodeStore
 
     public Task UpdateKeyAsync(string id, byte[] wireGuardKey, byte[]? previousKey, long keyExpiresAt, PendingAudit? audit, CancellationToken cancellationToken) =>
         _db.WriteAsync(
-            (c, t) => SqliteDatabase.ExecuteAsync(c, t, "UPDATE nodes SET wg_key = $wg, prev_wg_key = $prev, key_expires_at = $exp WHERE id = $id;",
+            (c, t) => SqliteDatabase.ExecuteAsync(c, t, "UPDATE nodes SET wg_key = $wg, prev_wg_key = $prev, key_expiry_audited = CASE WHEN key_expires_at = $exp THEN key_expiry_audited ELSE 0 END, key_expires_at = $exp WHERE id = $id;",
                 cancellationToken, ("$id", id), ("$wg", wireGuardKey), ("$prev", previousKey), ("$exp", keyExpiresAt)),
             audit, cancellationToken);
+
+    public Task<IReadOnlyList<string>> MarkKeyExpiryAuditedAsync(IReadOnlyList<(string NodeId, long ExpiresAt)> keys, PendingAudit audit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(audit);
+        return _db.WriteAsync<IReadOnlyList<string>>(async (c, t) =>
+        {
+            var marked = new List<string>();
+            var kept = new HashSet<int>();
+            for (var i = 0; i < keys.Count; i++)
+            {
+                if (await SqliteDatabase.ExecuteAsync(c, t,
+                        "UPDATE nodes SET key_expiry_audited = 1 WHERE id = $id AND key_expires_at = $exp AND key_expiry_audited = 0;",
+                        cancellationToken, ("$id", keys[i].NodeId), ("$exp", keys[i].ExpiresAt)) == 1)
+                {
+                    marked.Add(keys[i].NodeId);
+                    kept.Add(i);
+                }
+            }
+
+            audit.RetainOnly(kept);
+            return marked;
+        }, audit, cancellationToken, marked => marked.Count > 0);
+    }
 
     public Task UpdateLatestSerialsAsync(IReadOnlyDictionary<string, ulong> serials, CancellationToken cancellationToken)
     {
@@ -145,5 +169,6 @@ internal sealed class SqliteNodeStore : INodeStore
         TokenId = r.GetString(12),
         AppliedSerial = (ulong)r.GetInt64(13),
         LatestSerial = (ulong)r.GetInt64(14),
+        KeyExpiryAudited = r.GetInt64(15) != 0,
     };
 }
