@@ -18,6 +18,9 @@ internal interface IStore : IAsyncDisposable
 
     ISettingsStore Settings { get; }
 
+    /// <summary>Changes committed by any coordinator on this database, for replicas to follow.</summary>
+    IChangeFeed Changes { get; }
+
     /// <summary>Creates or migrates the schema.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 

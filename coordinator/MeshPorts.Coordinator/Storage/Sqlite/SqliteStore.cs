@@ -15,6 +15,7 @@ internal sealed class SqliteStore : IStore
         Policies = new SqlitePolicyStore(_db);
         Audit = new SqliteAuditStore(_db);
         Settings = new SqliteSettingsStore(_db);
+        Changes = new SqliteChangeFeed(_db);
     }
 
     public string Path { get; }
@@ -30,6 +31,8 @@ internal sealed class SqliteStore : IStore
     public IAuditStore Audit { get; }
 
     public ISettingsStore Settings { get; }
+
+    public IChangeFeed Changes { get; }
 
     public Task InitializeAsync(CancellationToken cancellationToken)
     {
