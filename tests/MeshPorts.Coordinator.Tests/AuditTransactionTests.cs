@@ -206,18 +206,17 @@ public sealed class AuditTransactionTests : IDisposable
         Assert.True((await nodes.ListAsync(CancellationToken.None))[0].KeyExpiryAudited);
 
         // A writer that still holds the old expiry marks nothing once the key was rotated; the new key's end counts again.
-        await nodes.UpdateKeyAsync("n1", RandomNumberGenerator.GetBytes(32), new byte[32], 20, log.Event("key.rotated", "node:laptop", "laptop", "ok", null), CancellationToken.None);
+        await nodes.RotateKeyAsync("n1", RandomNumberGenerator.GetBytes(32), new byte[32], 20, [], log.Event("key.rotated", "node:laptop", "laptop", "ok", null), CancellationToken.None);
         Assert.False((await nodes.ListAsync(CancellationToken.None))[0].KeyExpiryAudited);
         Assert.Empty(await nodes.MarkKeyExpiryAuditedAsync([("n1", 10)], log.Event("key.expired", "scheduler", "laptop", "ok", null), CancellationToken.None));
         Assert.Equal(["n1"], await nodes.MarkKeyExpiryAuditedAsync([("n1", 20)], log.Event("key.expired", "scheduler", "laptop", "ok", null), CancellationToken.None));
 
-        // Dropping the previous key at the end of the rotation keeps the expiry and its mark.
-        var current = (await nodes.ListAsync(CancellationToken.None))[0];
-        await nodes.UpdateKeyAsync("n1", current.WireGuardKey, null, 20, null, CancellationToken.None);
+        // Finishing the rotation (dropping the previous key) keeps the expiry and its mark.
+        Assert.True(await nodes.FinishRotationWaitsAsync("n1", [], log.Event("key.rotation_finished", "scheduler", "laptop", "ok", null), CancellationToken.None));
         Assert.True((await nodes.ListAsync(CancellationToken.None))[0].KeyExpiryAudited);
 
         var kinds = (await new SqliteAuditStore(db).ListAsync(0, 0, 100, CancellationToken.None)).Select(e => e.Kind).ToList();
-        Assert.Equal(["token.created", "node.enrolled", "key.expired", "key.rotated", "key.expired"], kinds);
+        Assert.Equal(["token.created", "node.enrolled", "key.expired", "key.rotated", "key.expired", "key.rotation_finished"], kinds);
     }
 
     public void Dispose()

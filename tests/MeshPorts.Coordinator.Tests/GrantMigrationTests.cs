@@ -24,6 +24,8 @@ public sealed class GrantMigrationTests
                     ALTER TABLE grants DROP COLUMN subject_node_id;
                     ALTER TABLE grants DROP COLUMN target_node_id;
                     ALTER TABLE nodes DROP COLUMN key_expiry_audited;
+                    ALTER TABLE nodes DROP COLUMN rotate_requested_at;
+                    DROP TABLE rotation_waits;
                     DELETE FROM schema_version; INSERT INTO schema_version(version) VALUES (1);
                     INSERT INTO nodes (id, name, user, tags, machine_key, wg_key, key_expires_at, address_index, services, endpoints, enrolled_at, token_id)
                         VALUES ('n_db', 'db', '', '', x'01', x'11', {far}, 1, '', '', 0, 'tok_a'),
@@ -73,6 +75,8 @@ public sealed class GrantMigrationTests
                 await using var command = c.CreateCommand();
                 command.CommandText = $"""
                     ALTER TABLE nodes DROP COLUMN key_expiry_audited;
+                    ALTER TABLE nodes DROP COLUMN rotate_requested_at;
+                    DROP TABLE rotation_waits;
                     DELETE FROM schema_version; INSERT INTO schema_version(version) VALUES (2);
                     INSERT INTO nodes (id, name, user, tags, machine_key, wg_key, key_expires_at, address_index, services, endpoints, enrolled_at, token_id)
                         VALUES ('n_old', 'old', '', '', x'01', x'11', {past}, 1, '', '', 0, 'tok_a'),

@@ -106,6 +106,7 @@ internal sealed class NodeControlService : NodeControl.NodeControlBase
         var ct = streamLife.Token;
         try
         {
+            await _state.Rotation.SubscribedAsync(node.Id, ct);
             while (!ct.IsCancellationRequested)
             {
                 using var heartbeat = new CancellationTokenSource(_options.HeartbeatInterval, _time);

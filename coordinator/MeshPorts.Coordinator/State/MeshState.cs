@@ -105,6 +105,7 @@ internal sealed class MeshState : IDisposable
             }
 
             await _recompute.RecomputeLockedAsync(cancellationToken);
+            await Rotation.ReloadLockedAsync(new Dictionary<string, NodeRecord>(), cancellationToken);
         }
         finally
         {

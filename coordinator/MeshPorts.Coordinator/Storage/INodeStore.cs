@@ -13,7 +13,7 @@ internal interface INodeStore
     /// </summary>
     Task<EnrollOutcome> EnrollAsync(string tokenId, long now, NodeRecord node, PendingAudit audit, CancellationToken cancellationToken);
 
-    /// <summary>In one transaction: deletes the node and ends (revoked_at = <paramref name="endedAt"/>) the grants that named it, with
+    /// <summary>In one transaction: deletes the node (and the rotation waits naming it) and ends (revoked_at = <paramref name="endedAt"/>) the grants that named it, with
     /// <paramref name="audit"/>'s events (none if there was no such node).</summary>
     Task<bool> DeleteAsync(string id, IReadOnlyCollection<string> endGrantIds, long endedAt, PendingAudit audit, CancellationToken cancellationToken);
 
@@ -24,8 +24,26 @@ internal interface INodeStore
     /// </summary>
     Task<IReadOnlyList<string>> MarkKeyExpiryAuditedAsync(IReadOnlyList<(string NodeId, long ExpiresAt)> keys, PendingAudit audit, CancellationToken cancellationToken);
 
-    /// <summary>A new key (a new expiry: its end is not audited yet) is audited; <paramref name="audit"/> is null only when the previous key is dropped at the end of a rotation already audited.</summary>
-    Task UpdateKeyAsync(string id, byte[] wireGuardKey, byte[]? previousKey, long keyExpiresAt, PendingAudit? audit, CancellationToken cancellationToken);
+    /// <summary>
+    /// In one transaction with <paramref name="audit"/>: the node's new key and expiry (its end not yet audited), the
+    /// previous key kept for peers, the admin's rotate request cleared, and <paramref name="waitingPeers"/> as the
+    /// peers the rotation waits for (replacing any earlier wait).
+    /// </summary>
+    Task RotateKeyAsync(string id, byte[] wireGuardKey, byte[] previousKey, long keyExpiresAt, IReadOnlyCollection<string> waitingPeers,
+        PendingAudit audit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Drops <paramref name="peerIds"/> from the node's rotation waits; when none is left and the previous key is still
+    /// kept, drops it too and writes <paramref name="readyAudit"/>. Returns true only for the call that finished the
+    /// rotation, so exactly one coordinator tells the node.
+    /// </summary>
+    Task<bool> FinishRotationWaitsAsync(string id, IReadOnlyCollection<string> peerIds, PendingAudit readyAudit, CancellationToken cancellationToken);
+
+    /// <summary>Every (rotating node, peer it waits for).</summary>
+    Task<IReadOnlyList<(string NodeId, string PeerId)>> ListRotationWaitsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Records an admin's rotate request for each node (kept until the node rotates), with one event each in <paramref name="audit"/>.</summary>
+    Task RequestRotationAsync(IReadOnlyList<string> ids, long requestedAt, PendingAudit audit, CancellationToken cancellationToken);
 
     /// <summary>Persists the latest serials produced, in one transaction: bookkeeping, not a change anyone audits.</summary>
     Task UpdateLatestSerialsAsync(IReadOnlyDictionary<string, ulong> serials, CancellationToken cancellationToken);

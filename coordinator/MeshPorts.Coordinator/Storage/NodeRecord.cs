@@ -23,6 +23,9 @@ internal sealed record NodeRecord
     /// <summary>The end of the key valid until <see cref="KeyExpiresAt"/> is in the audit log.</summary>
     public bool KeyExpiryAudited { get; init; }
 
+    /// <summary>When an admin asked the node to rotate; cleared when it does. Whichever coordinator the node watches tells it.</summary>
+    public long? RotateRequestedAt { get; init; }
+
     /// <summary>Host index inside both overlay prefixes (100.64.0.0/10 + n, ULA + n).</summary>
     public int AddressIndex { get; init; }
 

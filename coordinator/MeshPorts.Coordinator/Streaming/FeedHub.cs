@@ -49,11 +49,26 @@ internal sealed class FeedHub : INetmapPublisher
         }
     }
 
-    public void SendRotateNow(string nodeId, string reason) =>
-        Find(nodeId)?.SendControl(new WatchEvent { RotateNow = new RotateNow { Reason = reason } });
+    public bool SendRotateNow(string nodeId, string reason) =>
+        Find(nodeId)?.SendTransient(new WatchEvent { RotateNow = new RotateNow { Reason = reason } }) ?? false;
 
-    public void SendRotationReady(string nodeId, byte[] newKey) =>
-        Find(nodeId)?.SendControl(new WatchEvent { RotationReady = new RotationReady { NewWireguardPublicKey = ByteString.CopyFrom(newKey) } });
+    public void SendRotationReady(string nodeId, byte[] newKey, bool keepForNextStream)
+    {
+        var evt = new WatchEvent { RotationReady = new RotationReady { NewWireguardPublicKey = ByteString.CopyFrom(newKey) } };
+        if (keepForNextStream)
+        {
+            Find(nodeId)?.SendControl(evt);
+        }
+        else
+        {
+            Find(nodeId)?.SendTransient(evt);
+        }
+    }
+
+    public IReadOnlyList<string> NodesSeeing(string peerId) =>
+        [.. _feeds.Where(kv => kv.Key != peerId && kv.Value.PeerIds().Contains(peerId)).Select(kv => kv.Key)];
+
+    public ulong? SerialPublishing(string nodeId, string peerId, byte[] key) => Find(nodeId)?.SerialPublishing(peerId, key);
 
     public bool IsOnline(string nodeId) => Find(nodeId)?.Online ?? false;
 

@@ -63,6 +63,15 @@ internal sealed class NodeFeed
         }
     }
 
+    /// <summary>This feed's serial if it last published <paramref name="peerId"/> with <paramref name="key"/>, else null.</summary>
+    public ulong? SerialPublishing(string peerId, ReadOnlySpan<byte> key)
+    {
+        lock (_lock)
+        {
+            return _peers.TryGetValue(peerId, out var peer) && peer.WireguardPublicKey.Span.SequenceEqual(key) ? _serial : null;
+        }
+    }
+
     /// <summary>Applies a new view; returns the new serial if anything changed.</summary>
     public ulong? Publish(NodeView view)
     {

@@ -93,9 +93,8 @@ internal sealed class NodeRegistry
             _model.Reported.TryRemove(node.Id, out _);
             _model.Grants = _model.Grants.Select(g => ending.Contains(g.Id) ? g with { RevokedAt = now } : g).ToList();
             _ctx.Publisher.Disconnect(node.Id);
-            _rotation.ForgetLocked(node.Id);
             await _recompute.RecomputeLockedAsync(cancellationToken);
-            await _rotation.CompleteRotationsLockedAsync(node.Id, ulong.MaxValue, cancellationToken);
+            await _rotation.ForgetLockedAsync(node.Id, cancellationToken);
             return status;
         }
         finally

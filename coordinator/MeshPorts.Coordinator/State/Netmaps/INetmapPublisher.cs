@@ -12,9 +12,17 @@ internal interface INetmapPublisher
     /// <summary>Ends the node's streams at once (node removed).</summary>
     void Disconnect(string nodeId);
 
-    void SendRotateNow(string nodeId, string reason);
+    /// <summary>To the node's open streams only (a request for an offline node waits in the store); false when none is open.</summary>
+    bool SendRotateNow(string nodeId, string reason);
 
-    void SendRotationReady(string nodeId, byte[] newKey);
+    /// <summary>Every peer has the node's new key; kept for its next stream only by the coordinator that finished the rotation.</summary>
+    void SendRotationReady(string nodeId, byte[] newKey, bool keepForNextStream);
+
+    /// <summary>The nodes whose last published netmap holds <paramref name="peerId"/>.</summary>
+    IReadOnlyList<string> NodesSeeing(string peerId);
+
+    /// <summary>The node's serial if its last published netmap holds <paramref name="peerId"/> with <paramref name="key"/>, else null.</summary>
+    ulong? SerialPublishing(string nodeId, string peerId, byte[] key);
 
     bool IsOnline(string nodeId);
 

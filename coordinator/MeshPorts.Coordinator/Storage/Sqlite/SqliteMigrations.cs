@@ -57,6 +57,13 @@ internal static class SqliteMigrations
         ALTER TABLE nodes ADD COLUMN key_expiry_audited INTEGER NOT NULL DEFAULT 0;
         UPDATE nodes SET key_expiry_audited = 1 WHERE key_expires_at <= CAST(strftime('%s', 'now') AS INTEGER) * 1000;
         """,
+
+        // 4: rotation bookkeeping in the database, so any replica acts on it and none loses it when one dies: an
+        // admin's rotate request until the node rotates, and the peers a rotation still waits for.
+        """
+        ALTER TABLE nodes ADD COLUMN rotate_requested_at INTEGER NULL;
+        CREATE TABLE rotation_waits (node_id TEXT NOT NULL, peer_id TEXT NOT NULL, PRIMARY KEY (node_id, peer_id));
+        """,
     ];
 
     public static int Latest => Steps.Length;

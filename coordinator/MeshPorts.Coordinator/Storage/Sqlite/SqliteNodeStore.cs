@@ -5,7 +5,7 @@ namespace MeshPorts.Coordinator.Storage.Sqlite;
 internal sealed class SqliteNodeStore : INodeStore
 {
     private const string Columns =
-        "id, name, user, tags, machine_key, wg_key, prev_wg_key, key_expires_at, address_index, services, endpoints, enrolled_at, token_id, applied_serial, latest_serial, key_expiry_audited";
+        "id, name, user, tags, machine_key, wg_key, prev_wg_key, key_expires_at, address_index, services, endpoints, enrolled_at, token_id, applied_serial, latest_serial, key_expiry_audited, rotate_requested_at";
 
     private readonly SqliteDatabase _db;
 
@@ -45,7 +45,7 @@ internal sealed class SqliteNodeStore : INodeStore
             try
             {
                 await SqliteDatabase.ExecuteAsync(c, t,
-                    $"INSERT INTO nodes ({Columns}) VALUES ($id, $name, $user, $tags, $mk, $wg, NULL, $exp, $idx, $svc, $ep, $at, $tok, 0, 0, 0);",
+                    $"INSERT INTO nodes ({Columns}) VALUES ($id, $name, $user, $tags, $mk, $wg, NULL, $exp, $idx, $svc, $ep, $at, $tok, 0, 0, 0, NULL);",
                     cancellationToken,
                     ("$id", node.Id), ("$name", node.Name), ("$user", node.User), ("$tags", SqliteCodec.JoinList(node.Tags)),
                     ("$mk", node.MachineKey), ("$wg", node.WireGuardKey), ("$exp", node.KeyExpiresAt), ("$idx", node.AddressIndex),
@@ -88,15 +88,73 @@ internal sealed class SqliteNodeStore : INodeStore
                     ("$g", grantId), ("$at", endedAt));
             }
 
+            await SqliteDatabase.ExecuteAsync(c, t, "DELETE FROM rotation_waits WHERE node_id = $id OR peer_id = $id;", cancellationToken, ("$id", id));
             return await SqliteDatabase.ExecuteAsync(c, t, "DELETE FROM nodes WHERE id = $id;", cancellationToken, ("$id", id)) == 1;
         }, audit, cancellationToken, deleted => deleted);
     }
 
-    public Task UpdateKeyAsync(string id, byte[] wireGuardKey, byte[]? previousKey, long keyExpiresAt, PendingAudit? audit, CancellationToken cancellationToken) =>
-        _db.WriteAsync(
-            (c, t) => SqliteDatabase.ExecuteAsync(c, t, "UPDATE nodes SET wg_key = $wg, prev_wg_key = $prev, key_expiry_audited = CASE WHEN key_expires_at = $exp THEN key_expiry_audited ELSE 0 END, key_expires_at = $exp WHERE id = $id;",
-                cancellationToken, ("$id", id), ("$wg", wireGuardKey), ("$prev", previousKey), ("$exp", keyExpiresAt)),
-            audit, cancellationToken);
+    public Task RotateKeyAsync(string id, byte[] wireGuardKey, byte[] previousKey, long keyExpiresAt, IReadOnlyCollection<string> waitingPeers,
+        PendingAudit audit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(waitingPeers);
+        return _db.WriteAsync(async (c, t) =>
+        {
+            await SqliteDatabase.ExecuteAsync(c, t,
+                "UPDATE nodes SET wg_key = $wg, prev_wg_key = $prev, key_expires_at = $exp, key_expiry_audited = 0, rotate_requested_at = NULL WHERE id = $id;",
+                cancellationToken, ("$id", id), ("$wg", wireGuardKey), ("$prev", previousKey), ("$exp", keyExpiresAt));
+            await SqliteDatabase.ExecuteAsync(c, t, "DELETE FROM rotation_waits WHERE node_id = $id;", cancellationToken, ("$id", id));
+            foreach (var peer in waitingPeers)
+            {
+                await SqliteDatabase.ExecuteAsync(c, t, "INSERT INTO rotation_waits (node_id, peer_id) VALUES ($id, $p);", cancellationToken, ("$id", id), ("$p", peer));
+            }
+
+            return 0;
+        }, audit, cancellationToken);
+    }
+
+    public Task<bool> FinishRotationWaitsAsync(string id, IReadOnlyCollection<string> peerIds, PendingAudit readyAudit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(peerIds);
+        return _db.WriteAsync(async (c, t) =>
+        {
+            foreach (var peer in peerIds)
+            {
+                await SqliteDatabase.ExecuteAsync(c, t, "DELETE FROM rotation_waits WHERE node_id = $id AND peer_id = $p;", cancellationToken, ("$id", id), ("$p", peer));
+            }
+
+            return await SqliteDatabase.ExecuteAsync(c, t,
+                "UPDATE nodes SET prev_wg_key = NULL WHERE id = $id AND prev_wg_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rotation_waits WHERE node_id = $id);",
+                cancellationToken, ("$id", id)) == 1;
+        }, readyAudit, cancellationToken, finished => finished);
+    }
+
+    public async Task<IReadOnlyList<(string NodeId, string PeerId)>> ListRotationWaitsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var command = SqliteDatabase.Command(connection, null, "SELECT node_id, peer_id FROM rotation_waits ORDER BY node_id, peer_id;");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<(string, string)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return list;
+    }
+
+    public Task RequestRotationAsync(IReadOnlyList<string> ids, long requestedAt, PendingAudit audit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        return _db.WriteAsync(async (c, t) =>
+        {
+            foreach (var id in ids)
+            {
+                await SqliteDatabase.ExecuteAsync(c, t, "UPDATE nodes SET rotate_requested_at = $at WHERE id = $id;", cancellationToken, ("$id", id), ("$at", requestedAt));
+            }
+
+            return 0;
+        }, audit, cancellationToken);
+    }
 
     public Task<IReadOnlyList<string>> MarkKeyExpiryAuditedAsync(IReadOnlyList<(string NodeId, long ExpiresAt)> keys, PendingAudit audit, CancellationToken cancellationToken)
     {
@@ -170,5 +228,6 @@ internal sealed class SqliteNodeStore : INodeStore
         AppliedSerial = (ulong)r.GetInt64(13),
         LatestSerial = (ulong)r.GetInt64(14),
         KeyExpiryAudited = r.GetInt64(15) != 0,
+        RotateRequestedAt = r.IsDBNull(16) ? null : r.GetInt64(16),
     };
 }
