@@ -7,6 +7,7 @@ using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.Options;
 using MeshPorts.Coordinator.Services;
 using MeshPorts.Coordinator.State;
+using MeshPorts.Coordinator.State.Replication;
 using MeshPorts.Coordinator.State.Relays;
 using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Storage.Sqlite;
@@ -35,8 +36,10 @@ internal sealed class CoordinatorHost : IAsyncDisposable
     private readonly RelayUdpSocket _stun;
     private readonly RelayCore? _relay;
 
-    private CoordinatorHost(WebApplication app, TlsMaterial tls, Key relayKey, RelayUdpSocket stun, RelayCore? relay, IStore store, AuditLog audit, MeshState state, Uri url)
+    private CoordinatorHost(WebApplication app, TlsMaterial tls, Key relayKey, RelayUdpSocket stun, RelayCore? relay, IStore store, AuditLog audit, MeshState state, Uri url,
+        ReplicaFollower follower)
     {
+        Follower = follower;
         _stun = stun;
         _relay = relay;
         _relayKey = relayKey;
@@ -55,6 +58,9 @@ internal sealed class CoordinatorHost : IAsyncDisposable
     public AuditLog Audit { get; }
 
     public MeshState State { get; }
+
+    /// <summary>Applies what other coordinators on the same database change.</summary>
+    public ReplicaFollower Follower { get; }
 
     public Uri PublicUrl { get; }
 
@@ -124,6 +130,9 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         var store = new SqliteStore(options.EffectiveStorePath);
         await store.InitializeAsync(cancellationToken);
 
+        // Every start, of any replica, takes a fresh epoch: a node's serial then says which process produced it.
+        hub.Epoch = checked((uint)await store.Settings.IncrementAsync("feed_epoch", cancellationToken));
+
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new CoordinatorClock(time));
         builder.Services.AddSingleton(metrics);
@@ -175,6 +184,10 @@ internal sealed class CoordinatorHost : IAsyncDisposable
             await output.WriteLineAsync($"AUDIT LOG CHANGED OUTSIDE THE COORDINATOR: {auditProblem}; recorded as {AuditLog.HeadMismatchKind}, run meshctl audit verify");
         }
 
+        // Read before the mesh is loaded, and subscribed to this process's events before it appends any: every
+        // change after this point is either loaded now, or one the follower sees as its own or reloads.
+        var seen = await store.Changes.LatestAsync(cancellationToken);
+        var follower = new ReplicaFollower(store, audit, state, seen, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Replication"));
         await state.InitializeAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         RelayUdpSocket stun;
@@ -191,6 +204,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
             throw;
         }
 
+        follower.Start();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Coordinator");
         var listenText = options.Listen.ToString();
         HostingLog.Listening(logger, listenText, url, tls.Pin);
@@ -203,7 +217,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
                 $"warning: no --public-url given, so join strings point at {url}, a guess from this machine's name; " +
                 "nodes elsewhere may not resolve it: restart with --public-url https://HOST:PORT");
         }
-        return new CoordinatorHost(app, tls, relayKey, stun, relay, store, audit, state, url);
+        return new CoordinatorHost(app, tls, relayKey, stun, relay, store, audit, state, url, follower);
     }
 
     /// <summary>The UDP STUN responder's address (the listen address; its port is the TCP one).</summary>
@@ -213,6 +227,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
     {
         await _stun.DisposeAsync();
         _relay?.Dispose();
+        await Follower.DisposeAsync();
         await App.StopAsync();
         await App.DisposeAsync();
         await Store.DisposeAsync();

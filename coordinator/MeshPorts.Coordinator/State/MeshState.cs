@@ -94,7 +94,7 @@ internal sealed class MeshState : IDisposable
             foreach (var node in await _ctx.Store.Nodes.ListAsync(cancellationToken))
             {
                 _model.Nodes[node.Id] = node;
-                _ctx.Publisher.Seed(node.Id, node.LatestSerial);
+                _ctx.Publisher.Seed(node.Id);
             }
 
             _model.Grants = [.. await _ctx.Store.Grants.ListAsync(cancellationToken)];
@@ -114,6 +114,48 @@ internal sealed class MeshState : IDisposable
 
         // Anything that ended while the coordinator was down is audited and pushed now.
         await _recompute.OnDeadlineAsync();
+    }
+
+    /// <summary>
+    /// Reloads nodes, grants, policy and rotation bookkeeping from the store after another coordinator changed
+    /// them, then recomputes and publishes: nodes watching here see that change as they would one made here.
+    /// </summary>
+    public async Task SyncFromStoreAsync(CancellationToken cancellationToken)
+    {
+        await _model.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            var before = new Dictionary<string, NodeRecord>(_model.Nodes, StringComparer.Ordinal);
+            var nodes = await _ctx.Store.Nodes.ListAsync(cancellationToken);
+            var grants = await _ctx.Store.Grants.ListAsync(cancellationToken);
+            var policy = await _ctx.Store.Policies.GetCurrentAsync(cancellationToken);
+            _model.Nodes.Clear();
+            foreach (var node in nodes)
+            {
+                _model.Nodes[node.Id] = node;
+                _ctx.Publisher.Seed(node.Id);
+            }
+
+            foreach (var gone in before.Keys.Where(id => !_model.Nodes.ContainsKey(id)))
+            {
+                _model.Reported.TryRemove(gone, out _);
+                _ctx.Publisher.Disconnect(gone);
+            }
+
+            _model.Grants = [.. grants];
+            if (policy?.Sha256 != _model.PolicyRecord?.Sha256)
+            {
+                _model.PolicyRecord = policy;
+                _model.Policy = policy is null ? PolicyDocument.Empty : PolicyParser.Parse(policy.Text, []);
+            }
+
+            await _recompute.RecomputeLockedAsync(cancellationToken);
+            await Rotation.ReloadLockedAsync(before, cancellationToken);
+        }
+        finally
+        {
+            _model.Gate.Release();
+        }
     }
 
     public void Dispose()

@@ -20,7 +20,10 @@ internal sealed class FeedHub : INetmapPublisher
         _metrics = metrics;
     }
 
-    public void Seed(string nodeId, ulong latestSerial) => _feeds[nodeId] = new NodeFeed(_capacity, latestSerial);
+    /// <summary>This process's feed epoch (see <see cref="NodeFeed"/>); set once at start, before any feed exists.</summary>
+    public uint Epoch { get; set; }
+
+    public void Seed(string nodeId) => _feeds.GetOrAdd(nodeId, _ => new NodeFeed(_capacity, Epoch));
 
     public IReadOnlyDictionary<string, ulong> Publish(IReadOnlyCollection<NodeView> views)
     {
@@ -28,7 +31,7 @@ internal sealed class FeedHub : INetmapPublisher
         var changed = new Dictionary<string, ulong>(StringComparer.Ordinal);
         foreach (var view in views)
         {
-            var feed = _feeds.GetOrAdd(view.Self.Id, _ => new NodeFeed(_capacity, 0));
+            var feed = _feeds.GetOrAdd(view.Self.Id, _ => new NodeFeed(_capacity, Epoch));
             if (feed.Publish(view) is { } serial)
             {
                 changed[view.Self.Id] = serial;

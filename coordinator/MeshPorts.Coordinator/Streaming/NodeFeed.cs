@@ -24,10 +24,12 @@ internal sealed class NodeFeed
     private ulong _serial;
     private bool _baseline;
 
-    public NodeFeed(int capacity, ulong serial)
+    /// <param name="epoch">This coordinator process's feed epoch, unique per start among all coordinators on the
+    /// database: serials are epoch &lt;&lt; 32 | count, so a serial names the process that produced it.</param>
+    public NodeFeed(int capacity, uint epoch)
     {
         _capacity = capacity;
-        _serial = serial;
+        _serial = (ulong)epoch << 32;
     }
 
     public bool Closed { get; private set; }
@@ -135,7 +137,9 @@ internal sealed class NodeFeed
                 return (channel.Reader, channel, false);
             }
 
-            var canResume = resumeFrom > 0 && resumeFrom <= _serial
+            // Only a serial this process produced can be resumed from: another replica's serial, or one from before
+            // a restart, may be numerically in range but stand for another netmap. Those get a snapshot.
+            var canResume = resumeFrom > 0 && resumeFrom >> 32 == _serial >> 32 && resumeFrom <= _serial
                 && (resumeFrom == _serial || (_log.First is { } first && first.Value.Serial <= resumeFrom + 1));
             if (canResume)
             {
@@ -146,14 +150,6 @@ internal sealed class NodeFeed
             }
             else
             {
-                if (resumeFrom > _serial)
-                {
-                    // The node saw serials this coordinator lost (crash before persisting): jump past them
-                    // so serials stay strictly increasing for the node, and drop the now-stale log.
-                    _serial = resumeFrom + 1;
-                    _log.Clear();
-                }
-
                 var snapshot = new Snapshot { Self = _self };
                 snapshot.Peers.AddRange(_peers.Values);
                 snapshot.InboundRules.AddRange(_rules.Values);

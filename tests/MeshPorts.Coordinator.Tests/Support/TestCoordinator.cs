@@ -49,7 +49,7 @@ internal sealed class TestCoordinator : IAsyncDisposable
     /// <summary>Set for a coordinator that another one restarts on (that one deletes the directory).</summary>
     public bool KeepDataDir { get; set; }
 
-    public static async Task<TestCoordinator> StartAsync(Action<CoordinatorOptions>? configure = null, string? dataDir = null)
+    public static async Task<TestCoordinator> StartAsync(Action<CoordinatorOptions>? configure = null, string? dataDir = null, FakeTimeProvider? time = null)
     {
         dataDir ??= Path.Combine(Path.GetTempPath(), "mp-coord-test-" + Guid.NewGuid().ToString("N"));
         var port = FreePort();
@@ -60,7 +60,7 @@ internal sealed class TestCoordinator : IAsyncDisposable
             PublicUrl = new Uri($"https://127.0.0.1:{port}"),
         };
         configure?.Invoke(options);
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        time ??= new FakeTimeProvider(DateTimeOffset.UtcNow);
         var host = await CoordinatorHost.StartAsync(options, time, TextWriter.Null, LogLevel.Warning, CancellationToken.None);
         var channel = CreateChannel(host.PublicUrl, host.Pin);
         var token = File.ReadAllLines(Path.Combine(dataDir, "meshctl.conf")).First(l => l.StartsWith("token = ")).Substring(8);
@@ -87,6 +87,35 @@ internal sealed class TestCoordinator : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    /// <summary>
+    /// Starts another coordinator on this one's database, as a replica is deployed: on a copy of the data dir (TLS
+    /// key, admin credential, audit and relay keys) with --store naming the shared database.
+    /// </summary>
+    public Task<TestCoordinator> StartReplicaAsync(Action<CoordinatorOptions>? configure = null)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "mp-coord-replica-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        foreach (var file in Directory.GetFiles(DataDir))
+        {
+            var name = Path.GetFileName(file);
+            if (!name.StartsWith("coordinator.db", StringComparison.Ordinal) && name != "audit.jsonl")
+            {
+                File.Copy(file, Path.Combine(dir, name));
+            }
+        }
+
+        var store = "sqlite:" + Path.Combine(DataDir, "coordinator.db");
+        // One clock for all replicas, as hosts kept in step by NTP: advancing it moves every replica's timers.
+        return StartAsync(o =>
+        {
+            o.Store = store;
+            configure?.Invoke(o);
+        }, dir, Time);
+    }
+
+    /// <summary>A client of this coordinator for a node created against another one (the node fails over here).</summary>
+    public NodeControl.NodeControlClient NodeClient() => new(Channel);
 
     /// <summary>Creates a token and returns the secret from its join string.</summary>
     public async Task<(Token Token, string Join, string Secret)> CreateTokenAsync(string name = "", string user = "", string[]? tags = null, int uses = 1)

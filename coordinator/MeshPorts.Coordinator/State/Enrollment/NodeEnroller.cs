@@ -104,34 +104,53 @@ internal sealed class NodeEnroller
                     cancellationToken, token.Id, new NextStep(NextStepKind.RemoveNodeOrRename, name));
             }
 
-            var index = Enumerable.Range(1, OverlayAddressing.MaxIndex).First(i => _model.Nodes.Values.All(n => n.AddressIndex != i));
-            var node = new NodeRecord
+            // Another coordinator on the same database may have taken an address this one has not heard of yet:
+            // the store's unique index refuses it, and the next try picks among the addresses the store holds.
+            var taken = _model.Nodes.Values.Select(n => n.AddressIndex).ToHashSet();
+            NodeRecord node = null!;
+            var index = 0;
+            EnrollOutcome outcome = EnrollOutcome.Conflict;
+            for (var attempt = 0; attempt < 3 && outcome == EnrollOutcome.Conflict; attempt++)
             {
-                Id = MeshModel.NewId("n_", 8),
-                Name = name,
-                User = token.User,
-                Tags = token.Tags,
-                MachineKey = input.MachineKey,
-                WireGuardKey = input.WireGuardKey,
-                KeyExpiresAt = now + (long)_ctx.Options.KeyLifetime.TotalMilliseconds,
-                AddressIndex = index,
-                Services = input.Services,
-                Endpoints = input.Endpoints,
-                EnrolledAt = now,
-                TokenId = token.Id,
-            };
+                if (attempt > 0)
+                {
+                    var stored = await _ctx.Store.Nodes.ListAsync(cancellationToken);
+                    if (stored.Any(n => n.Name == name || n.MachineKey.AsSpan().SequenceEqual(input.MachineKey)))
+                    {
+                        break;
+                    }
 
-            EnrollOutcome outcome;
-            try
-            {
-                var audit = _ctx.Audit.Event("token.used", "node:" + name, token.Id, "ok", new { source = input.Source })
-                    .And("node.enrolled", "node:" + name, name, "ok",
-                        new { id = node.Id, ipv4 = OverlayAddressing.Ipv4(index), user = node.User, tags = node.Tags, requested = input.RequestedName, publicKey = Convert.ToBase64String(node.WireGuardKey) });
-                outcome = await _ctx.Store.Nodes.EnrollAsync(token.Id, now, node, audit, cancellationToken);
-            }
-            catch (EnrollConflictException)
-            {
-                outcome = EnrollOutcome.Conflict;
+                    taken.UnionWith(stored.Select(n => n.AddressIndex));
+                }
+
+                index = Enumerable.Range(1, OverlayAddressing.MaxIndex).First(i => !taken.Contains(i));
+                node = new NodeRecord
+                {
+                    Id = MeshModel.NewId("n_", 8),
+                    Name = name,
+                    User = token.User,
+                    Tags = token.Tags,
+                    MachineKey = input.MachineKey,
+                    WireGuardKey = input.WireGuardKey,
+                    KeyExpiresAt = now + (long)_ctx.Options.KeyLifetime.TotalMilliseconds,
+                    AddressIndex = index,
+                    Services = input.Services,
+                    Endpoints = input.Endpoints,
+                    EnrolledAt = now,
+                    TokenId = token.Id,
+                };
+                try
+                {
+                    var audit = _ctx.Audit.Event("token.used", "node:" + name, token.Id, "ok", new { source = input.Source })
+                        .And("node.enrolled", "node:" + name, name, "ok",
+                            new { id = node.Id, ipv4 = OverlayAddressing.Ipv4(index), user = node.User, tags = node.Tags, requested = input.RequestedName, publicKey = Convert.ToBase64String(node.WireGuardKey) });
+                    outcome = await _ctx.Store.Nodes.EnrollAsync(token.Id, now, node, audit, cancellationToken);
+                }
+                catch (EnrollConflictException)
+                {
+                    outcome = EnrollOutcome.Conflict;
+                    taken.Add(index);
+                }
             }
 
             switch (outcome)

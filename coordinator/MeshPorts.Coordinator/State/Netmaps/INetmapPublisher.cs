@@ -3,8 +3,8 @@ namespace MeshPorts.Coordinator.State.Netmaps;
 /// <summary>Where State sends what nodes should know; the streaming layer turns it into Watch events.</summary>
 internal interface INetmapPublisher
 {
-    /// <summary>Sets the serial a node's feed continues from (after a restart).</summary>
-    void Seed(string nodeId, ulong latestSerial);
+    /// <summary>Opens the node's feed if it has none (at start, or when another coordinator enrolled it).</summary>
+    void Seed(string nodeId);
 
     /// <summary>Diffs each view against what was last published; returns the new serial of every node that changed.</summary>
     IReadOnlyDictionary<string, ulong> Publish(IReadOnlyCollection<NodeView> views);

@@ -43,9 +43,14 @@ internal sealed class NetmapRecompute : IDisposable
         long? next = null;
         foreach (var g in _model.Grants)
         {
-            if (AccessEvaluator.IsGrantActive(g, now) || (g.CreatedAt > now && g.RevokedAt is null))
+            if (AccessEvaluator.IsGrantActive(g, now))
             {
                 next = next is null ? g.ExpiresAt : Math.Min(next.Value, g.ExpiresAt);
+            }
+            else if (g.CreatedAt > now && g.RevokedAt is null)
+            {
+                // Made by a replica whose clock is a little ahead: it starts when this clock gets there.
+                next = next is null ? g.CreatedAt : Math.Min(next.Value, g.CreatedAt);
             }
         }
 

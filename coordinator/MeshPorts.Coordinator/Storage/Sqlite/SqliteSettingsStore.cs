@@ -23,4 +23,13 @@ internal sealed class SqliteSettingsStore : ISettingsStore
             await using var command = SqliteDatabase.Command(c, t, "SELECT value FROM settings WHERE key = $k;", ("$k", key));
             return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
         }, cancellationToken);
+
+    public Task<long> IncrementAsync(string key, CancellationToken cancellationToken) =>
+        _db.WriteAsync(async (c, t) =>
+        {
+            await SqliteDatabase.ExecuteAsync(c, t, "INSERT OR IGNORE INTO settings (key, value) VALUES ($k, '0');", cancellationToken, ("$k", key));
+            await SqliteDatabase.ExecuteAsync(c, t, "UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = $k;", cancellationToken, ("$k", key));
+            await using var command = SqliteDatabase.Command(c, t, "SELECT CAST(value AS INTEGER) FROM settings WHERE key = $k;", ("$k", key));
+            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }, cancellationToken);
 }

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using Google.Protobuf.WellKnownTypes;
+using MeshPorts.Contracts.Admin;
+using MeshPorts.Contracts.Node;
+using MeshPorts.Coordinator.Tests.Support;
+using Xunit.Abstractions;
+
+namespace MeshPorts.Coordinator.Tests;
+
+/// <summary>Two and three coordinators on one database: a change through any reaches nodes watching any other.</summary>
+public sealed class ReplicaTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public ReplicaTests(ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
+    private static AddGrantRequest Grant(string from, string to, uint port, TimeSpan duration) => new()
+    {
+        From = from,
+        To = to,
+        Port = port,
+        Protocol = Protocol.Tcp,
+        Duration = Duration.FromTimeSpan(duration),
+    };
+
+    [Fact]
+    public async Task GrantThroughB_ReachesANodeWatchingA_AndC_WellUnderASecond()
+    {
+        await using var a = await TestCoordinator.StartAsync();
+        await using var b = await a.StartReplicaAsync();
+        await using var c = await a.StartReplicaAsync();
+        using var db = await a.EnrollAsync("db");
+        using var laptop = await a.EnrollAsync("laptop");
+        await Task.Delay(300);
+        using var onA = await db.WatchAsync();
+        Assert.Empty((await WatchReader.NextAsync(onA)).Snapshot.Peers);
+        laptop.UseClient(c.NodeClient());
+        using var onC = await laptop.WatchAsync();
+        Assert.Empty((await WatchReader.NextAsync(onC)).Snapshot.Peers);
+
+        var watch = Stopwatch.StartNew();
+        await b.Admin.AddGrantAsync(Grant("laptop", "db", 5432, TimeSpan.FromMinutes(30)));
+        var deltaA = await WatchReader.NextAsync(onA, timeoutMs: 5_000);
+        var atA = watch.Elapsed;
+        var deltaC = await WatchReader.NextAsync(onC, timeoutMs: 5_000);
+        var atC = watch.Elapsed;
+        _output.WriteLine($"grant through B -> delta on A after {atA.TotalMilliseconds:0} ms, on C after {atC.TotalMilliseconds:0} ms");
+
+        Assert.Equal(laptop.Id, Assert.Single(deltaA.Delta.PeersUpserted).NodeId);
+        Assert.Equal(db.Id, Assert.Single(deltaC.Delta.PeersUpserted).NodeId);
+        Assert.True(atA < TimeSpan.FromSeconds(1.5) && atC < TimeSpan.FromSeconds(1.5), $"A {atA}, C {atC}: the change feed is polled every 100 ms");
+    }
+
+    [Fact]
+    public async Task NodeEnrolledThroughB_AndRemovedThroughB_ComeAndGoOnA()
+    {
+        await using var a = await TestCoordinator.StartAsync();
+        await using var b = await a.StartReplicaAsync();
+        await a.Admin.ApplyPolicyAsync(new PolicyRequest { Text = "rule all: tag:dev -> tag:dev:22/tcp\n" });
+        using var first = await a.EnrollAsync("first", tags: ["dev"]);
+        using var onA = await first.WatchAsync();
+        await WatchReader.NextAsync(onA);
+
+        using var second = await b.EnrollAsync("second", tags: ["dev"]);
+        var added = await WatchReader.NextAsync(onA, timeoutMs: 5_000);
+        Assert.Equal(second.Id, Assert.Single(added.Delta.PeersUpserted).NodeId);
+
+        await b.Admin.RemoveNodeAsync(new RemoveNodeRequest { Name = "second" });
+        var removed = await WatchReader.NextAsync(onA, timeoutMs: 5_000);
+        Assert.Equal([second.Id], removed.Delta.PeersRemoved);
+        Assert.DoesNotContain((await a.Admin.ListNodesAsync(new ListNodesRequest())).Nodes, n => n.Name == "second");
+    }
+
+    [Fact]
+    public async Task GrantEndsOnTime_WhileTheReplicaThatMadeItIsDead_AndIsAuditedOnce()
+    {
+        await using var a = await TestCoordinator.StartAsync();
+        using var db = await a.EnrollAsync("db");
+        using var laptop = await a.EnrollAsync("laptop");
+        using var onA = await db.WatchAsync();
+        await WatchReader.NextAsync(onA);
+        var b = await a.StartReplicaAsync();
+        try
+        {
+            await b.Admin.AddGrantAsync(Grant("laptop", "db", 5432, TimeSpan.FromMinutes(10)));
+            Assert.Single((await WatchReader.NextAsync(onA, timeoutMs: 5_000)).Delta.PeersUpserted);
+        }
+        finally
+        {
+            await b.DisposeAsync();
+        }
+
+        a.Time.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
+        var ended = await WatchReader.NextAsync(onA, timeoutMs: 5_000);
+        Assert.Equal([laptop.Id], ended.Delta.PeersRemoved);
+        Assert.Single((await a.Admin.ListAuditAsync(new ListAuditRequest())).Events, e => e.Kind == "grant.expired");
+    }
+
+    [Fact]
+    public async Task AGrantBothReplicasSeeEnd_IsAuditedOnce()
+    {
+        await using var a = await TestCoordinator.StartAsync();
+        await using var b = await a.StartReplicaAsync();
+        using var db = await a.EnrollAsync("db");
+        using var laptop = await a.EnrollAsync("laptop");
+        await a.Admin.AddGrantAsync(Grant("laptop", "db", 5432, TimeSpan.FromMinutes(10)));
+        await Task.Delay(500);
+
+        a.Time.Advance(TimeSpan.FromMinutes(11));
+        await Task.Delay(1500);
+
+        var events = (await b.Admin.ListAuditAsync(new ListAuditRequest())).Events;
+        Assert.Single(events, e => e.Kind == "grant.expired");
+        Assert.True((await b.Admin.VerifyAuditAsync(new VerifyAuditRequest())).Ok);
+    }
+
+    [Fact]
+    public async Task Rotation_OfANodeOnA_FinishesWhenItsPeerOnBAcks()
+    {
+        await using var a = await TestCoordinator.StartAsync();
+        await using var b = await a.StartReplicaAsync();
+        using var x = await a.EnrollAsync("x");
+        using var p = await a.EnrollAsync("p");
+        await a.Admin.AddGrantAsync(Grant("x", "p", 22, TimeSpan.FromHours(1)));
+        await Task.Delay(300);
+        using var xWatch = await x.WatchAsync();
+        await WatchReader.NextAsync(xWatch);
+        p.UseClient(b.NodeClient());
+        using var pWatch = await p.WatchAsync();
+        await WatchReader.NextAsync(pWatch);
+
+        var newKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        await x.RotateAsync(newKey);
+        Assert.Equal(newKey, (await WatchReader.NextAsync(xWatch)).Delta.Self.WireguardPublicKey.ToByteArray());
+        var pDelta = await WatchReader.NextAsync(pWatch, timeoutMs: 5_000);
+        Assert.Equal(newKey, Assert.Single(pDelta.Delta.PeersUpserted).WireguardPublicKey.ToByteArray());
+
+        await p.AckAsync(pDelta.Serial);
+        var ready = await WatchReader.NextAsync(xWatch, timeoutMs: 5_000);
+        Assert.Equal(WatchEvent.EventOneofCase.RotationReady, ready.EventCase);
+        Assert.Equal(newKey, ready.RotationReady.NewWireguardPublicKey.ToByteArray());
+
+        // Both replicas then drop the old key from p's view; the finish is audited once.
+        var dropped = await WatchReader.NextAsync(pWatch, timeoutMs: 5_000);
+        Assert.True(Assert.Single(dropped.Delta.PeersUpserted).PreviousWireguardPublicKey.IsEmpty);
+        Assert.Single((await a.Admin.ListAuditAsync(new ListAuditRequest())).Events, e => e.Kind == "key.rotation_finished");
+    }
+
+    [Fact]
+    public async Task RotateRequest_ForAnOfflineNode_ThroughB_IsSentWhenItWatchesA_AndOnlyUntilItRotates()
+    {
+        await using var a = await TestCoordinator.StartAsync();
+        await using var b = await a.StartReplicaAsync();
+        using var x = await a.EnrollAsync("x");
+        await Task.Delay(300);
+        await b.Admin.RotateKeysAsync(new RotateKeysRequest { Node = "x" });
+        await Task.Delay(500);
+
+        using (var first = await x.WatchAsync())
+        {
+            Assert.Equal(WatchEvent.EventOneofCase.Snapshot, (await WatchReader.NextAsync(first)).EventCase);
+            Assert.Equal(WatchEvent.EventOneofCase.RotateNow, (await WatchReader.NextAsync(first)).EventCase);
+            await x.RotateAsync(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        }
+
+        await Task.Delay(500);
+        x.UseClient(b.NodeClient());
+        using var second = await x.WatchAsync();
+        Assert.Equal(WatchEvent.EventOneofCase.Snapshot, (await WatchReader.NextAsync(second)).EventCase);
+        var next = await WatchReader.NextAsync(second, timeoutMs: 1_000).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null);
+        Assert.True(next is null || next.EventCase != WatchEvent.EventOneofCase.RotateNow, "the request was acted on; no replica may send it again");
+    }
+
+    [Fact]
+    public async Task ResumeWithAnotherReplicasSerial_GetsASnapshot_NotItsOwnDeltas()
+    {
+        await using var a = await TestCoordinator.StartAsync();
+        await using var b = await a.StartReplicaAsync();
+        using var db = await a.EnrollAsync("db");
+        using var laptop = await a.EnrollAsync("laptop");
+        await a.Admin.AddGrantAsync(Grant("laptop", "db", 5432, TimeSpan.FromMinutes(30)));
+        await a.Admin.AddGrantAsync(Grant("laptop", "db", 22, TimeSpan.FromMinutes(30)));
+        await Task.Delay(500);
+
+        ulong serialOnA;
+        using (var onA = await db.WatchAsync())
+        {
+            serialOnA = (await WatchReader.NextAsync(onA)).Serial;
+        }
+
+        db.UseClient(b.NodeClient());
+        using var onB = await db.WatchAsync(resumeFrom: serialOnA);
+        var first = await WatchReader.NextAsync(onB);
+        Assert.Equal(WatchEvent.EventOneofCase.Snapshot, first.EventCase);
+        Assert.NotEqual(serialOnA >> 32, first.Serial >> 32);
+    }
+}
