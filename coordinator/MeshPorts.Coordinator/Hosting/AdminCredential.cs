@@ -1,6 +1,6 @@
-using MeshPorts.Contracts.Transport;
 using System.Security.Cryptography;
 using System.Text;
+using MeshPorts.Contracts.Transport;
 
 namespace MeshPorts.Coordinator.Hosting;
 

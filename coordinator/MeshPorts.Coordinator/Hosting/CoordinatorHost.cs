@@ -1,7 +1,7 @@
-using MeshPorts.Contracts.Transport;
 using System.Net;
 using MeshPorts.Contracts.Logging;
 using MeshPorts.Contracts.Output;
+using MeshPorts.Contracts.Transport;
 using MeshPorts.Coordinator.Audit;
 using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.Options;
