@@ -32,9 +32,13 @@ public sealed class TlsMaterial : IDisposable
         return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo()));
     }
 
-    public static TlsMaterial LoadOrCreate(string dataDir, Uri publicUrl, TimeProvider time, string commonName = "meshports-coordinator")
+    public static TlsMaterial LoadOrCreate(string dataDir, Uri publicUrl, TimeProvider time, string commonName = "meshports-coordinator") =>
+        LoadOrCreate(dataDir, [publicUrl], time, commonName);
+
+    /// <param name="publicUrls">Every URL clients use (replicas share the key): each host goes into the SAN of a new certificate.</param>
+    public static TlsMaterial LoadOrCreate(string dataDir, IReadOnlyList<Uri> publicUrls, TimeProvider time, string commonName = "meshports-coordinator")
     {
-        ArgumentNullException.ThrowIfNull(publicUrl);
+        ArgumentNullException.ThrowIfNull(publicUrls);
         ArgumentNullException.ThrowIfNull(time);
         var dir = Path.Combine(dataDir, "tls");
         var certPath = Path.Combine(dir, "cert.pem");
@@ -48,13 +52,16 @@ public sealed class TlsMaterial : IDisposable
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=" + commonName, key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
-        if (IPAddress.TryParse(publicUrl.IdnHost.Trim('[', ']'), out var ip))
+        foreach (var host in publicUrls.Select(u => u.IdnHost.Trim('[', ']')).Distinct(StringComparer.OrdinalIgnoreCase))
         {
-            san.AddIpAddress(ip);
-        }
-        else
-        {
-            san.AddDnsName(publicUrl.IdnHost);
+            if (IPAddress.TryParse(host, out var ip))
+            {
+                san.AddIpAddress(ip);
+            }
+            else
+            {
+                san.AddDnsName(host);
+            }
         }
 
         san.AddIpAddress(IPAddress.Loopback);

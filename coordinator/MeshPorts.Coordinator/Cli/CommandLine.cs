@@ -1,6 +1,7 @@
 using System.Net;
 using MeshPorts.Contracts.Cli;
 using MeshPorts.Contracts.Grammar;
+using MeshPorts.Contracts.Transport;
 using MeshPorts.Coordinator.Options;
 
 namespace MeshPorts.Coordinator.Cli;
@@ -9,13 +10,16 @@ namespace MeshPorts.Coordinator.Cli;
 internal static class CommandLine
 {
     public const string Usage = """
-        usage: meshports-coordinator [--data DIR] [--listen 0.0.0.0:7443] [--public-url https://HOST:7443]
+        usage: meshports-coordinator [--data DIR] [--listen 0.0.0.0:7443] [--public-url https://HOST:7443[,...]]
                                      [--store sqlite:PATH] [--key-lifetime 1h] [--max-grant 24h]
                                      [--max-token-ttl 7d] [--relay on|off]
 
           --data DIR          state, TLS key and meshctl.conf (default /var/lib/meshports-coordinator)
           --listen ADDR:PORT  TLS listener (default 0.0.0.0:7443)
-          --public-url URL    URL nodes and meshctl reach (default https://HOSTNAME:PORT); its host is in the cert
+          --public-url URL[,URL...]
+                              URL nodes and meshctl reach (default https://HOSTNAME:PORT); with replicas, every
+                              replica's URL, comma-separated, primary first: join strings and meshctl.conf carry
+                              the list and clients fail over along it; every host is in the cert
           --store sqlite:PATH database (default sqlite:DIR/coordinator.db)
           --key-lifetime DUR  node WireGuard key lifetime (default 1h)
           --max-grant DUR     cap on grant durations (default 24h)
@@ -52,9 +56,9 @@ internal static class CommandLine
                         : throw new UsageException($"--listen {value}: expected ADDRESS:PORT, e.g. 0.0.0.0:7443 or [::]:7443");
                     break;
                 case "--public-url":
-                    options.PublicUrl = Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttps
-                        ? url
-                        : throw new UsageException($"--public-url {value}: expected https://HOST:PORT");
+                    options.PublicUrls = CoordinatorUrls.TryParseList(value, out var urls, out var urlProblem)
+                        ? urls
+                        : throw new UsageException($"--public-url {urlProblem}");
                     break;
                 case "--store":
                     options.Store = value;

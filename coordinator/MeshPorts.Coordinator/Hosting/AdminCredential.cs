@@ -1,6 +1,6 @@
-using MeshPorts.Contracts.Transport;
 using System.Security.Cryptography;
 using System.Text;
+using MeshPorts.Contracts.Transport;
 
 namespace MeshPorts.Coordinator.Hosting;
 
@@ -19,10 +19,12 @@ internal sealed class AdminCredential
 
     /// <summary>Loads the stored hash, or on first start creates a secret and writes meshctl.conf.</summary>
     /// <param name="auditKey">"ed25519:&lt;base64&gt;" of the audit signing key, so meshctl can check signed heads from the start.</param>
+    /// <param name="publicUrls">Every replica, primary first: written as one comma-separated <c>url =</c> line (meshctl tries them in order).</param>
     /// <param name="urlGuessed">No --public-url was given: the file says the URL is a guess, and how to set it.</param>
-    public static AdminCredential LoadOrCreate(string dataDir, Uri publicUrl, bool urlGuessed, string pin, string auditKey, out bool created)
+    public static AdminCredential LoadOrCreate(string dataDir, IReadOnlyList<Uri> publicUrls, bool urlGuessed, string pin, string auditKey, out bool created)
     {
-        ArgumentNullException.ThrowIfNull(publicUrl);
+        ArgumentNullException.ThrowIfNull(publicUrls);
+        var publicUrl = publicUrls[0];
         var hashPath = Path.Combine(dataDir, "admin.sha256");
         if (File.Exists(hashPath))
         {
@@ -44,7 +46,8 @@ internal sealed class AdminCredential
         var conf = $"""
             # meshctl configuration written by meshports-coordinator on first start.
             # It holds the admin credential: keep it mode 0600.
-            {guessNote}url = {publicUrl.GetLeftPart(UriPartial.Authority)}
+            # url: every coordinator replica, comma-separated, primary first; meshctl tries them in order.
+            {guessNote}url = {CoordinatorUrls.Format(publicUrls)}
             pin = {pin}
             token = {secret}
             audit_key = {auditKey}
@@ -54,6 +57,37 @@ internal sealed class AdminCredential
         TlsMaterial.WriteFile(hashPath, Convert.ToHexStringLower(hash) + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite);
         created = true;
         return new AdminCredential(hash);
+    }
+
+    /// <summary>
+    /// The url line of an existing DATA/meshctl.conf when it names other URLs than <paramref name="publicUrls"/>
+    /// (the file is written once: a data dir copied to start replicas keeps the first list), else null.
+    /// </summary>
+    public static string? WrittenUrlDiffers(string dataDir, IReadOnlyList<Uri> publicUrls)
+    {
+        ArgumentNullException.ThrowIfNull(publicUrls);
+        var path = Path.Combine(dataDir, "meshctl.conf");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        foreach (var raw in File.ReadLines(path))
+        {
+            var line = raw.Trim();
+            if (!line.StartsWith("url", StringComparison.Ordinal) || line.IndexOf('=', StringComparison.Ordinal) is not (> 0 and var eq) || line[..eq].Trim() != "url")
+            {
+                continue;
+            }
+
+            var written = line[(eq + 1)..].Trim();
+            return CoordinatorUrls.TryParseList(written, out var urls, out _)
+                && urls.Count == publicUrls.Count && urls.Zip(publicUrls).All(p => CoordinatorUrls.SameAuthority(p.First, p.Second))
+                ? null
+                : written;
+        }
+
+        return null;
     }
 
     public static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));

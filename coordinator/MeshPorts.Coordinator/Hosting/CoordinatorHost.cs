@@ -1,7 +1,7 @@
-using MeshPorts.Contracts.Transport;
 using System.Net;
 using MeshPorts.Contracts.Logging;
 using MeshPorts.Contracts.Output;
+using MeshPorts.Contracts.Transport;
 using MeshPorts.Coordinator.Audit;
 using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.Options;
@@ -77,8 +77,9 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         Directory.CreateDirectory(options.DataDir);
-        var url = options.EffectivePublicUrl;
-        var tls = TlsMaterial.LoadOrCreate(options.DataDir, url, time);
+        var urls = options.EffectivePublicUrls;
+        var url = urls[0];
+        var tls = TlsMaterial.LoadOrCreate(options.DataDir, urls, time);
         if (tls.Created)
         {
             await output.WriteLineAsync($"created TLS key and self-signed certificate in {Path.Combine(options.DataDir, "tls")}");
@@ -99,10 +100,17 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         }
 
         await output.WriteLineAsync($"relay ticket key: {RelaySigningKeyFile.PublicKeyText(relayKey)}");
-        var admin = AdminCredential.LoadOrCreate(options.DataDir, url, options.PublicUrl is null, tls.Pin, auditKey.PublicKeyText, out var adminCreated);
+        var admin = AdminCredential.LoadOrCreate(options.DataDir, urls, options.PublicUrl is null, tls.Pin, auditKey.PublicKeyText, out var adminCreated);
         if (adminCreated)
         {
             await output.WriteLineAsync($"wrote {Path.Combine(options.DataDir, "meshctl.conf")} (mode 0600: url, pin, admin token, audit key)");
+        }
+        else if (options.PublicUrl is not null && AdminCredential.WrittenUrlDiffers(options.DataDir, urls) is { } written)
+        {
+            // The file is written once; a replica started on a copied data dir, or a list that grew, leaves it behind.
+            await output.WriteLineAsync(
+                $"note: {Path.Combine(options.DataDir, "meshctl.conf")} says url = {written}, not --public-url {CoordinatorUrls.Format(urls)}; " +
+                "edit its url line (and copies of it) so meshctl knows every replica");
         }
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = options.DataDir });
@@ -145,7 +153,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
             return new AuditLog(store.Audit, time, logger, Path.Combine(options.DataDir, "audit.jsonl"), auditKey) { OnAppended = metrics.AuditEvent };
         });
         builder.Services.AddSingleton(sp => new MeshState(store, sp.GetRequiredService<AuditLog>(), hub, time, options, metrics,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.State"), url, tls.Pin));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.State"), urls, tls.Pin));
         var relays = new RelayDirectory(time);
         builder.Services.AddSingleton(new RelayRegistrar(relays, relayKey.PublicKey.Export(KeyBlobFormat.RawPublicKey)));
         builder.Services.AddSingleton(new RelayTicketIssuer(relayKey, relays, time, relay is null ? null : EmbeddedRelay(url, options.Listen.Port, tls.Pin)));
@@ -207,9 +215,10 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         follower.Start();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Coordinator");
         var listenText = options.Listen.ToString();
-        HostingLog.Listening(logger, listenText, url, tls.Pin);
+        var urlsText = CoordinatorUrls.Format(urls);
+        HostingLog.Listening(logger, listenText, urlsText, tls.Pin);
         app.Lifetime.ApplicationStopping.Register(() => HostingLog.Stopping(logger, metrics.WatchStreams));
-        await output.WriteLineAsync($"listening on {options.Listen} (TLS only; STUN{(relay is null ? string.Empty : " and relay frames")} on UDP {stun.LocalEndPoint}; relay {(relay is null ? "off" : "on")}), public URL {url}");
+        await output.WriteLineAsync($"listening on {options.Listen} (TLS only; STUN{(relay is null ? string.Empty : " and relay frames")} on UDP {stun.LocalEndPoint}; relay {(relay is null ? "off" : "on")}), public URL{(urls.Count > 1 ? "s" : "")} {urlsText}");
         if (options.PublicUrl is null)
         {
             // Join strings and meshctl.conf carry this URL: a node on another machine must be able to resolve it.

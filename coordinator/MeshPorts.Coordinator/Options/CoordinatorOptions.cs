@@ -1,4 +1,5 @@
 using System.Net;
+using MeshPorts.Contracts.Transport;
 
 namespace MeshPorts.Coordinator.Options;
 
@@ -16,8 +17,18 @@ internal sealed class CoordinatorOptions
     /// <summary>Where Kestrel listens (TLS only). Port 0 picks an ephemeral port (tests).</summary>
     public IPEndPoint Listen { get; set; } = new(IPAddress.Any, 7443);
 
-    /// <summary>The URL nodes and meshctl use; its host goes into the certificate's SAN. Null = derived.</summary>
-    public Uri? PublicUrl { get; set; }
+    /// <summary>
+    /// Every replica's URL, as nodes and meshctl use them (--public-url a,b): join strings and meshctl.conf carry
+    /// the list, the first is the primary, and every host goes into the certificate's SAN. Empty = derived.
+    /// </summary>
+    public IReadOnlyList<Uri> PublicUrls { get; set; } = [];
+
+    /// <summary>The primary public URL, or null when none was given; setting it replaces the list with that one URL.</summary>
+    public Uri? PublicUrl
+    {
+        get => PublicUrls.Count > 0 ? PublicUrls[0] : null;
+        set => PublicUrls = value is null ? [] : [value];
+    }
 
     /// <summary>"sqlite:PATH"; null = sqlite in DataDir.</summary>
     public string? Store { get; set; }
@@ -89,9 +100,12 @@ internal sealed class CoordinatorOptions
     /// <summary>Standalone relays (--add-relay) listed to nodes beside the embedded one.</summary>
     public List<RelayServerOption> ExtraRelays { get; } = [];
 
-    /// <summary>The URL actually published: the configured one, or https://HOSTNAME:PORT.</summary>
-    public Uri EffectivePublicUrl =>
-        PublicUrl ?? new Uri(FormattableString.Invariant($"https://{Environment.MachineName.ToLowerInvariant()}:{Listen.Port}"));
+    /// <summary>The URLs actually published: the configured ones, or https://HOSTNAME:PORT.</summary>
+    public IReadOnlyList<Uri> EffectivePublicUrls =>
+        PublicUrls.Count > 0 ? PublicUrls : [new Uri(FormattableString.Invariant($"https://{Environment.MachineName.ToLowerInvariant()}:{Listen.Port}"))];
+
+    /// <summary>The primary: what needs one URL (the embedded relay's entry, log lines).</summary>
+    public Uri EffectivePublicUrl => EffectivePublicUrls[0];
 
     public string EffectiveStorePath =>
         Store is null ? Path.Combine(DataDir, "coordinator.db") : Store["sqlite:".Length..];
@@ -104,9 +118,17 @@ internal sealed class CoordinatorOptions
             return "--data must name a directory";
         }
 
-        if (PublicUrl is not null && PublicUrl.Scheme != Uri.UriSchemeHttps)
+        foreach (var url in PublicUrls)
         {
-            return $"--public-url {PublicUrl}: must be https:// (nothing is served in plaintext)";
+            if (!CoordinatorUrls.TryParseOne(url.OriginalString, out _, out var problem))
+            {
+                return $"--public-url {problem}";
+            }
+        }
+
+        if (PublicUrls.Select(u => u.GetLeftPart(UriPartial.Authority).ToLowerInvariant()).Distinct(StringComparer.Ordinal).Count() != PublicUrls.Count)
+        {
+            return "--public-url lists a URL twice; name each replica once";
         }
 
         if (Store is not null && !Store.StartsWith("sqlite:", StringComparison.Ordinal))

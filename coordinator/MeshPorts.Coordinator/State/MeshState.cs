@@ -37,14 +37,14 @@ internal sealed class MeshState : IDisposable
     private readonly NetmapRecompute _recompute;
 
     public MeshState(IStore store, AuditLog audit, INetmapPublisher publisher, TimeProvider time, CoordinatorOptions options,
-        CoordinatorMetrics metrics, ILogger logger, Uri publicUrl, string pin)
+        CoordinatorMetrics metrics, ILogger logger, IReadOnlyList<Uri> publicUrls, string pin)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         _ctx = new MeshContext(store, audit, publisher, time, options, metrics, logger);
         _recompute = new NetmapRecompute(_ctx, _model);
         Rotation = new KeyRotation(_ctx, _model, _recompute);
         Nodes = new NodeRegistry(_ctx, _model, _recompute, Rotation);
-        Tokens = new TokenIssuer(_ctx, _model, publicUrl, pin);
+        Tokens = new TokenIssuer(_ctx, _model, publicUrls, pin);
         Enrollment = new NodeEnroller(_ctx, _model, _recompute);
         Authentication = new NodeAuthenticator(_ctx, _model, Nodes);
         Grants = new GrantControl(_ctx, _model, _recompute);

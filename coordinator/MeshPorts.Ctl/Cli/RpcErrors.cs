@@ -1,5 +1,6 @@
 using System.Security.Authentication;
 using Grpc.Core;
+using MeshPorts.Ctl.Transport;
 
 namespace MeshPorts.Ctl.Cli;
 
@@ -11,6 +12,13 @@ internal static class RpcErrors
         ArgumentNullException.ThrowIfNull(ex);
         var detail = string.IsNullOrWhiteSpace(ex.Status.Detail) ? ex.StatusCode.ToString() : ex.Status.Detail;
         // A refused pin surfaces as Internal or Unavailable depending on where the handshake broke.
+        if (Inner<ReplicasUnreachableException>(ex) is { } unreachable)
+        {
+            return unreachable.Failures.Count > 1
+                ? $"cannot reach any coordinator replica ({unreachable.Message}); check that meshports-coordinator is running and the url list in meshctl.conf"
+                : $"cannot reach the coordinator ({unreachable.Message}); check that meshports-coordinator is running and the url in meshctl.conf";
+        }
+
         if (HasInner<AuthenticationException>(ex))
         {
             return "the coordinator's certificate does not match the pin in meshctl.conf; if the coordinator was reinstalled, copy its new DATA/meshctl.conf";
@@ -30,24 +38,27 @@ internal static class RpcErrors
     }
 
     private static bool HasInner<T>(Exception ex)
+        where T : Exception => Inner<T>(ex) is not null;
+
+    private static T? Inner<T>(Exception ex)
         where T : Exception
     {
         for (var e = ex.InnerException; e is not null; e = e.InnerException)
         {
-            if (e is T)
+            if (e is T found)
             {
-                return true;
+                return found;
             }
         }
 
         for (var e = (ex as RpcException)?.Status.DebugException; e is not null; e = e.InnerException)
         {
-            if (e is T)
+            if (e is T found)
             {
-                return true;
+                return found;
             }
         }
 
-        return false;
+        return null;
     }
 }

@@ -9,7 +9,9 @@ namespace MeshPorts.Ctl.Config;
 /// <summary>
 /// Reads meshctl.conf: <c>key = value</c> lines with <c>#</c> comments (or one JSON object), keys
 /// <c>url</c>, <c>pin</c> and <c>token</c>. Common spellings of those keys are accepted, since the file is
-/// written by the coordinator and sometimes by hand.
+/// written by the coordinator and sometimes by hand. <c>url</c> lists every replica on one line,
+/// comma-separated, primary first (in JSON also an array); a second <c>url</c> line is refused, so a file
+/// edited into two lines is not read as one coordinator.
 /// </summary>
 internal static class ConfigFileReader
 {
@@ -62,8 +64,10 @@ internal static class ConfigFileReader
         {
             switch (Normalize(key))
             {
-                case "url" or "coordinator" or "coordinatorurl" or "server" or "publicurl" or "endpoint":
-                    url = value;
+                case "url" or "urls" or "coordinator" or "coordinatorurl" or "coordinatorurls" or "server" or "publicurl" or "endpoint":
+                    url = url is null
+                        ? value
+                        : throw new CtlException($"{source} names the url twice ('{url}' and '{value}'); list every replica on one line: url = {url}, {value}");
                     break;
                 case "pin" or "certificatepin" or "certpin" or "tlspin" or "certsha256" or "fingerprint" or "certificatesha256":
                     pin = value;
@@ -85,9 +89,9 @@ internal static class ConfigFileReader
             throw new CtlException($"{source} has no 'url = https://HOST:7443'; add it or copy the coordinator's DATA/meshctl.conf again");
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+        if (!CoordinatorUrls.TryParseList(url, out var urls, out var urlProblem))
         {
-            throw new CtlException($"{source}: url '{url}' must be an https:// URL (the coordinator serves nothing in plaintext)");
+            throw new CtlException($"{source}: url {urlProblem}");
         }
 
         if (!CertificatePin.TryParse(pin, out var parsedPin))
@@ -106,7 +110,7 @@ internal static class ConfigFileReader
             throw new CtlException($"{source}: audit_key '{auditKey}' is not ed25519:<base64 of 32 bytes>; copy the key the coordinator printed at start");
         }
 
-        return new CtlConfig(uri, parsedPin, token, source, auditKey);
+        return new CtlConfig(urls, parsedPin, token, source, auditKey);
     }
 
     private static string Normalize(string key) =>
@@ -158,6 +162,11 @@ internal static class ConfigFileReader
                 if (property.Value.ValueKind == JsonValueKind.String)
                 {
                     list.Add(new(property.Name, property.Value.GetString()!));
+                }
+                else if (property.Value.ValueKind == JsonValueKind.Array && property.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String))
+                {
+                    // "url": ["https://a:7443", "https://b:7443"] is the JSON spelling of the comma list.
+                    list.Add(new(property.Name, string.Join(",", property.Value.EnumerateArray().Select(e => e.GetString()))));
                 }
             }
 

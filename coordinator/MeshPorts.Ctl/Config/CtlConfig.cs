@@ -7,15 +7,31 @@ namespace MeshPorts.Ctl.Config;
 internal sealed class CtlConfig
 {
     public CtlConfig(Uri url, CertificatePin pin, string adminToken, string source, string? auditKey = null)
+        : this([url], pin, adminToken, source, auditKey)
     {
-        Url = url;
+    }
+
+    /// <param name="urls">Every coordinator replica, primary first (at least one).</param>
+    public CtlConfig(IReadOnlyList<Uri> urls, CertificatePin pin, string adminToken, string source, string? auditKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        if (urls.Count == 0)
+        {
+            throw new ArgumentException("meshctl needs at least one coordinator URL", nameof(urls));
+        }
+
+        Urls = urls;
         Pin = pin;
         AdminToken = adminToken;
         Source = source;
         AuditKey = auditKey;
     }
 
-    public Uri Url { get; }
+    /// <summary>The primary (first) URL: the channel's address; connections go to the first of <see cref="Urls"/> that answers.</summary>
+    public Uri Url => Urls[0];
+
+    /// <summary>Every replica, in the order meshctl tries them.</summary>
+    public IReadOnlyList<Uri> Urls { get; }
 
     public CertificatePin Pin { get; }
 

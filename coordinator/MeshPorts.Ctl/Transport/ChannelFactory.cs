@@ -5,13 +5,21 @@ using MeshPorts.Ctl.Config;
 
 namespace MeshPorts.Ctl.Transport;
 
-/// <summary>An HTTP/2 gRPC channel that trusts exactly the pinned certificate and carries the admin credential.</summary>
+/// <summary>
+/// An HTTP/2 gRPC channel that trusts exactly the pinned certificate, carries the admin credential, and connects
+/// to the first replica of meshctl.conf's url list that answers (<see cref="ReplicaConnector"/>).
+/// </summary>
 internal static class ChannelFactory
 {
     public static GrpcChannel Create(CtlConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         var handler = CreateHandler(config.Pin);
+        var urls = config.Urls;
+        handler.ConnectCallback = (_, cancellationToken) => ReplicaConnector.ConnectAsync(urls, ReplicaConnector.ConnectTimeout, cancellationToken);
+
+        // The handler's own bound covers the whole callback: room for every replica's attempt.
+        handler.ConnectTimeout = (ReplicaConnector.ConnectTimeout * urls.Count) + TimeSpan.FromSeconds(1);
         var token = config.AdminToken;
         var credentials = CallCredentials.FromInterceptor((_, metadata) =>
         {

@@ -13,6 +13,9 @@ internal static partial class AgentLog
     [LoggerMessage(3, LogLevel.Warning, "Coordinator unreachable ({Reason}); keeping what is still valid, retrying in {Delay}")]
     public static partial void Disconnected(ILogger logger, string reason, string delay);
 
+    [LoggerMessage(20, LogLevel.Warning, "Coordinator {From} unreachable ({Reason}); keeping what is still valid, trying replica {To} in {Delay}")]
+    public static partial void FailingOver(ILogger logger, string reason, string from, string to, string delay);
+
     [LoggerMessage(4, LogLevel.Warning, "Serial gap after {Serial}; asking for a fresh snapshot")]
     public static partial void Gap(ILogger logger, ulong serial);
 

@@ -6,13 +6,16 @@ internal sealed record AgentOptions
     /// <summary>How long a rotation waits for RotationReady before switching anyway.</summary>
     public TimeSpan RotationWait { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>First reconnect delay; doubles per failure up to <see cref="MaxBackoff"/>, with ±25% jitter.</summary>
+    /// <summary>First reconnect delay; doubles per failure up to <see cref="MaxBackoff"/>, less up to 25% at random (Contracts' <c>Backoff</c>).</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The coordinator heartbeats every 15 s; a stream silent this long is treated as dead.</summary>
     public TimeSpan WatchSilence { get; init; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>The backoff's random source, [0, 1); null = <see cref="Random.Shared"/>. Tests pass a seeded one.</summary>
+    public Func<double>? Jitter { get; init; }
 
     /// <summary>How often denied flows are reported (when there are any).</summary>
     public TimeSpan DeniedReportInterval { get; init; } = TimeSpan.FromSeconds(10);

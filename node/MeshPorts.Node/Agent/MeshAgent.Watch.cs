@@ -1,5 +1,6 @@
 using MeshPorts.Contracts.Grammar;
 using MeshPorts.Contracts.Node;
+using MeshPorts.Contracts.Transport;
 using MeshPorts.Node.Paths;
 
 namespace MeshPorts.Node.Agent;
@@ -8,18 +9,24 @@ internal sealed partial class MeshAgent
 {
     private const int MaxCallMeEndpoints = 16;
 
+    /// <summary>
+    /// Follows the coordinator until cancelled. Each failure moves to the next replica and waits the backoff
+    /// (reset by a stream that delivered anything), so a stopped replica is left within about a second and a
+    /// fleet cut off together comes back spread out.
+    /// </summary>
     private async Task WatchLoopAsync(CancellationToken cancellation)
     {
-        var backoff = _options.InitialBackoff;
+        var backoff = new Backoff(_options.InitialBackoff, _options.MaxBackoff, random: _options.Jitter);
         while (!cancellation.IsCancellationRequested)
         {
             string reason;
+            var failed = false;
             try
             {
                 var receivedAny = await FollowStreamAsync(cancellation).ConfigureAwait(false);
                 if (receivedAny)
                 {
-                    backoff = _options.InitialBackoff;
+                    backoff.Reset();
                 }
 
                 reason = "the stream ended";
@@ -37,6 +44,7 @@ internal sealed partial class MeshAgent
                 }
 
                 reason = ex.Message;
+                failed = true;
             }
 
             if (cancellation.IsCancellationRequested)
@@ -45,10 +53,26 @@ internal sealed partial class MeshAgent
             }
 
             SetDisconnected(reason);
-            var delay = Jittered(backoff);
-            AgentLog.Disconnected(_logger, reason, DurationText.FormatApproximate(delay));
+            var delay = backoff.Next();
+            if (failed)
+            {
+                var left = _link.CurrentUrl;
+                _link.MoveToNextReplica();
+                if (_link.CurrentUrl is { } next && left is not null && next != left)
+                {
+                    AgentLog.FailingOver(_logger, reason, left.GetLeftPart(UriPartial.Authority), next.GetLeftPart(UriPartial.Authority), DurationText.FormatApproximate(delay));
+                }
+                else
+                {
+                    AgentLog.Disconnected(_logger, reason, DurationText.FormatApproximate(delay));
+                }
+            }
+            else
+            {
+                AgentLog.Disconnected(_logger, reason, DurationText.FormatApproximate(delay));
+            }
+
             await Task.Delay(delay, _time, cancellation).ConfigureAwait(false);
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
         }
     }
 

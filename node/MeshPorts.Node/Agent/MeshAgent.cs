@@ -126,11 +126,4 @@ internal sealed partial class MeshAgent : IDisposable
     public void RequestRotation() => _rotation.Request();
 
     public void Dispose() => _rotation.Dispose();
-
-    private static TimeSpan Jittered(TimeSpan delay)
-    {
-        // ±25%, so that nodes cut off together do not all come back in the same instant.
-        var factor = 0.75 + (Random.Shared.NextDouble() * 0.5);
-        return delay * factor;
-    }
 }

@@ -5,6 +5,7 @@ using MeshPorts.Contracts.Cli;
 using MeshPorts.Contracts.Grammar;
 using MeshPorts.Contracts.Join;
 using MeshPorts.Contracts.Node;
+using MeshPorts.Contracts.Transport;
 using MeshPorts.Native.Linux;
 using MeshPorts.Node.Agent;
 using MeshPorts.Node.Coordinator;
@@ -95,13 +96,14 @@ internal static class UpCommand
 
         using var machine = enrolled.Machine;
         var record = enrolled.Record;
-        await using var client = new CoordinatorClient(new Uri(record.CoordinatorUrl), record.Pin, machine, TimeProvider.System, loggers.CreateLogger<CoordinatorClient>());
+        var clientLogger = loggers.CreateLogger<CoordinatorClient>();
+        await using var link = new CoordinatorLink([.. record.Urls().Select(url => new CoordinatorClient(url, record.Pin, machine, TimeProvider.System, clientLogger))]);
         if (!record.IsComplete)
         {
             // Recovery after a crash between Enroll and node.json: the first snapshot says who we are.
             try
             {
-                record = await CompleteFromSnapshotAsync(client, record, stopping.Token).ConfigureAwait(false);
+                record = await CompleteFromSnapshotAsync(link, record, stopping.Token).ConfigureAwait(false);
                 store.SaveEnrollment(record);
             }
             catch (OperationCanceledException)
@@ -118,7 +120,7 @@ internal static class UpCommand
         var identity = ToIdentity(record, enrolled, store);
         try
         {
-            daemon = new NodeDaemon(options, identity, new CoordinatorLink(client), new StateKeyStore(store), loggers, TimeProvider.System);
+            daemon = new NodeDaemon(options, identity, link, new StateKeyStore(store), loggers, TimeProvider.System);
             if (stopping.IsCancellationRequested)
             {
                 return ExitCodes.Ok;
@@ -146,7 +148,7 @@ internal static class UpCommand
         ILogger logger,
         CancellationToken cancellation)
     {
-        var backoff = TimeSpan.FromSeconds(1);
+        var backoff = new Backoff(TimeSpan.FromSeconds(1), MaxEnrollBackoff);
         while (true)
         {
             try
@@ -156,24 +158,38 @@ internal static class UpCommand
             catch (CoordinatorException ex) when (ex.IsTransient)
             {
                 // A coordinator that is restarting must not make systemd give up on the node.
-                AgentLog.Disconnected(logger, ex.Message, DurationText.FormatApproximate(backoff));
-                await Task.Delay(backoff, cancellation).ConfigureAwait(false);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxEnrollBackoff.Ticks));
+                var delay = backoff.Next();
+                AgentLog.Disconnected(logger, ex.Message, DurationText.FormatApproximate(delay));
+                await Task.Delay(delay, cancellation).ConfigureAwait(false);
             }
         }
     }
 
-    private static async Task<EnrollmentRecord> CompleteFromSnapshotAsync(CoordinatorClient client, EnrollmentRecord record, CancellationToken cancellation)
+    /// <summary>The first snapshot from the first replica that answers (a Watch only reads, so asking the next one is safe).</summary>
+    private static async Task<EnrollmentRecord> CompleteFromSnapshotAsync(CoordinatorLink link, EnrollmentRecord record, CancellationToken cancellation)
     {
-        await foreach (var watchEvent in client.WatchAsync(0, cancellation).ConfigureAwait(false))
+        var failures = new List<CoordinatorException>();
+        for (var tried = 0; tried < link.ReplicaCount; tried++, link.MoveToNextReplica())
         {
-            if (watchEvent.EventCase == WatchEvent.EventOneofCase.Snapshot && watchEvent.Snapshot.Self is { } self)
+            try
             {
-                return record.CompleteFrom(self);
+                await foreach (var watchEvent in link.WatchAsync(0, cancellation).ConfigureAwait(false))
+                {
+                    if (watchEvent.EventCase == WatchEvent.EventOneofCase.Snapshot && watchEvent.Snapshot.Self is { } self)
+                    {
+                        return record.CompleteFrom(self);
+                    }
+                }
+            }
+            catch (CoordinatorException ex) when (ex.Kind == CoordinatorErrorKind.Unreachable)
+            {
+                failures.Add(ex);
             }
         }
 
-        throw new CoordinatorException(CoordinatorErrorKind.Unreachable, "the coordinator closed the stream before sending this node's snapshot; start again");
+        throw failures.Count > 0
+            ? CoordinatorErrors.NoReplica(failures)
+            : new CoordinatorException(CoordinatorErrorKind.Unreachable, "the coordinator closed the stream before sending this node's snapshot; start again");
     }
 
     private static NodeIdentity ToIdentity(EnrollmentRecord record, EnrolledIdentity enrolled, NodeStateStore store)

@@ -17,6 +17,18 @@ internal static class CoordinatorErrors
             + "get a fresh join string (meshctl token create) or check you reach the right coordinator",
             inner);
 
+    /// <summary>Every replica was tried and none could be reached: one exception naming each failure, still worth a retry.</summary>
+    public static CoordinatorException NoReplica(IReadOnlyList<CoordinatorException> failures)
+    {
+        ArgumentNullException.ThrowIfNull(failures);
+        return failures.Count == 1
+            ? failures[0]
+            : new CoordinatorException(
+                CoordinatorErrorKind.Unreachable,
+                $"no coordinator replica could be reached: {string.Join("; ", failures.Select(f => f.Message))}",
+                new AggregateException(failures));
+    }
+
     /// <param name="presented">The key the server showed if the TLS pin check refused it during this call.</param>
     public static CoordinatorException Map(RpcException ex, string operation, Uri url, CertificatePin expected, CertificatePin? presented)
     {

@@ -8,6 +8,15 @@ namespace MeshPorts.Node.Coordinator;
 /// </summary>
 internal interface ICoordinatorLink
 {
+    /// <summary>The replica calls go to now (status shows it); null when the link has no URL (tests).</summary>
+    Uri? CurrentUrl { get; }
+
+    /// <summary>
+    /// After the Watch stream failed: the next call goes to the next replica (round robin; nothing with one).
+    /// The Watch loop calls it on every failure, so a replica that stopped answering is left within one backoff.
+    /// </summary>
+    void MoveToNextReplica();
+
     /// <summary>The snapshot or resumed deltas, then deltas and heartbeats until the stream breaks.</summary>
     IAsyncEnumerable<WatchEvent> WatchAsync(ulong resumeFromSerial, CancellationToken cancellation);
 

@@ -95,6 +95,11 @@ internal static class NodeEnrollment
         }
     }
 
+    /// <summary>
+    /// Enroll at the join string's replicas in order, moving on only when one cannot be reached. Safe to repeat
+    /// at the next replica: if the first had accepted before the connection broke, the machine key is known and
+    /// the next answers "already enrolled", which is the crash-recovery path below.
+    /// </summary>
     private static async Task<EnrollmentRecord> EnrollAsync(
         NodeStateStore store,
         JoinString join,
@@ -107,21 +112,31 @@ internal static class NodeEnrollment
         ILogger logger,
         CancellationToken cancellationToken)
     {
-        var authority = join.Url.GetLeftPart(UriPartial.Authority);
-        await using var client = new CoordinatorClient(join.Url, join.Pin, machine, time, logger);
-        CoordinatorLog.Enrolling(logger, authority);
-        try
+        var failures = new List<CoordinatorException>();
+        foreach (var url in join.Urls)
         {
-            var publicKey = wireGuardKey.PublicFromPrivate();
-            var response = await client.EnrollAsync(join.Secret, publicKey.AsSpan().ToArray(), name, services, endpoints, cancellationToken);
-            CoordinatorLog.Enrolled(logger, authority, response.Name, response.OverlayIpv4, response.OverlayIpv6);
-            return EnrollmentRecord.FromResponse(join.Url, join.Pin, response);
+            var authority = url.GetLeftPart(UriPartial.Authority);
+            await using var client = new CoordinatorClient(url, join.Pin, machine, time, logger);
+            CoordinatorLog.Enrolling(logger, authority);
+            try
+            {
+                var publicKey = wireGuardKey.PublicFromPrivate();
+                var response = await client.EnrollAsync(join.Secret, publicKey.AsSpan().ToArray(), name, services, endpoints, cancellationToken);
+                CoordinatorLog.Enrolled(logger, authority, response.Name, response.OverlayIpv4, response.OverlayIpv6);
+                return EnrollmentRecord.FromResponse(join.Urls, join.Pin, response);
+            }
+            catch (CoordinatorException ex) when (ex.Kind == CoordinatorErrorKind.AlreadyEnrolled)
+            {
+                CoordinatorLog.RecoveringEnrollment(logger, authority, store.PathOf(NodeStateStore.EnrollmentFile));
+                return EnrollmentRecord.ForCoordinator(join.Urls, join.Pin);
+            }
+            catch (CoordinatorException ex) when (ex.Kind == CoordinatorErrorKind.Unreachable)
+            {
+                failures.Add(ex);
+            }
         }
-        catch (CoordinatorException ex) when (ex.Kind == CoordinatorErrorKind.AlreadyEnrolled)
-        {
-            CoordinatorLog.RecoveringEnrollment(logger, authority, store.PathOf(NodeStateStore.EnrollmentFile));
-            return new EnrollmentRecord { CoordinatorUrl = authority, Pin = join.Pin };
-        }
+
+        throw CoordinatorErrors.NoReplica(failures);
     }
 
     private static bool SameAuthority(Uri url, string stored) =>

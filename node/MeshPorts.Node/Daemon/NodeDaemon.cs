@@ -212,7 +212,7 @@ internal sealed class NodeDaemon : IDisposable
             KeyExpiresAt = status.KeyExpiresAt,
             ListenPort = device.ListenPort,
             Coordinator = new CoordinatorStatusDocument(
-                _identity.CoordinatorUrl.ToString(),
+                (_link.CurrentUrl ?? _identity.CoordinatorUrl).ToString(),
                 status.Connected,
                 status.Serial,
                 status.LastContact,

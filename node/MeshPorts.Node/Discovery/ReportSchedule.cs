@@ -1,3 +1,5 @@
+using MeshPorts.Contracts.Transport;
+
 namespace MeshPorts.Node.Discovery;
 
 /// <summary>
@@ -22,10 +24,11 @@ internal sealed class ReportSchedule
     private DateTimeOffset _pendingFirst;
     private DateTimeOffset _sentAt;
     private DateTimeOffset _retryAt;
-    private TimeSpan _backoff = TimeSpan.Zero;
+    // Unjittered: each node has one report loop and the coordinator rate-limits them anyway, and tests read the schedule exactly.
+    private readonly Backoff _backoff = new(FirstBackoff, MaxBackoff, jitter: 0);
 
     /// <summary>Consecutive failed reports (0 after a success).</summary>
-    public int Failures { get; private set; }
+    public int Failures => _backoff.Failures;
 
     /// <summary>
     /// Whether a report of <paramref name="current"/> should go now, and when to ask again at the latest
@@ -79,16 +82,14 @@ internal sealed class ReportSchedule
         _sent = state;
         _sentAt = now;
         _pending = null;
-        Failures = 0;
-        _backoff = TimeSpan.Zero;
+        _backoff.Reset();
     }
 
     /// <summary>Records a failed report; returns how long until the next try.</summary>
     public TimeSpan Failed(DateTimeOffset now)
     {
-        Failures++;
-        _backoff = _backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, MaxBackoff.Ticks));
-        _retryAt = now + _backoff;
-        return _backoff;
+        var delay = _backoff.Next();
+        _retryAt = now + delay;
+        return delay;
     }
 }

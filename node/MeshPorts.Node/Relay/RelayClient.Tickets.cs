@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using MeshPorts.Contracts.Node;
 using MeshPorts.Contracts.Relay;
+using MeshPorts.Contracts.Transport;
 using MeshPorts.Node.Coordinator;
 
 namespace MeshPorts.Node.Relay;
@@ -23,7 +24,7 @@ internal sealed partial class RelayClient
 
     private async Task TicketLoopAsync(CancellationToken stop)
     {
-        var failures = 0;
+        var backoff = new Backoff(Options.ReconnectMin, Options.ReconnectMax);
         while (!stop.IsCancellationRequested)
         {
             // Taken before the fetch: a netmap change while it runs makes the next fetch immediate.
@@ -34,7 +35,7 @@ internal sealed partial class RelayClient
                 var response = await _coordinator.GetRelayTicketAsync(stop);
                 Interlocked.Increment(ref _ticketFetches);
                 var notAfter = await ApplyAsync(response);
-                failures = 0;
+                backoff.Reset();
                 var remaining = notAfter - Time.GetUtcNow();
                 wait = TimeSpan.FromTicks(Math.Max(Options.TicketRefreshMin.Ticks, (long)(remaining.Ticks * Options.TicketRefreshFraction)));
             }
@@ -44,8 +45,7 @@ internal sealed partial class RelayClient
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
             {
-                failures++;
-                wait = TimeSpan.FromTicks(Math.Min(Options.ReconnectMin.Ticks << Math.Min(failures - 1, 16), Options.ReconnectMax.Ticks));
+                wait = backoff.Next();
                 RelayLog.TicketFailed(Logger, ex is InvalidProtocolBufferException ? "the answer does not parse" : ex is CoordinatorException ? ex.Message : ex.GetType().Name, wait.TotalSeconds);
             }
 

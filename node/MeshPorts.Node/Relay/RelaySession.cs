@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Channels;
 using Google.Protobuf;
@@ -196,7 +195,7 @@ internal sealed class RelaySession : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken stop)
     {
-        var failures = 0;
+        var backoff = new Backoff(_owner.Options.ReconnectMin, _owner.Options.ReconnectMax);
         while (!stop.IsCancellationRequested)
         {
             var welcomed = false;
@@ -218,27 +217,21 @@ internal sealed class RelaySession : IAsyncDisposable
                 RelayLog.ConnectFailed(_owner.Logger, Id, Entry.Url.GetLeftPart(UriPartial.Authority), ex.GetType().Name, ex.Message);
             }
 
-            failures = welcomed ? 1 : failures + 1;
+            if (welcomed)
+            {
+                backoff.Reset();
+            }
+
             try
             {
-                await Task.Delay(Backoff(failures), _owner.Time, stop);
+                // Jittered, so nodes that lost a relay together do not all come back in the same instant.
+                await Task.Delay(backoff.Next(), _owner.Time, stop);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
         }
-    }
-
-    private TimeSpan Backoff(int failures)
-    {
-        var options = _owner.Options;
-        var exponent = Math.Min(failures - 1, 16);
-        var delay = Math.Min(options.ReconnectMin.TotalMilliseconds * (1L << exponent), options.ReconnectMax.TotalMilliseconds);
-
-        // Up to a quarter less, so nodes that lost a relay together do not all come back in the same instant.
-        var jitter = delay / 4 * RandomNumberGenerator.GetInt32(1000) / 1000.0;
-        return TimeSpan.FromMilliseconds(delay - jitter);
     }
 
     /// <summary>One stream: Challenge, Hello, Welcome, then datagrams until it ends. True when it reached Welcome.</summary>

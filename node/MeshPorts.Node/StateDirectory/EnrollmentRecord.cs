@@ -10,7 +10,14 @@ namespace MeshPorts.Node.StateDirectory;
 /// </summary>
 internal sealed record EnrollmentRecord
 {
+    /// <summary>The primary coordinator URL; kept beside <see cref="CoordinatorUrls"/> so an older node binary still reads the file.</summary>
     public required string CoordinatorUrl { get; init; }
+
+    /// <summary>
+    /// Every replica the node joined with, primary first (the join string's list). Null in files written before
+    /// replicas, or with one URL: then <see cref="CoordinatorUrl"/> alone.
+    /// </summary>
+    public IReadOnlyList<string>? CoordinatorUrls { get; init; }
 
     public required string Pin { get; init; }
 
@@ -38,14 +45,31 @@ internal sealed record EnrollmentRecord
     /// <summary>True when the node knows its id, name and addresses; false only after a crash-recovery enrollment.</summary>
     public bool IsComplete => NodeId is not null && Name is not null && OverlayIpv4 is not null && OverlayIpv6 is not null;
 
-    public static EnrollmentRecord FromResponse(Uri coordinatorUrl, string pin, EnrollResponse response)
+    /// <summary>The replicas to talk to, primary first: <see cref="CoordinatorUrls"/>, else <see cref="CoordinatorUrl"/> alone.</summary>
+    public IReadOnlyList<Uri> Urls() =>
+        CoordinatorUrls is { Count: > 0 } list ? [.. list.Select(u => new Uri(u))] : [new Uri(CoordinatorUrl)];
+
+    /// <summary>What is known before Enroll answers (and all a crash-recovery record has): the URLs and the pin.</summary>
+    public static EnrollmentRecord ForCoordinator(IReadOnlyList<Uri> coordinatorUrls, string pin)
     {
-        ArgumentNullException.ThrowIfNull(coordinatorUrl);
-        ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(coordinatorUrls);
         return new EnrollmentRecord
         {
-            CoordinatorUrl = coordinatorUrl.GetLeftPart(UriPartial.Authority),
+            CoordinatorUrl = coordinatorUrls[0].GetLeftPart(UriPartial.Authority),
+            CoordinatorUrls = coordinatorUrls.Count > 1 ? [.. coordinatorUrls.Select(u => u.GetLeftPart(UriPartial.Authority))] : null,
             Pin = pin,
+        };
+    }
+
+    public static EnrollmentRecord FromResponse(Uri coordinatorUrl, string pin, EnrollResponse response) =>
+        FromResponse([coordinatorUrl], pin, response);
+
+    public static EnrollmentRecord FromResponse(IReadOnlyList<Uri> coordinatorUrls, string pin, EnrollResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(coordinatorUrls);
+        ArgumentNullException.ThrowIfNull(response);
+        return ForCoordinator(coordinatorUrls, pin) with
+        {
             NodeId = response.NodeId,
             Name = response.Name,
             OverlayIpv4 = response.OverlayIpv4,

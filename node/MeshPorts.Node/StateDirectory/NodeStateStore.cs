@@ -92,6 +92,15 @@ internal sealed partial class NodeStateStore
                 $"{PathOf(EnrollmentFile)} lacks an https coordinatorUrl or a pin; fix it or delete it to enroll again (machine.key is kept)");
         }
 
+        foreach (var replica in record.CoordinatorUrls ?? [])
+        {
+            if (!Contracts.Transport.CoordinatorUrls.TryParseOne(replica, out _, out var problem))
+            {
+                throw new NodeStateException(
+                    $"{PathOf(EnrollmentFile)}: coordinatorUrls has a bad entry ({problem}); fix it or delete it to enroll again (machine.key is kept)");
+            }
+        }
+
         return record;
     }
 

@@ -21,6 +21,7 @@ internal sealed class FakeCoordinatorLink(ConcurrentQueue<string> log) : ICoordi
     private readonly Channel<WgKey> _rotations = Channel.CreateUnbounded<WgKey>();
     private readonly Channel<IReadOnlyList<DeniedFlow>> _reports = Channel.CreateUnbounded<IReadOnlyList<DeniedFlow>>();
     private int _watchCount;
+    private int _replica;
 
     /// <summary>What FatalReason answers; null = retry.</summary>
     public Func<Exception, string?> Fatal { get; set; } = _ => null;
@@ -138,6 +139,17 @@ internal sealed class FakeCoordinatorLink(ConcurrentQueue<string> log) : ICoordi
     }
 
     public Task<RelayTicketResponse> GetRelayTicketAsync(CancellationToken cancellation) => Task.FromResult(RelayTicket());
+
+    /// <summary>Replicas the fake pretends to have; MoveToNextReplica cycles through them and logs "replica N".</summary>
+    public IReadOnlyList<Uri> Replicas { get; set; } = [new Uri("https://replica-0:7443")];
+
+    public Uri? CurrentUrl => Replicas[Volatile.Read(ref _replica) % Replicas.Count];
+
+    public void MoveToNextReplica()
+    {
+        var next = Interlocked.Increment(ref _replica) % Replicas.Count;
+        log.Enqueue($"replica {next}");
+    }
 
     public string? FatalReason(Exception error) => Fatal(error);
 }

@@ -133,6 +133,44 @@ public sealed class MeshAgentTests
     }
 
     [Fact]
+    public async Task EveryStreamFailure_MovesToTheNextReplica_RoundRobin()
+    {
+        await using var h = new AgentHarness();
+        h.Link.Replicas = [new Uri("https://a:7443"), new Uri("https://b:7443")];
+        h.Start();
+        var first = await h.Link.NextWatchAsync("first connect");
+        first.Send(LaptopSnapshot(h, 7));
+        await h.Link.AckedAsync(7);
+
+        first.Break(new IOException("connection refused"));
+        var second = await h.Link.NextWatchAsync("on the second replica");
+        Assert.Equal(new Uri("https://b:7443"), h.Link.CurrentUrl);
+
+        second.Break(new TimeoutException("no answer"));
+        await h.Link.NextWatchAsync("back on the first");
+        Assert.Equal(new Uri("https://a:7443"), h.Link.CurrentUrl);
+        Assert.Equal(["replica 1", "replica 0"], h.Log.Where(e => e.StartsWith("replica ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task SerialGap_RestartsOnTheSameReplica()
+    {
+        await using var h = new AgentHarness();
+        h.Link.Replicas = [new Uri("https://a:7443"), new Uri("https://b:7443")];
+        h.Start();
+        var first = await h.Link.NextWatchAsync("first connect");
+        first.Send(LaptopSnapshot(h, 7));
+        await h.Link.AckedAsync(7);
+
+        first.Send(WatchEvents.Delta(9, peersRemoved: [LaptopId]));
+        await h.Link.NextWatchAsync("reconnect after the gap");
+
+        // A gap is the stream's content, not the replica failing: no reason to leave it.
+        Assert.Equal(new Uri("https://a:7443"), h.Link.CurrentUrl);
+        Assert.DoesNotContain(h.Log, e => e.StartsWith("replica ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task SerialGap_ReconnectsAskingForAFreshSnapshot()
     {
         await using var h = new AgentHarness();

@@ -74,4 +74,66 @@ public sealed class JoinStringTests
         Assert.DoesNotContain("TOP-SECRET-VALUE", join.ToString(), StringComparison.Ordinal);
         Assert.Contains("https://coord:7443", join.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Replicas_RoundTrip_InOrder_PrimaryFirst()
+    {
+        var urls = new[] { new Uri("https://a.example:7443"), new Uri("https://b.example:7443"), new Uri("https://[fd00::3]:7443") };
+
+        var join = JoinString.Parse(JoinString.Encode(urls, Pin, "s"));
+
+        Assert.Equal(urls, join.Urls);
+        Assert.Equal(urls[0], join.Url);
+        Assert.Contains("https://b.example:7443", join.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OldSingleUrlString_StillParses_AsAListOfOne()
+    {
+        // Exactly what coordinators before replicas printed: no "r".
+        var join = JoinString.Parse(Encode($$$"""{"u":"https://10.0.0.1:7443","p":"{{{Pin}}}","s":"abc"}"""));
+
+        Assert.Equal([new Uri("https://10.0.0.1:7443")], join.Urls);
+    }
+
+    [Fact]
+    public void NewString_ReadAsAnOldParserWould_GivesThePrimary()
+    {
+        // An old node reads only "u" (unknown keys are ignored): that must be a real replica, the first.
+        var text = JoinString.Encode([new Uri("https://a:7443"), new Uri("https://b:7443")], Pin, "s");
+        using var doc = System.Text.Json.JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(text.AsSpan(JoinString.Prefix.Length)));
+
+        Assert.Equal("https://a:7443", doc.RootElement.GetProperty("u").GetString());
+        Assert.Equal(["https://b:7443"], doc.RootElement.GetProperty("r").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public void OneUrl_WritesNoReplicaList()
+    {
+        var text = JoinString.Encode([new Uri("https://a:7443")], Pin, "s");
+        using var doc = System.Text.Json.JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(text.AsSpan(JoinString.Prefix.Length)));
+
+        Assert.False(doc.RootElement.TryGetProperty("r", out _));
+    }
+
+    [Fact]
+    public void ReplicaRepeatingThePrimary_IsDropped()
+    {
+        var join = JoinString.Parse(Encode($$$"""{"u":"https://a:7443","r":["https://A:7443","https://b:7443","https://b:7443"],"p":"{{{Pin}}}","s":"abc"}"""));
+
+        Assert.Equal([new Uri("https://a:7443"), new Uri("https://b:7443")], join.Urls);
+    }
+
+    [Theory]
+    [InlineData("""{"u":"https://a:7443","r":"https://b:7443","p":"PIN","s":"abc"}""", "replica list is not a list")]
+    [InlineData("""{"u":"https://a:7443","r":["http://b:7443"],"p":"PIN","s":"abc"}""", "must be https://")]
+    [InlineData("""{"u":"https://a:7443","r":["https://b:7443/x"],"p":"PIN","s":"abc"}""", "no path")]
+    [InlineData("""{"u":"https://a:7443","r":[7],"p":"PIN","s":"abc"}""", "not a string")]
+    public void BadReplicaEntry_IsRefusedWithTheFix(string json, string expected)
+    {
+        var ex = Assert.Throws<FormatException>(() => JoinString.Parse(Encode(json.Replace("PIN", Pin, StringComparison.Ordinal))));
+
+        Assert.Contains(expected, ex.Message);
+        Assert.Contains("meshctl token create", ex.Message);
+    }
 }

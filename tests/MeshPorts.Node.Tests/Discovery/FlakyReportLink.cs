@@ -30,5 +30,9 @@ internal sealed class FlakyReportLink(FakeCoordinatorLink inner) : ICoordinatorL
 
     public Task<RelayTicketResponse> GetRelayTicketAsync(CancellationToken cancellation) => inner.GetRelayTicketAsync(cancellation);
 
+    public Uri? CurrentUrl => inner.CurrentUrl;
+
+    public void MoveToNextReplica() => inner.MoveToNextReplica();
+
     public string? FatalReason(Exception error) => inner.FatalReason(error);
 }

@@ -58,6 +58,12 @@ internal sealed class RelayTestLink(string nodeId, ReadOnlyMemory<byte> machineP
 
     public Task CallMeAsync(string peerNodeId, CancellationToken cancellation) => throw new NotSupportedException();
 
+    public Uri? CurrentUrl => null;
+
+    public void MoveToNextReplica()
+    {
+    }
+
     public string? FatalReason(Exception error) => null;
 
     public void Dispose()

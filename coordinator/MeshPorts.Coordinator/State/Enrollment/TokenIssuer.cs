@@ -13,14 +13,14 @@ internal sealed class TokenIssuer
 {
     private readonly MeshContext _ctx;
     private readonly MeshModel _model;
-    private readonly Uri _publicUrl;
+    private readonly IReadOnlyList<Uri> _publicUrls;
     private readonly string _pin;
 
-    public TokenIssuer(MeshContext ctx, MeshModel model, Uri publicUrl, string pin)
+    public TokenIssuer(MeshContext ctx, MeshModel model, IReadOnlyList<Uri> publicUrls, string pin)
     {
         _ctx = ctx;
         _model = model;
-        _publicUrl = publicUrl;
+        _publicUrls = publicUrls;
         _pin = pin;
     }
 
@@ -105,7 +105,7 @@ internal sealed class TokenIssuer
             _model.Gate.Release();
         }
 
-        return (token, JoinString.Encode(_publicUrl, _pin, secret));
+        return (token, JoinString.Encode(_publicUrls, _pin, secret));
     }
 
     /// <summary>A name belongs to one node: refused while a node has it or a live token would give it out.</summary>
