@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Google.Protobuf.WellKnownTypes;
 using MeshPorts.Contracts.Admin;
 using MeshPorts.Contracts.Node;
 using MeshPorts.Coordinator.Tests.Support;
@@ -17,15 +16,6 @@ public sealed class ReplicaTests
         _output = output;
     }
 
-    private static AddGrantRequest Grant(string from, string to, uint port, TimeSpan duration) => new()
-    {
-        From = from,
-        To = to,
-        Port = port,
-        Protocol = Protocol.Tcp,
-        Duration = Duration.FromTimeSpan(duration),
-    };
-
     [Fact]
     public async Task GrantThroughB_ReachesANodeWatchingA_AndC_WellUnderASecond()
     {
@@ -42,7 +32,7 @@ public sealed class ReplicaTests
         Assert.Empty((await WatchReader.NextAsync(onC)).Snapshot.Peers);
 
         var watch = Stopwatch.StartNew();
-        await b.Admin.AddGrantAsync(Grant("laptop", "db", 5432, TimeSpan.FromMinutes(30)));
+        await b.Admin.AddGrantAsync(TestGrants.For("laptop", "db", 5432, TimeSpan.FromMinutes(30)));
         var deltaA = await WatchReader.NextAsync(onA, timeoutMs: 5_000);
         var atA = watch.Elapsed;
         var deltaC = await WatchReader.NextAsync(onC, timeoutMs: 5_000);
@@ -85,7 +75,7 @@ public sealed class ReplicaTests
         var b = await a.StartReplicaAsync();
         try
         {
-            await b.Admin.AddGrantAsync(Grant("laptop", "db", 5432, TimeSpan.FromMinutes(10)));
+            await b.Admin.AddGrantAsync(TestGrants.For("laptop", "db", 5432, TimeSpan.FromMinutes(10)));
             Assert.Single((await WatchReader.NextAsync(onA, timeoutMs: 5_000)).Delta.PeersUpserted);
         }
         finally
@@ -106,7 +96,7 @@ public sealed class ReplicaTests
         await using var b = await a.StartReplicaAsync();
         using var db = await a.EnrollAsync("db");
         using var laptop = await a.EnrollAsync("laptop");
-        await a.Admin.AddGrantAsync(Grant("laptop", "db", 5432, TimeSpan.FromMinutes(10)));
+        await a.Admin.AddGrantAsync(TestGrants.For("laptop", "db", 5432, TimeSpan.FromMinutes(10)));
         await Task.Delay(500);
 
         a.Time.Advance(TimeSpan.FromMinutes(11));
@@ -124,7 +114,7 @@ public sealed class ReplicaTests
         await using var b = await a.StartReplicaAsync();
         using var x = await a.EnrollAsync("x");
         using var p = await a.EnrollAsync("p");
-        await a.Admin.AddGrantAsync(Grant("x", "p", 22, TimeSpan.FromHours(1)));
+        await a.Admin.AddGrantAsync(TestGrants.For("x", "p", 22, TimeSpan.FromHours(1)));
         await Task.Delay(300);
         using var xWatch = await x.WatchAsync();
         await WatchReader.NextAsync(xWatch);
@@ -181,8 +171,8 @@ public sealed class ReplicaTests
         await using var b = await a.StartReplicaAsync();
         using var db = await a.EnrollAsync("db");
         using var laptop = await a.EnrollAsync("laptop");
-        await a.Admin.AddGrantAsync(Grant("laptop", "db", 5432, TimeSpan.FromMinutes(30)));
-        await a.Admin.AddGrantAsync(Grant("laptop", "db", 22, TimeSpan.FromMinutes(30)));
+        await a.Admin.AddGrantAsync(TestGrants.For("laptop", "db", 5432, TimeSpan.FromMinutes(30)));
+        await a.Admin.AddGrantAsync(TestGrants.For("laptop", "db", 22, TimeSpan.FromMinutes(30)));
         await Task.Delay(500);
 
         ulong serialOnA;
