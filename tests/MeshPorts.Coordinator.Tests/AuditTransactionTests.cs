@@ -144,13 +144,13 @@ public sealed class AuditTransactionTests : IDisposable
 
         PendingAudit Expired(AuditLog log, IEnumerable<string> ids)
         {
-            PendingAudit? audit = null;
+            var audit = log.Events();
             foreach (var id in ids)
             {
-                audit = audit is null ? log.Event("grant.expired", "scheduler", id, "ok", null) : audit.And("grant.expired", "scheduler", id, "ok", null);
+                audit.And("grant.expired", "scheduler", id, "ok", null);
             }
 
-            return audit!;
+            return audit;
         }
 
         var first = await grants1.MarkExpiryAuditedAsync(["g2"], Expired(log1, ["g2"]), CancellationToken.None);

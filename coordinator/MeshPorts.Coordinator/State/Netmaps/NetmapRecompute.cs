@@ -33,7 +33,6 @@ internal sealed class NetmapRecompute : IDisposable
         _model.Directory = EnrolledDirectory.Build(_model.Nodes.Values, _model.Addressing);
         var views = NetmapBuilder.Build(_model.Nodes.Values, _model.Policy.Rules, _model.Grants, _model.Addressing, now, _model.Reported);
         var changed = _ctx.Publisher.Publish(views);
-        await _ctx.Store.Nodes.UpdateLatestSerialsAsync(changed, cancellationToken);
         _scheduler.Arm(NextDeadline(now));
         return changed;
     }
@@ -104,14 +103,14 @@ internal sealed class NetmapRecompute : IDisposable
             return [];
         }
 
-        PendingAudit? audit = null;
+        var audit = _ctx.Audit.Events();
         foreach (var g in expired)
         {
-            var details = new { from = g.Subject.ToString(), to = g.Target.ToString(), port = g.Port, protocol = g.Protocol.ToText(), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(g.ExpiresAt) };
-            audit = audit is null ? _ctx.Audit.Event("grant.expired", "scheduler", g.Id, "ok", details) : audit.And("grant.expired", "scheduler", g.Id, "ok", details);
+            audit.And("grant.expired", "scheduler", g.Id, "ok",
+                new { from = g.Subject.ToString(), to = g.Target.ToString(), port = g.Port, protocol = g.Protocol.ToText(), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(g.ExpiresAt) });
         }
 
-        var marked = await _ctx.Store.Grants.MarkExpiryAuditedAsync(expired.Select(g => g.Id).ToList(), audit!, CancellationToken.None);
+        var marked = await _ctx.Store.Grants.MarkExpiryAuditedAsync(expired.Select(g => g.Id).ToList(), audit, CancellationToken.None);
 
         // Marked by this call or already by another writer: either way the end is in the log.
         var ids = expired.Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
@@ -127,14 +126,14 @@ internal sealed class NetmapRecompute : IDisposable
             return [];
         }
 
-        PendingAudit? audit = null;
+        var audit = _ctx.Audit.Events();
         foreach (var n in expired)
         {
-            var details = new { publicKey = Convert.ToBase64String(n.WireGuardKey), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(n.KeyExpiresAt) };
-            audit = audit is null ? _ctx.Audit.Event("key.expired", "scheduler", n.Name, "ok", details) : audit.And("key.expired", "scheduler", n.Name, "ok", details);
+            audit.And("key.expired", "scheduler", n.Name, "ok",
+                new { publicKey = Convert.ToBase64String(n.WireGuardKey), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(n.KeyExpiresAt) });
         }
 
-        var marked = await _ctx.Store.Nodes.MarkKeyExpiryAuditedAsync(expired.Select(n => (n.Id, n.KeyExpiresAt)).ToList(), audit!, CancellationToken.None);
+        var marked = await _ctx.Store.Nodes.MarkKeyExpiryAuditedAsync(expired.Select(n => (n.Id, n.KeyExpiresAt)).ToList(), audit, CancellationToken.None);
         foreach (var n in expired)
         {
             _model.Nodes[n.Id] = n with { KeyExpiryAudited = true };
