@@ -51,6 +51,11 @@ internal static class CoordinatorProgram
             await host.App.WaitForShutdownAsync();
             return 0;
         }
+        catch (Storage.StoreOpenException ex)
+        {
+            await error.WriteLineAsync($"meshports-coordinator: {ex.Message}");
+            return 1;
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             await error.WriteLineAsync($"meshports-coordinator: {ex.Message}; check that --data {options.DataDir} is writable and --listen {options.Listen} is free");
