@@ -21,6 +21,11 @@ internal static class CoordinatorProgram
             return 0;
         }
 
+        if (args is ["migrate", .. var migrateArgs])
+        {
+            return await MigrateCommand.RunAsync(migrateArgs, output, error);
+        }
+
         Options.CoordinatorOptions? options;
         try
         {
