@@ -5,8 +5,8 @@ using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using MeshPorts.Contracts.Admin;
 using MeshPorts.Contracts.Node;
-using MeshPorts.Coordinator.Tests.Support;
 using MeshPorts.Coordinator.Storage;
+using MeshPorts.Coordinator.Tests.Support;
 
 namespace MeshPorts.Coordinator.Tests;
 
