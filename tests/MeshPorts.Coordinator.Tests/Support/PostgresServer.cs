@@ -73,6 +73,16 @@ public sealed class PostgresServer : IAsyncLifetime
         await command.ExecuteScalarAsync();
     }
 
+    /// <summary>Stops the server (fast: every client is disconnected), waits <paramref name="down"/>, and starts it again with the same options.</summary>
+    public async Task RestartAsync(TimeSpan down)
+    {
+        var data = Path.Combine(Host, "data");
+        await RunAsPostgresAsync(Path.Combine(_bin!, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop");
+        await Task.Delay(down);
+        await RunAsPostgresAsync(Path.Combine(_bin!, "pg_ctl"), "-D", data, "-l", Path.Combine(Host, "server.log"), "-w", "-t", "60",
+            "-o", $"-k {Host} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c max_connections=200", "start");
+    }
+
     public async Task DisposeAsync()
     {
         if (_dir is null)
