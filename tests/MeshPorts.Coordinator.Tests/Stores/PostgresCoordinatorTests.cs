@@ -138,8 +138,11 @@ public sealed class PostgresCoordinatorTests : IClassFixture<PostgresServer>
                 {
                     made.Add((await b.Admin.AddGrantAsync(TestGrants.For("laptop", "db", (uint)(1000 + i), TimeSpan.FromMinutes(30)))).Grant.Id);
                 }
-                catch (Grpc.Core.RpcException)
+                catch (Grpc.Core.RpcException ex)
                 {
+                    // Said as UNAVAILABLE (clients retry that), naming the database, not an opaque handler error.
+                    Assert.Equal(Grpc.Core.StatusCode.Unavailable, ex.StatusCode);
+                    Assert.Contains("cannot reach its database", ex.Status.Detail, StringComparison.Ordinal);
                     failures++;
                     await Task.Delay(100);
                 }
