@@ -15,7 +15,14 @@
 #   5. PAIRS relayed pairs at once (plain LAN hosts whose UDP to each other is dropped, UDP to the
 #      coordinator passes): every pair pings at 10/s for PING s at once; loss over all pairs.
 #
+#   6. relay load (scripts/lib/relay-load.sh, loopback, no root): RELAY_PAIRS pairs of simulated nodes
+#      (meshports-loadtest relay: real enrollment, grants, tickets, TLS Hello, UDP frames) through one
+#      standalone meshports-relay; direct loopback UDP vs the relay at the same rate: datagrams/s, Mbit/s,
+#      loss, one-way p50/p99 and their ratios, relay CPU% and RSS.
+#
 # Usage: scripts/bench-nat.sh [--quick] [--pairs 20] [--secs 10]
+#        scripts/bench-nat.sh --relay-load [--short] [--relay-pairs 200] [--rate 50[,100]] [--secs 10]
+#   --relay-load  only section 6 (no root, under a minute); --short: 20 pairs, 5 s (about 30 s, CI-sized)
 #   --quick   3 s transfers, 2 pairs, 5 s of pings (under 2 minutes); --pairs 200 for the full figure
 #             (the LAN is a /24: at most 115 pairs next to a and b)
 # Binaries: artifacts/bin (scripts/build.sh). Not run by CI. Root, iperf3, nftables, iputils-ping.
@@ -23,6 +30,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MESH_ROOT=$(pwd)
+# shellcheck source=lib/relay-load.sh
+source scripts/lib/relay-load.sh
+relay_pairs=200 relay_rate=50 relay_secs=10
+if [[ ${1:-} == --relay-load ]]; then
+  shift
+  while (($#)); do
+    case $1 in
+      --short) relay_pairs=20 relay_secs=5 ;;
+      --relay-pairs) relay_pairs=$2; shift ;;
+      --rate) relay_rate=$2; shift ;;
+      --secs) relay_secs=$2; shift ;;
+      *) echo "usage: scripts/bench-nat.sh --relay-load [--short] [--relay-pairs N] [--rate R[,R2]] [--secs S]" >&2; exit 2 ;;
+    esac
+    shift
+  done
+  relay_load_section "$relay_pairs" "$relay_secs" "$relay_rate"
+  exit $?
+fi
 # shellcheck source=lib/deps.sh
 source scripts/lib/deps.sh
 meshports_install_deps
@@ -252,4 +277,9 @@ for k in first direct fallback tput.direct tput.udp tput.tls; do
   [[ ${FIG[$k]} =~ ^[0-9.]+$ ]] || failed=1
 done
 ((pairs_ok)) || failed=1
+
+# 6: relay load on loopback (its own coordinator and relay)
+((quick)) && relay_pairs=20 relay_secs=5
+printf '\n'
+relay_load_section "$relay_pairs" "$relay_secs" "$relay_rate" || failed=1
 exit $failed

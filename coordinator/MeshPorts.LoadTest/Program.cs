@@ -1,15 +1,5 @@
 using MeshPorts.LoadTest;
-
-LoadOptions options;
-try
-{
-    options = LoadOptions.Parse(args);
-}
-catch (ArgumentException ex)
-{
-    Console.Error.WriteLine(ex.Message);
-    return 2;
-}
+using MeshPorts.LoadTest.Relay;
 
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -20,4 +10,17 @@ Console.CancelKeyPress += (_, e) =>
 
 // The whole run is bounded so a stuck coordinator cannot keep the benchmark alive forever.
 cancel.CancelAfter(TimeSpan.FromMinutes(30));
-return await new LoadRunner(options, Console.Out).RunAsync(cancel.Token);
+try
+{
+    if (args is ["relay", .. var rest])
+    {
+        return await new RelayLoadRunner(RelayLoadOptions.Parse(rest), Console.Out).RunAsync(cancel.Token);
+    }
+
+    return await new LoadRunner(LoadOptions.Parse(args), Console.Out).RunAsync(cancel.Token);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}

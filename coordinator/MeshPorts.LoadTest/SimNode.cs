@@ -10,11 +10,13 @@ namespace MeshPorts.LoadTest;
 
 /// <summary>
 /// One simulated node: a machine key, an enrollment, and a Watch stream whose events are timestamped on
-/// arrival so the runner can tell how long a change took to reach it. It applies nothing.
+/// arrival so the runner can tell how long a change took to reach it. It applies nothing. The relay load
+/// mode uses its machine key for relay tickets and Hellos.
 /// </summary>
 internal sealed class SimNode : IDisposable
 {
     private const string WatchMethod = "/meshports.node.v1.NodeControl/Watch";
+    private const string TicketMethod = "/meshports.node.v1.NodeControl/GetRelayTicket";
 
     private readonly Key _machine = Key.Create(SignatureAlgorithm.Ed25519);
     private readonly byte[] _machinePublic;
@@ -60,24 +62,40 @@ internal sealed class SimNode : IDisposable
     /// <summary>Opens the Watch stream and reads it until cancelled; returns the reading task.</summary>
     public async Task<Task> StartWatchAsync(NodeControl.NodeControlClient client, CancellationToken cancellation)
     {
+        var request = new WatchRequest { ResumeFromSerial = 0 };
+        request.Auth = await SignAsync(client, WatchMethod, request, cancellation).ConfigureAwait(false);
+        var call = client.Watch(request, cancellationToken: cancellation);
+        return ReadAsync(call, cancellation);
+    }
+
+    /// <summary>GetRelayTicket as a node calls it: the coordinator-signed ticket naming this node's netmap peers, and the relays.</summary>
+    public async Task<RelayTicketResponse> GetRelayTicketAsync(NodeControl.NodeControlClient client, CancellationToken cancellation)
+    {
+        var request = new RelayTicketRequest();
+        request.Auth = await SignAsync(client, TicketMethod, request, cancellation).ConfigureAwait(false);
+        return await client.GetRelayTicketAsync(request, cancellationToken: cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>Signs <paramref name="data"/> with this node's machine key (a relay Hello).</summary>
+    public byte[] Sign(ReadOnlySpan<byte> data) => SignatureAlgorithm.Ed25519.Sign(_machine, data);
+
+    /// <summary>
+    /// A call's NodeAuth (node.proto): a fresh challenge, and the signature over the method, nonce, time and
+    /// the request body serialized without auth.
+    /// </summary>
+    private async Task<NodeAuth> SignAsync(NodeControl.NodeControlClient client, string method, IMessage request, CancellationToken cancellation)
+    {
         var challenge = await client.GetChallengeAsync(
             new ChallengeRequest { MachinePublicKey = ByteString.CopyFrom(_machinePublic) }, cancellationToken: cancellation).ConfigureAwait(false);
-        var request = new WatchRequest { ResumeFromSerial = 0 };
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var nonce = challenge.Nonce.ToByteArray();
-
-        // node.proto: the signature binds the method, nonce, time and the request body serialized without auth.
-        var signed = NodeSignatures.AuthBytes(WatchMethod, nonce, now, SHA256.HashData(request.ToByteArray()));
-        request.Auth = new NodeAuth
+        var signed = NodeSignatures.AuthBytes(method, challenge.Nonce.Span, now, SHA256.HashData(request.ToByteArray()));
+        return new NodeAuth
         {
             MachinePublicKey = ByteString.CopyFrom(_machinePublic),
             Nonce = challenge.Nonce,
             TimestampUnixMs = now,
-            Signature = ByteString.CopyFrom(SignatureAlgorithm.Ed25519.Sign(_machine, signed)),
+            Signature = ByteString.CopyFrom(Sign(signed)),
         };
-
-        var call = client.Watch(request, cancellationToken: cancellation);
-        return ReadAsync(call, cancellation);
     }
 
     /// <summary>Registers interest in the next event that matches, before the change that causes it is made.</summary>

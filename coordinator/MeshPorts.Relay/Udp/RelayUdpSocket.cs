@@ -18,6 +18,14 @@ public sealed class RelayUdpSocket : IAsyncDisposable, IRelayUdpSender
 {
     public const int AnswersPerSecondPerSource = 20;
 
+    /// <summary>
+    /// Bytes asked for the socket's receive and send buffers. One receive loop serves every node, so a
+    /// pause of a few milliseconds (a GC, another process on the core) must not overflow the kernel's
+    /// default 208 KiB (about 90 full-size frames): 4 MiB holds some 1,800. Linux caps it at
+    /// net.core.rmem_max / wmem_max (docs/relay.md says how to raise them).
+    /// </summary>
+    public const int SocketBufferBytes = 4 * 1024 * 1024;
+
     private const int MaxSources = 4096;
 
     private readonly Socket _socket;
@@ -39,6 +47,9 @@ public sealed class RelayUdpSocket : IAsyncDisposable, IRelayUdpSender
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
+    /// <summary>The receive buffer the kernel granted (Linux reports twice what it holds for data, see socket(7)).</summary>
+    internal int ReceiveBufferSize => _socket.ReceiveBufferSize;
+
     /// <summary>
     /// Binds UDP at <paramref name="listen"/>; an address in use is an IOException naming the port. With a
     /// <paramref name="relay"/>, relay frames go to it and its frames leave from this socket
@@ -57,6 +68,8 @@ public sealed class RelayUdpSocket : IAsyncDisposable, IRelayUdpSender
                 socket.DualMode = true;
             }
 
+            socket.ReceiveBufferSize = SocketBufferBytes;
+            socket.SendBufferSize = SocketBufferBytes;
             socket.Bind(listen);
         }
         catch (SocketException ex)
