@@ -5,7 +5,8 @@ namespace MeshPorts.Integration.Tests.Harness.Mesh;
 
 /// <summary>
 /// `meshports-coordinator` in the LAN namespace. It can be killed with SIGKILL and started again on
-/// the same --data, which is how the fail-static and fail-closed promises are tested.
+/// the same --data, which is how the fail-static and fail-closed promises are tested. A replica is one
+/// more of these on its own address, with a copy of the first one's data dir and the first one's store.
 /// </summary>
 internal sealed class CoordinatorProcess
 {
@@ -18,12 +19,20 @@ internal sealed class CoordinatorProcess
     private readonly StringBuilder _earlierRuns = new();
     private BackgroundProcess? _process;
 
-    public CoordinatorProcess(NetNs lan, string address, string dataDirectory)
+    /// <param name="publicUrls">Every replica's URL, for --public-url (null: this one's alone).</param>
+    /// <param name="store">--store (null: SQLite in its data dir).</param>
+    public CoordinatorProcess(NetNs lan, string address, string dataDirectory, IReadOnlyList<string>? publicUrls = null, string? store = null)
     {
         _lan = lan;
         Address = address;
         DataDirectory = dataDirectory;
+        PublicUrls = publicUrls ?? [Url];
+        Store = store;
     }
+
+    public IReadOnlyList<string> PublicUrls { get; }
+
+    public string? Store { get; }
 
     public string Address { get; }
 
@@ -53,8 +62,13 @@ internal sealed class CoordinatorProcess
         }
 
         var endpoint = string.Create(CultureInfo.InvariantCulture, $"{Address}:{Port}");
-        _process = _lan.StartBackground(
-            [MeshPrograms.Coordinator(), "--data", DataDirectory, "--listen", endpoint, "--public-url", Url]);
+        List<string> argv = [MeshPrograms.Coordinator(), "--data", DataDirectory, "--listen", endpoint, "--public-url", string.Join(',', PublicUrls)];
+        if (Store is not null)
+        {
+            argv.AddRange(["--store", Store]);
+        }
+
+        _process = _lan.StartBackground(argv);
         var deadline = DateTime.UtcNow + StartTimeout;
         while (!_process.Output.Split('\n').Any(line => line.StartsWith("listening on", StringComparison.Ordinal)))
         {

@@ -13,6 +13,9 @@ namespace MeshPorts.Integration.Tests.Harness.Mesh;
 internal sealed class MeshNetwork : IAsyncDisposable
 {
     public const string LanAddress = "10.98.0.1";
+
+    /// <summary>Where a second coordinator replica listens, on the same bridge.</summary>
+    public const string ReplicaAddress = "10.98.0.2";
     private const string Subnet = "10.98.0.";
     private const int PrefixLength = 24;
     private const int FirstHostOctet = 11;
@@ -22,6 +25,7 @@ internal sealed class MeshNetwork : IAsyncDisposable
     private readonly List<MeshNode> _nodes = [];
     private readonly List<(string Label, BackgroundProcess Process)> _services = [];
     private CoordinatorProcess? _coordinator;
+    private CoordinatorProcess? _replica;
     private Meshctl? _meshctl;
 
     private MeshNetwork(NetNs lan, string directory)
@@ -40,6 +44,9 @@ internal sealed class MeshNetwork : IAsyncDisposable
     public CoordinatorProcess Coordinator => _coordinator ?? throw new InvalidOperationException("call StartCoordinatorAsync first");
 
     public Meshctl Meshctl => _meshctl ?? throw new InvalidOperationException("call StartCoordinatorAsync first");
+
+    /// <summary>The second replica, on <see cref="ReplicaAddress"/>; see <see cref="StartReplicatedCoordinatorAsync"/>.</summary>
+    public CoordinatorProcess Replica => _replica ?? throw new InvalidOperationException("call StartReplicatedCoordinatorAsync first");
 
     public static async Task<MeshNetwork> CreateAsync(IReadOnlyList<string> roles, CancellationToken ct)
     {
@@ -99,6 +106,34 @@ internal sealed class MeshNetwork : IAsyncDisposable
         return _coordinator;
     }
 
+    /// <summary>
+    /// Two replicas on one SQLite file, as docs/coordinator.md sets them up: A (<see cref="Coordinator"/>) starts
+    /// first and makes the data dir; B (<see cref="Replica"/>) runs on a copy of it (TLS key, so one pin serves
+    /// both, and the admin credential) with --store naming A's database. Both list both URLs, so join strings,
+    /// meshctl.conf and the nodes carry A then B.
+    /// </summary>
+    public async Task StartReplicatedCoordinatorAsync(CancellationToken ct)
+    {
+        await Lan.IpAsync(ct, "addr", "add", $"{ReplicaAddress}/{PrefixLength}", "dev", "br0");
+        var dataA = Path.Combine(Directory, "coordinator");
+        var dataB = Path.Combine(Directory, "replica");
+        string[] urls = [$"https://{LanAddress}:{CoordinatorProcess.Port}", $"https://{ReplicaAddress}:{CoordinatorProcess.Port}"];
+        var database = Path.Combine(dataA, "coordinator.db");
+        _coordinator = new CoordinatorProcess(Lan, LanAddress, dataA, urls, "sqlite:" + database);
+        await _coordinator.StartAsync(ct);
+
+        // cp -a keeps the 0600 modes of the key and the credential; B's copy of the database would only mislead.
+        await Command.RunCheckedAsync(["cp", "-a", dataA, dataB], ct);
+        foreach (var file in System.IO.Directory.GetFiles(dataB, "coordinator.db*"))
+        {
+            File.Delete(file);
+        }
+
+        _replica = new CoordinatorProcess(Lan, ReplicaAddress, dataB, urls, "sqlite:" + database);
+        await _replica.StartAsync(ct);
+        _meshctl = new Meshctl(Lan, _coordinator.MeshctlConfig);
+    }
+
     /// <summary>Creates a token named after the node and starts `up` on the host of the same role; call <see cref="MeshNode.WaitConnectedAsync"/> next.</summary>
     public async Task<MeshNode> StartNodeAsync(string role, CancellationToken ct, string? user = null, IReadOnlyList<string>? tags = null, IReadOnlyList<string>? expose = null)
     {
@@ -126,6 +161,10 @@ internal sealed class MeshNetwork : IAsyncDisposable
     {
         var text = new StringBuilder();
         text.AppendLine("=== coordinator ===").AppendLine(Tail(_coordinator?.Output ?? "(not started)"));
+        if (_replica is not null)
+        {
+            text.AppendLine("=== coordinator replica ===").AppendLine(Tail(_replica.Output));
+        }
         foreach (var node in _nodes)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"=== node {node.Name} ({node.InterfaceName} in {node.Host.Namespace.Name}) ===")
