@@ -75,7 +75,7 @@ internal sealed class KeyRotation
                 _carried.Remove(key);
             }
 
-            var changed = await _recompute.RecomputeLockedAsync(cancellationToken);
+            var changed = await _recompute.RecomputeLockedAsync(NetmapChange.Node(node.Id), cancellationToken);
             StateLog.Rotated(_ctx.Logger, node.Name, waiting.Count);
             var serial = changed.TryGetValue(node.Id, out var s) ? s : _ctx.Publisher.LatestSerial(node.Id);
             await NoteCarriedLockedAsync(cancellationToken);
@@ -272,6 +272,6 @@ internal sealed class KeyRotation
 
         // Peers no longer need the old key: drop it from their view.
         _model.Nodes[nodeId] = node with { PreviousWireGuardKey = null };
-        await _recompute.RecomputeLockedAsync(cancellationToken);
+        await _recompute.RecomputeLockedAsync(NetmapChange.Node(nodeId), cancellationToken);
     }
 }
