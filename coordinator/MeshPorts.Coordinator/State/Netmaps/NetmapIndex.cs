@@ -26,6 +26,9 @@ internal sealed class NetmapIndex
     private readonly Dictionary<Subject, List<PolicyRule>> _rulesFrom = [];
     private readonly Dictionary<Subject, List<PolicyRule>> _rulesTo = [];
 
+    /// <summary>When the indexed nodes' keys expire and the indexed grants start and end.</summary>
+    public NetmapTimeline Timeline { get; } = new();
+
     /// <summary>A grant that can never be active again at or after <paramref name="at"/>.</summary>
     public static bool Finished(GrantRecord grant, long at) => grant.ExpiresAt <= at || grant.RevokedAt <= at;
 
@@ -41,6 +44,7 @@ internal sealed class NetmapIndex
         _grantsByTarget.Clear();
         _rulesFrom.Clear();
         _rulesTo.Clear();
+        Timeline.Clear();
         foreach (var n in nodes)
         {
             SetNode(n.Id, n);
@@ -63,6 +67,7 @@ internal sealed class NetmapIndex
     {
         if (_nodes.Remove(id, out var old))
         {
+            Timeline.Remove(old);
             Remove(_byName, old.Name, id);
             Remove(_byUser, old.User, id);
             foreach (var tag in old.Tags)
@@ -77,6 +82,7 @@ internal sealed class NetmapIndex
         }
 
         _nodes[id] = current;
+        Timeline.Add(current);
         Add(_byName, current.Name, id);
         Add(_byUser, current.User, id);
         foreach (var tag in current.Tags)
@@ -90,6 +96,7 @@ internal sealed class NetmapIndex
     {
         if (_grants.Remove(grant.Id, out var old))
         {
+            Timeline.Remove(old);
             if (SideKey(old.Subject, old.SubjectNodeId) is { } s)
             {
                 Remove(_grantsBySubject, s, old.Id);
@@ -107,6 +114,7 @@ internal sealed class NetmapIndex
         }
 
         _grants[grant.Id] = grant;
+        Timeline.Add(grant);
         if (SideKey(grant.Subject, grant.SubjectNodeId) is { } subject)
         {
             Add(_grantsBySubject, subject, grant.Id);
@@ -117,6 +125,12 @@ internal sealed class NetmapIndex
             Add(_grantsByTarget, target, grant.Id);
         }
     }
+
+    /// <summary>The grant as last indexed, or null if it is not (finished, or never seen).</summary>
+    public GrantRecord? Grant(string id) => _grants.GetValueOrDefault(id);
+
+    /// <summary>The node as last indexed, or null.</summary>
+    public NodeRecord? Node(string id) => _nodes.GetValueOrDefault(id);
 
     /// <summary>The ids of the nodes a rule's side covers, as <see cref="SubjectCoverage.Covers"/> reads it.</summary>
     public IReadOnlyCollection<string> Covered(Subject subject)

@@ -59,35 +59,10 @@ internal sealed class NetmapRecompute : IDisposable
         _ctx.Metrics.ViewsBuilt(views.Count);
         var changed = _ctx.Publisher.Publish(views);
         await _ctx.Store.Nodes.UpdateLatestSerialsAsync(changed, cancellationToken);
-        _scheduler.Arm(NextDeadline(now));
+        // The earliest key expiry or grant start or end still ahead (a grant made by a replica whose clock is a
+        // little ahead starts when this clock gets there).
+        _scheduler.Arm(_views.NextDeadline(now));
         return changed;
-    }
-
-    private long? NextDeadline(long now)
-    {
-        long? next = null;
-        foreach (var g in _model.Grants)
-        {
-            if (AccessEvaluator.IsGrantActive(g, now))
-            {
-                next = next is null ? g.ExpiresAt : Math.Min(next.Value, g.ExpiresAt);
-            }
-            else if (g.CreatedAt > now && g.RevokedAt is null)
-            {
-                // Made by a replica whose clock is a little ahead: it starts when this clock gets there.
-                next = next is null ? g.CreatedAt : Math.Min(next.Value, g.CreatedAt);
-            }
-        }
-
-        foreach (var n in _model.Nodes.Values)
-        {
-            if (n.KeyExpiresAt > now)
-            {
-                next = next is null ? n.KeyExpiresAt : Math.Min(next.Value, n.KeyExpiresAt);
-            }
-        }
-
-        return next;
     }
 
     /// <summary>Runs when the earliest deadline passes: audits what ended and pushes the deltas.</summary>

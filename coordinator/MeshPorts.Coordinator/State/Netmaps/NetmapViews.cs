@@ -49,7 +49,8 @@ internal sealed class NetmapViews
     {
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(model);
-        if (!_ready)
+        // A clock that stepped back can bring back what the timeline has passed: start over.
+        if (!_ready || now < _at)
         {
             return Full(model, now);
         }
@@ -67,10 +68,7 @@ internal sealed class NetmapViews
             AddPaired(affected, grant, model, now);
         }
 
-        if (now != _at)
-        {
-            AddClockChanges(nodes, affected, model, now);
-        }
+        AddClockChanges(nodes, affected, model, now);
 
         // A changed node's old peers lose or re-learn it; its new peers are known once its view is built.
         var built = new List<NodeView>();
@@ -109,28 +107,32 @@ internal sealed class NetmapViews
         return NodeViewBuilder.Build(node, _index, model.Nodes, model.Addressing, model.Reported, now);
     }
 
-    // Grants that started or ended, and keys that became live or expired, between the last recompute and now.
+    /// <summary>The next moment after <paramref name="now"/> at which a view can change by itself (a key or grant ends or starts).</summary>
+    public long? NextDeadline(long now) => _index.Timeline.Next(now);
+
+    // Grants that started or ended, and keys that became live or expired, between the last recompute and now:
+    // only the moments in between are looked at.
     private void AddClockChanges(HashSet<string> nodes, HashSet<string> affected, MeshModel model, long now)
     {
-        foreach (var grant in model.Grants)
+        foreach (var moment in _index.Timeline.Between(_at, now))
         {
-            var activeFlipped = AccessEvaluator.IsGrantActive(grant, _at) != AccessEvaluator.IsGrantActive(grant, now);
-            if (activeFlipped || NetmapIndex.Finished(grant, _at) != NetmapIndex.Finished(grant, now))
+            if (!moment.IsGrant)
             {
-                _index.SetGrant(grant, now);
+                nodes.Add(moment.Id);
+                continue;
             }
 
+            // Gone from the index already: an earlier moment of the same grant in this window handled it.
+            if (_index.Grant(moment.Id) is not { } grant)
+            {
+                continue;
+            }
+
+            var activeFlipped = AccessEvaluator.IsGrantActive(grant, _at) != AccessEvaluator.IsGrantActive(grant, now);
+            _index.SetGrant(grant, now);
             if (activeFlipped)
             {
                 AddPaired(affected, grant, model, now);
-            }
-        }
-
-        foreach (var node in model.Nodes.Values)
-        {
-            if (node.KeyExpiresAt > _at != node.KeyExpiresAt > now)
-            {
-                nodes.Add(node.Id);
             }
         }
     }
