@@ -48,9 +48,12 @@ internal sealed class NetmapProbe
     public async Task<Dictionary<string, string>> ExpectedAsync()
     {
         var views = await State.ReferenceNetmapsAsync(CancellationToken.None);
-        return views.ToDictionary(v => v.Self.Id, v => Canonical(ProtoMapper.Self(v), v.Peers.Values.Select(ProtoMapper.Peer), v.Rules.Values.Select(ProtoMapper.Rule)),
-            StringComparer.Ordinal);
+        return views.ToDictionary(v => v.Self.Id, Canonical, StringComparer.Ordinal);
     }
+
+    /// <summary>The view as the node would be told it, as JSON with peers and rules in id order.</summary>
+    public static string Canonical(NodeView view) =>
+        Canonical(ProtoMapper.Self(view), view.Peers.Values.Select(ProtoMapper.Peer), view.Rules.Values.Select(ProtoMapper.Rule));
 
     /// <summary>The node's netmap as its feed last published it; null when it has no feed.</summary>
     public string? Published(string nodeId) =>
