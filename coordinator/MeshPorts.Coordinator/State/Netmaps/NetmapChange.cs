@@ -17,6 +17,9 @@ internal sealed record NetmapChange(IReadOnlyList<string> Nodes, IReadOnlyList<G
     /// <summary>The node was enrolled, its record changed, or it was removed.</summary>
     public static NetmapChange Node(string nodeId) => new([nodeId], [], true);
 
+    /// <summary>The node's keys changed (rotated, previous one dropped); its name, machine key and address did not.</summary>
+    public static NetmapChange Key(string nodeId) => new([nodeId], [], false);
+
     /// <summary>The node's reported endpoints or home relay changed; its record did not.</summary>
     public static NetmapChange Reach(string nodeId) => new([nodeId], [], false);
 

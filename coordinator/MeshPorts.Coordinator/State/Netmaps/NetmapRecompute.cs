@@ -28,6 +28,12 @@ internal sealed class NetmapRecompute : IDisposable
     public NodeView ViewLocked(NodeRecord node) => _views.View(node, _model, _ctx.Now);
 
     /// <summary>
+    /// The nodes whose last published netmap holds <paramref name="nodeId"/>: the peers in its own (seeing is mutual),
+    /// without asking every feed.
+    /// </summary>
+    public IReadOnlyCollection<string> SeeingLocked(string nodeId) => _views.Seeing(nodeId);
+
+    /// <summary>
     /// Recomputes every netmap, publishes the differences, persists serials and re-arms the timer: at start, when
     /// the policy changes, and after another replica changed the store.
     /// </summary>

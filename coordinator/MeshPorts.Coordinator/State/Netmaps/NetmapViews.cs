@@ -107,6 +107,10 @@ internal sealed class NetmapViews
         return NodeViewBuilder.Build(node, _index, model.Nodes, model.Addressing, model.Reported, now);
     }
 
+    /// <summary>The nodes whose last computed view holds the node: the peers of its own (a view pairs both ways).</summary>
+    public IReadOnlyCollection<string> Seeing(string nodeId) =>
+        _views.TryGetValue(nodeId, out var view) ? [.. view.Peers.Keys] : [];
+
     /// <summary>The next moment after <paramref name="now"/> at which a view can change by itself (a key or grant ends or starts).</summary>
     public long? NextDeadline(long now) => _index.Timeline.Next(now);
 
