@@ -5,14 +5,20 @@ using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using MeshPorts.Contracts.Admin;
 using MeshPorts.Contracts.Node;
+using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Tests.Support;
-using Microsoft.Data.Sqlite;
 
 namespace MeshPorts.Coordinator.Tests;
 
-/// <summary>Runs the real coordinator process, kills it with SIGKILL during writes, restarts it and checks the data.</summary>
-public sealed class CrashTests
+/// <summary>
+/// Runs the real coordinator process, kills it with SIGKILL during writes, restarts it and checks the data; on
+/// every store (SqliteCrashTests, PostgresCrashTests).
+/// </summary>
+public abstract class CrashTests
 {
+    /// <summary>The --store for the coordinator; null = SQLite in its data dir.</summary>
+    protected abstract Task<string?> StoreAsync();
+
     private static string CoordinatorDll()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
@@ -28,7 +34,7 @@ public sealed class CrashTests
         return dll;
     }
 
-    private static async Task<Process> StartAsync(string dataDir, int port)
+    private static async Task<Process> StartAsync(string dataDir, int port, string? store)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -39,6 +45,12 @@ public sealed class CrashTests
         foreach (var arg in new[] { CoordinatorDll(), "--data", dataDir, "--listen", $"127.0.0.1:{port}", "--public-url", $"https://127.0.0.1:{port}" })
         {
             psi.ArgumentList.Add(arg);
+        }
+
+        if (store is not null)
+        {
+            psi.ArgumentList.Add("--store");
+            psi.ArgumentList.Add(store);
         }
 
         var process = Process.Start(psi)!;
@@ -78,7 +90,8 @@ public sealed class CrashTests
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "mp-coord-crash-" + Guid.NewGuid().ToString("N"));
         var port = TestCoordinator.FreePort();
-        var process = await StartAsync(dataDir, port);
+        var store = await StoreAsync();
+        var process = await StartAsync(dataDir, port, store);
         try
         {
             var (channel, admin, nodeClient) = Connect(dataDir);
@@ -127,16 +140,14 @@ public sealed class CrashTests
             Assert.True(written > 0, "no writes happened before the kill; the test proves nothing");
             channel.Dispose();
 
-            process = await StartAsync(dataDir, port);
+            process = await StartAsync(dataDir, port, store);
             (channel, admin, nodeClient) = Connect(dataDir);
             using (channel)
             {
-                await using (var connection = new SqliteConnection("Data Source=" + Path.Combine(dataDir, "coordinator.db")))
+                await using (var opened = StoreSpec.Create(store ?? StoreSpec.SqlitePrefix + Path.Combine(dataDir, "coordinator.db")))
                 {
-                    await connection.OpenAsync();
-                    await using var command = connection.CreateCommand();
-                    command.CommandText = "PRAGMA integrity_check;";
-                    Assert.Equal("ok", (string?)await command.ExecuteScalarAsync());
+                    // SQLite's PRAGMA integrity_check; on PostgreSQL the schema version, every table, and seqs 1..N.
+                    Assert.Equal("ok", await opened.CheckIntegrityAsync(CancellationToken.None));
                 }
 
                 var verify = await admin.VerifyAuditAsync(new VerifyAuditRequest());

@@ -6,20 +6,32 @@ using Xunit.Abstractions;
 
 namespace MeshPorts.Coordinator.Tests;
 
-/// <summary>Two and three coordinators on one database: a change through any reaches nodes watching any other.</summary>
-public sealed class ReplicaTests
+/// <summary>
+/// Two and three coordinators on one database: a change through any reaches nodes watching any other. Run on
+/// every store (SqliteReplicaTests, PostgresReplicaTests).
+/// </summary>
+public abstract class ReplicaTests
 {
     private readonly ITestOutputHelper _output;
 
-    public ReplicaTests(ITestOutputHelper output)
+    protected ReplicaTests(ITestOutputHelper output)
     {
         _output = output;
+    }
+
+    /// <summary>The --store for the first coordinator (replicas share it); null = SQLite in its data dir.</summary>
+    protected abstract Task<string?> StoreAsync();
+
+    private async Task<TestCoordinator> StartFirstAsync()
+    {
+        var store = await StoreAsync();
+        return await TestCoordinator.StartAsync(o => o.Store = store);
     }
 
     [Fact]
     public async Task GrantThroughB_ReachesANodeWatchingA_AndC_WellUnderASecond()
     {
-        await using var a = await TestCoordinator.StartAsync();
+        await using var a = await StartFirstAsync();
         await using var b = await a.StartReplicaAsync();
         await using var c = await a.StartReplicaAsync();
         using var db = await a.EnrollAsync("db");
@@ -41,13 +53,13 @@ public sealed class ReplicaTests
 
         Assert.Equal(laptop.Id, Assert.Single(deltaA.Delta.PeersUpserted).NodeId);
         Assert.Equal(db.Id, Assert.Single(deltaC.Delta.PeersUpserted).NodeId);
-        Assert.True(atA < TimeSpan.FromSeconds(1.5) && atC < TimeSpan.FromSeconds(1.5), $"A {atA}, C {atC}: the change feed is polled every 100 ms");
+        Assert.True(atA < TimeSpan.FromSeconds(1.5) && atC < TimeSpan.FromSeconds(1.5), $"A {atA}, C {atC}: the change feed wakes within 100 ms");
     }
 
     [Fact]
     public async Task NodeEnrolledThroughB_AndRemovedThroughB_ComeAndGoOnA()
     {
-        await using var a = await TestCoordinator.StartAsync();
+        await using var a = await StartFirstAsync();
         await using var b = await a.StartReplicaAsync();
         await a.Admin.ApplyPolicyAsync(new PolicyRequest { Text = "rule all: tag:dev -> tag:dev:22/tcp\n" });
         using var first = await a.EnrollAsync("first", tags: ["dev"]);
@@ -67,7 +79,7 @@ public sealed class ReplicaTests
     [Fact]
     public async Task GrantEndsOnTime_WhileTheReplicaThatMadeItIsDead_AndIsAuditedOnce()
     {
-        await using var a = await TestCoordinator.StartAsync();
+        await using var a = await StartFirstAsync();
         using var db = await a.EnrollAsync("db");
         using var laptop = await a.EnrollAsync("laptop");
         using var onA = await db.WatchAsync();
@@ -92,7 +104,7 @@ public sealed class ReplicaTests
     [Fact]
     public async Task AGrantBothReplicasSeeEnd_IsAuditedOnce()
     {
-        await using var a = await TestCoordinator.StartAsync();
+        await using var a = await StartFirstAsync();
         await using var b = await a.StartReplicaAsync();
         using var db = await a.EnrollAsync("db");
         using var laptop = await a.EnrollAsync("laptop");
@@ -110,7 +122,7 @@ public sealed class ReplicaTests
     [Fact]
     public async Task Rotation_OfANodeOnA_FinishesWhenItsPeerOnBAcks()
     {
-        await using var a = await TestCoordinator.StartAsync();
+        await using var a = await StartFirstAsync();
         await using var b = await a.StartReplicaAsync();
         using var x = await a.EnrollAsync("x");
         using var p = await a.EnrollAsync("p");
@@ -142,7 +154,7 @@ public sealed class ReplicaTests
     [Fact]
     public async Task RotateRequest_ForAnOfflineNode_ThroughB_IsSentWhenItWatchesA_AndOnlyUntilItRotates()
     {
-        await using var a = await TestCoordinator.StartAsync();
+        await using var a = await StartFirstAsync();
         await using var b = await a.StartReplicaAsync();
         using var x = await a.EnrollAsync("x");
         await Task.Delay(300);
@@ -167,7 +179,7 @@ public sealed class ReplicaTests
     [Fact]
     public async Task ResumeWithAnotherReplicasSerial_GetsASnapshot_NotItsOwnDeltas()
     {
-        await using var a = await TestCoordinator.StartAsync();
+        await using var a = await StartFirstAsync();
         await using var b = await a.StartReplicaAsync();
         using var db = await a.EnrollAsync("db");
         using var laptop = await a.EnrollAsync("laptop");

@@ -138,7 +138,10 @@ internal sealed class AuditLog : IAuditSealer, IDisposable
     /// <see cref="PendingAudit.And"/>. <paramref name="details"/> is a small object stored as JSON that must never hold secrets.
     /// </summary>
     public PendingAudit Event(string kind, string actor, string subject, string outcome, object? details) =>
-        new PendingAudit(this).And(kind, actor, subject, outcome, details);
+        Events().And(kind, actor, subject, outcome, details);
+
+    /// <summary>No events yet: for a change that records one per item, each added with <see cref="PendingAudit.And"/>.</summary>
+    public PendingAudit Events() => new(this);
 
     /// <summary>Appends one event that records no other change (a refusal, a report) in a transaction of its own.</summary>
     public async Task<AuditRecord> AppendAsync(string kind, string actor, string subject, string outcome, object? details, CancellationToken cancellationToken = default)

@@ -11,8 +11,9 @@ internal static class CommandLine
 {
     public const string Usage = """
         usage: meshports-coordinator [--data DIR] [--listen 0.0.0.0:7443] [--public-url https://HOST:7443[,...]]
-                                     [--store sqlite:PATH] [--key-lifetime 1h] [--max-grant 24h]
-                                     [--max-token-ttl 7d] [--relay on|off]
+                                     [--store sqlite:PATH|postgres:CONNSTRING] [--key-lifetime 1h]
+                                     [--max-grant 24h] [--max-token-ttl 7d] [--relay on|off]
+               meshports-coordinator migrate --from sqlite:PATH --to postgres:CONNSTRING
 
           --data DIR          state, TLS key and meshctl.conf (default /var/lib/meshports-coordinator)
           --listen ADDR:PORT  TLS listener (default 0.0.0.0:7443)
@@ -20,13 +21,19 @@ internal static class CommandLine
                               URL nodes and meshctl reach (default https://HOSTNAME:PORT); with replicas, every
                               replica's URL, comma-separated, primary first: join strings and meshctl.conf carry
                               the list and clients fail over along it; every host is in the cert
-          --store sqlite:PATH database (default sqlite:DIR/coordinator.db)
+          --store sqlite:PATH|postgres:CONNSTRING
+                              database (default sqlite:DIR/coordinator.db); postgres: takes an Npgsql
+                              connection string, e.g. postgres:Host=/run/postgresql;Database=meshports;
+                              Username=meshports, and is what replicas share
           --key-lifetime DUR  node WireGuard key lifetime (default 1h)
           --max-grant DUR     cap on grant durations (default 24h)
           --max-token-ttl DUR cap on join token --ttl (default 7d)
           --relay on|off      the relay embedded here, gRPC on the TLS port and UDP frames on its UDP
                               port (default on); STUN is answered either way
           --version           print the version
+
+        migrate copies a SQLite database into an empty PostgreSQL one in one transaction and verifies the
+        audit chain there; then start the coordinator on the same --data with --store postgres:CONNSTRING.
 
         Environment: LOG_LEVEL=verbose|debug|info|warn|error|silent (default info; stack traces at debug).
         """;

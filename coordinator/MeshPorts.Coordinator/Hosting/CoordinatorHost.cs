@@ -10,7 +10,6 @@ using MeshPorts.Coordinator.State;
 using MeshPorts.Coordinator.State.Relays;
 using MeshPorts.Coordinator.State.Replication;
 using MeshPorts.Coordinator.Storage;
-using MeshPorts.Coordinator.Storage.Sqlite;
 using MeshPorts.Coordinator.Streaming;
 using MeshPorts.Relay;
 using MeshPorts.Relay.Udp;
@@ -135,8 +134,18 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         var relay = options.RelayEnabled ? new RelayCore(RelayServerOption.EmbeddedId, relayKey.PublicKey, time) : null;
         var metrics = new CoordinatorMetrics { Relay = relay?.Counters };
         var hub = new FeedHub(options.DeltaLogCapacity, metrics);
-        var store = new SqliteStore(options.EffectiveStorePath);
-        await store.InitializeAsync(cancellationToken);
+        var store = StoreSpec.Create(options.EffectiveStore);
+        try
+        {
+            await store.InitializeAsync(cancellationToken);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+
+        await output.WriteLineAsync($"store: {StoreSpec.Describe(options.EffectiveStore)}");
 
         // Every start, of any replica, takes a fresh epoch: a node's serial then says which process produced it.
         hub.Epoch = checked((uint)await store.Settings.IncrementAsync("feed_epoch", cancellationToken));

@@ -21,6 +21,11 @@ internal static class CoordinatorProgram
             return 0;
         }
 
+        if (args is ["migrate", .. var migrateArgs])
+        {
+            return await MigrateCommand.RunAsync(migrateArgs, output, error);
+        }
+
         Options.CoordinatorOptions? options;
         try
         {
@@ -50,6 +55,11 @@ internal static class CoordinatorProgram
             await using var host = await CoordinatorHost.StartAsync(options, TimeProvider.System, output, level, CancellationToken.None);
             await host.App.WaitForShutdownAsync();
             return 0;
+        }
+        catch (Storage.StoreOpenException ex)
+        {
+            await error.WriteLineAsync($"meshports-coordinator: {ex.Message}");
+            return 1;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using MeshPorts.Contracts.Transport;
+using MeshPorts.Coordinator.Storage;
 
 namespace MeshPorts.Coordinator.Options;
 
@@ -30,7 +31,7 @@ internal sealed class CoordinatorOptions
         set => PublicUrls = value is null ? [] : [value];
     }
 
-    /// <summary>"sqlite:PATH"; null = sqlite in DataDir.</summary>
+    /// <summary>"sqlite:PATH" or "postgres:CONNSTRING" (an Npgsql connection string); null = sqlite in DataDir.</summary>
     public string? Store { get; set; }
 
     /// <summary>Lifetime of every node WireGuard key (PRODUCT.md: 1h).</summary>
@@ -107,8 +108,8 @@ internal sealed class CoordinatorOptions
     /// <summary>The primary: what needs one URL (the embedded relay's entry, log lines).</summary>
     public Uri EffectivePublicUrl => EffectivePublicUrls[0];
 
-    public string EffectiveStorePath =>
-        Store is null ? Path.Combine(DataDir, "coordinator.db") : Store["sqlite:".Length..];
+    /// <summary>The store used: <see cref="Store"/>, or sqlite:DATA/coordinator.db.</summary>
+    public string EffectiveStore => Store ?? StoreSpec.SqlitePrefix + Path.Combine(DataDir, "coordinator.db");
 
     /// <summary>Returns null if valid, else a message that names the fix.</summary>
     public string? Validate()
@@ -131,16 +132,9 @@ internal sealed class CoordinatorOptions
             return "--public-url lists a URL twice; name each replica once";
         }
 
-        if (Store is not null && !Store.StartsWith("sqlite:", StringComparison.Ordinal))
+        if (Store is not null && StoreSpec.Problem(Store) is { } storeProblem)
         {
-            return Store.StartsWith("postgres:", StringComparison.Ordinal)
-                ? "--store postgres: is not available in this build; use --store sqlite:PATH"
-                : $"--store {Store}: use sqlite:PATH";
-        }
-
-        if (Store is not null && Store.Length <= "sqlite:".Length)
-        {
-            return "--store sqlite: needs a path, e.g. sqlite:/var/lib/meshports-coordinator/coordinator.db";
+            return storeProblem;
         }
 
         if (KeyLifetime <= TimeSpan.Zero || MaxGrantDuration <= TimeSpan.Zero || DefaultTokenTtl <= TimeSpan.Zero || MaxTokenTtl <= TimeSpan.Zero

@@ -4,7 +4,10 @@ using MeshPorts.Coordinator.State;
 
 namespace MeshPorts.Coordinator.Services;
 
-/// <summary>Turns State's refusals into gRPC statuses with their one-line message, in the caller's words.</summary>
+/// <summary>
+/// Turns State's refusals into gRPC statuses with their one-line message, in the caller's words, and a database
+/// that cannot be reached for a moment (a PostgreSQL restart or failover) into UNAVAILABLE, which clients retry.
+/// </summary>
 internal sealed class ErrorInterceptor : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -17,6 +20,10 @@ internal sealed class ErrorInterceptor : Interceptor
         catch (StateException ex)
         {
             throw ToRpc(ex);
+        }
+        catch (Npgsql.NpgsqlException ex) when (ex.IsTransient)
+        {
+            throw DatabaseUnavailable(ex);
         }
     }
 
@@ -31,6 +38,18 @@ internal sealed class ErrorInterceptor : Interceptor
         {
             throw ToRpc(ex);
         }
+        catch (Npgsql.NpgsqlException ex) when (ex.IsTransient)
+        {
+            throw DatabaseUnavailable(ex);
+        }
+    }
+
+    /// <summary>The commit's answer may be what was lost, so the caller is told to look before trying again.</summary>
+    public static RpcException DatabaseUnavailable(Exception ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        return new RpcException(new Status(StatusCode.Unavailable,
+            "the coordinator cannot reach its database right now; retry in a moment (list first: a change that failed this way may have been made)"));
     }
 
     public static RpcException ToRpc(StateException ex)

@@ -91,21 +91,7 @@ internal sealed class MeshState : IDisposable
         {
             var ula = await _ctx.Store.Settings.GetOrAddAsync("ula_prefix", OverlayAddressing.NewUlaPrefix(), cancellationToken);
             _model.Addressing = new OverlayAddressing(ula);
-            foreach (var node in await _ctx.Store.Nodes.ListAsync(cancellationToken))
-            {
-                _model.Nodes[node.Id] = node;
-                _ctx.Publisher.Seed(node.Id);
-            }
-
-            _model.Grants = [.. await _ctx.Store.Grants.ListAsync(cancellationToken)];
-            _model.PolicyRecord = await _ctx.Store.Policies.GetCurrentAsync(cancellationToken);
-            if (_model.PolicyRecord is not null)
-            {
-                _model.Policy = PolicyParser.Parse(_model.PolicyRecord.Text, []);
-            }
-
-            await _recompute.RecomputeLockedAsync(cancellationToken);
-            await Rotation.ReloadLockedAsync(new Dictionary<string, NodeRecord>(), cancellationToken);
+            await LoadFromStoreLockedAsync(cancellationToken);
         }
         finally
         {
@@ -125,32 +111,7 @@ internal sealed class MeshState : IDisposable
         await _model.Gate.WaitAsync(cancellationToken);
         try
         {
-            var before = new Dictionary<string, NodeRecord>(_model.Nodes, StringComparer.Ordinal);
-            var nodes = await _ctx.Store.Nodes.ListAsync(cancellationToken);
-            var grants = await _ctx.Store.Grants.ListAsync(cancellationToken);
-            var policy = await _ctx.Store.Policies.GetCurrentAsync(cancellationToken);
-            _model.Nodes.Clear();
-            foreach (var node in nodes)
-            {
-                _model.Nodes[node.Id] = node;
-                _ctx.Publisher.Seed(node.Id);
-            }
-
-            foreach (var gone in before.Keys.Where(id => !_model.Nodes.ContainsKey(id)))
-            {
-                _model.Reported.TryRemove(gone, out _);
-                _ctx.Publisher.Disconnect(gone);
-            }
-
-            _model.Grants = [.. grants];
-            if (policy?.Sha256 != _model.PolicyRecord?.Sha256)
-            {
-                _model.PolicyRecord = policy;
-                _model.Policy = policy is null ? PolicyDocument.Empty : PolicyParser.Parse(policy.Text, []);
-            }
-
-            await _recompute.RecomputeLockedAsync(cancellationToken);
-            await Rotation.ReloadLockedAsync(before, cancellationToken);
+            await LoadFromStoreLockedAsync(cancellationToken);
         }
         finally
         {
@@ -173,6 +134,38 @@ internal sealed class MeshState : IDisposable
         {
             _model.Gate.Release();
         }
+    }
+
+    // Nodes, grants, policy and rotation waits as the store holds them, then every netmap recomputed: at start
+    // (memory empty) and after another coordinator's change (nodes it removed lose their feed here too).
+    private async Task LoadFromStoreLockedAsync(CancellationToken cancellationToken)
+    {
+        var before = new Dictionary<string, NodeRecord>(_model.Nodes, StringComparer.Ordinal);
+        var nodes = await _ctx.Store.Nodes.ListAsync(cancellationToken);
+        var grants = await _ctx.Store.Grants.ListAsync(cancellationToken);
+        var policy = await _ctx.Store.Policies.GetCurrentAsync(cancellationToken);
+        _model.Nodes.Clear();
+        foreach (var node in nodes)
+        {
+            _model.Nodes[node.Id] = node;
+            _ctx.Publisher.Seed(node.Id);
+        }
+
+        foreach (var gone in before.Keys.Where(id => !_model.Nodes.ContainsKey(id)))
+        {
+            _model.Reported.TryRemove(gone, out _);
+            _ctx.Publisher.Disconnect(gone);
+        }
+
+        _model.Grants = [.. grants];
+        if (policy?.Sha256 != _model.PolicyRecord?.Sha256)
+        {
+            _model.PolicyRecord = policy;
+            _model.Policy = policy is null ? PolicyDocument.Empty : PolicyParser.Parse(policy.Text, []);
+        }
+
+        await _recompute.RecomputeLockedAsync(cancellationToken);
+        await Rotation.ReloadLockedAsync(before, cancellationToken);
     }
 
     public void Dispose()

@@ -45,8 +45,5 @@ internal interface INodeStore
     /// <summary>Records an admin's rotate request for each node (kept until the node rotates), with one event each in <paramref name="audit"/>.</summary>
     Task RequestRotationAsync(IReadOnlyList<string> ids, long requestedAt, PendingAudit audit, CancellationToken cancellationToken);
 
-    /// <summary>Persists the latest serials produced, in one transaction: bookkeeping, not a change anyone audits.</summary>
-    Task UpdateLatestSerialsAsync(IReadOnlyDictionary<string, ulong> serials, CancellationToken cancellationToken);
-
     Task UpdateAppliedSerialAsync(string id, ulong appliedSerial, PendingAudit audit, CancellationToken cancellationToken);
 }

@@ -38,6 +38,4 @@ internal sealed record NodeRecord
     public string TokenId { get; init; } = "";
 
     public ulong AppliedSerial { get; init; }
-
-    public ulong LatestSerial { get; init; }
 }

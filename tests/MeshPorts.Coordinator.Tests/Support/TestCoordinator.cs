@@ -15,14 +15,15 @@ using Microsoft.Extensions.Time.Testing;
 namespace MeshPorts.Coordinator.Tests.Support;
 
 /// <summary>
-/// A real coordinator in-process: SQLite in a temp dir, TLS on 127.0.0.1 with a free port, clients
+/// A real coordinator in-process: SQLite in a temp dir (or the --store a test names), TLS on 127.0.0.1 with a free port, clients
 /// that trust only the pinned certificate, and a fake clock for expiry.
 /// </summary>
 internal sealed class TestCoordinator : IAsyncDisposable
 {
-    private TestCoordinator(CoordinatorHost host, string dataDir, FakeTimeProvider time, GrpcChannel channel, string adminToken)
+    private TestCoordinator(CoordinatorHost host, string dataDir, string store, FakeTimeProvider time, GrpcChannel channel, string adminToken)
     {
         Host = host;
+        Store = store;
         DataDir = dataDir;
         Time = time;
         Channel = channel;
@@ -37,6 +38,9 @@ internal sealed class TestCoordinator : IAsyncDisposable
     public CoordinatorHost Host { get; }
 
     public string DataDir { get; }
+
+    /// <summary>The --store this coordinator runs on (replicas started from it share it).</summary>
+    public string Store { get; }
 
     public FakeTimeProvider Time { get; }
 
@@ -64,7 +68,7 @@ internal sealed class TestCoordinator : IAsyncDisposable
         var host = await CoordinatorHost.StartAsync(options, time, TextWriter.Null, LogLevel.Warning, CancellationToken.None);
         var channel = CreateChannel(host.PublicUrl, host.Pin);
         var token = File.ReadAllLines(Path.Combine(dataDir, "meshctl.conf")).First(l => l.StartsWith("token = ")).Substring(8);
-        return new TestCoordinator(host, dataDir, time, channel, token);
+        return new TestCoordinator(host, dataDir, options.EffectiveStore, time, channel, token);
     }
 
     public static GrpcChannel CreateChannel(Uri url, string pin) =>
@@ -105,7 +109,7 @@ internal sealed class TestCoordinator : IAsyncDisposable
             }
         }
 
-        var store = "sqlite:" + Path.Combine(DataDir, "coordinator.db");
+        var store = Store;
         // One clock for all replicas, as hosts kept in step by NTP: advancing it moves every replica's timers.
         return StartAsync(o =>
         {

@@ -6,7 +6,7 @@ namespace MeshPorts.Coordinator.State.Netmaps;
 
 /// <summary>
 /// Recomputes the netmaps a change touches (every node's for a policy change, at start and after a replica's
-/// change; see <see cref="NetmapViews"/>), publishes the differences to the feeds, persists the serials, and keeps
+/// change; see <see cref="NetmapViews"/>), publishes the differences to the feeds, and keeps
 /// the expiry timer armed for the next moment a grant or key ends. Recomputing needs the gate held
 /// (see <see cref="MeshState"/>); the timer's callback takes it itself.
 /// </summary>
@@ -34,19 +34,19 @@ internal sealed class NetmapRecompute : IDisposable
     public IReadOnlyCollection<string> SeeingLocked(string nodeId) => _views.Seeing(nodeId);
 
     /// <summary>
-    /// Recomputes every netmap, publishes the differences, persists serials and re-arms the timer: at start, when
+    /// Recomputes every netmap, publishes the differences and re-arms the timer: at start, when
     /// the policy changes, and after another replica changed the store.
     /// </summary>
     public Task<IReadOnlyDictionary<string, ulong>> RecomputeLockedAsync(CancellationToken cancellationToken)
     {
         var now = _ctx.Now;
         _model.Directory = EnrolledDirectory.Build(_model.Nodes.Values, _model.Addressing);
-        return PublishLockedAsync(_views.Full(_model, now), now, cancellationToken);
+        return PublishLockedAsync(_views.Full(_model, now), now);
     }
 
     /// <summary>
     /// Recomputes only the netmaps <paramref name="change"/> (and the time since the last recompute) can alter,
-    /// publishes their differences, persists serials and re-arms the timer.
+    /// publishes their differences and re-arms the timer.
     /// </summary>
     public Task<IReadOnlyDictionary<string, ulong>> RecomputeLockedAsync(NetmapChange change, CancellationToken cancellationToken)
     {
@@ -57,18 +57,17 @@ internal sealed class NetmapRecompute : IDisposable
             _model.Directory = EnrolledDirectory.Build(_model.Nodes.Values, _model.Addressing);
         }
 
-        return PublishLockedAsync(_views.Apply(change, _model, now), now, cancellationToken);
+        return PublishLockedAsync(_views.Apply(change, _model, now), now);
     }
 
-    private async Task<IReadOnlyDictionary<string, ulong>> PublishLockedAsync(List<NodeView> views, long now, CancellationToken cancellationToken)
+    private Task<IReadOnlyDictionary<string, ulong>> PublishLockedAsync(List<NodeView> views, long now)
     {
         _ctx.Metrics.ViewsBuilt(views.Count);
         var changed = _ctx.Publisher.Publish(views);
-        await _ctx.Store.Nodes.UpdateLatestSerialsAsync(changed, cancellationToken);
         // The earliest key expiry or grant start or end still ahead (a grant made by a replica whose clock is a
         // little ahead starts when this clock gets there).
         _scheduler.Arm(_views.NextDeadline(now));
-        return changed;
+        return Task.FromResult(changed);
     }
 
     /// <summary>Runs when the earliest deadline passes: audits what ended and pushes the deltas.</summary>
@@ -111,14 +110,14 @@ internal sealed class NetmapRecompute : IDisposable
             return [];
         }
 
-        PendingAudit? audit = null;
+        var audit = _ctx.Audit.Events();
         foreach (var g in expired)
         {
-            var details = new { from = g.Subject.ToString(), to = g.Target.ToString(), port = g.Port, protocol = g.Protocol.ToText(), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(g.ExpiresAt) };
-            audit = audit is null ? _ctx.Audit.Event("grant.expired", "scheduler", g.Id, "ok", details) : audit.And("grant.expired", "scheduler", g.Id, "ok", details);
+            audit.And("grant.expired", "scheduler", g.Id, "ok",
+                new { from = g.Subject.ToString(), to = g.Target.ToString(), port = g.Port, protocol = g.Protocol.ToText(), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(g.ExpiresAt) });
         }
 
-        var marked = await _ctx.Store.Grants.MarkExpiryAuditedAsync(expired.Select(g => g.Id).ToList(), audit!, CancellationToken.None);
+        var marked = await _ctx.Store.Grants.MarkExpiryAuditedAsync(expired.Select(g => g.Id).ToList(), audit, CancellationToken.None);
 
         // Marked by this call or already by another writer: either way the end is in the log.
         var ids = expired.Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
@@ -134,14 +133,14 @@ internal sealed class NetmapRecompute : IDisposable
             return [];
         }
 
-        PendingAudit? audit = null;
+        var audit = _ctx.Audit.Events();
         foreach (var n in expired)
         {
-            var details = new { publicKey = Convert.ToBase64String(n.WireGuardKey), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(n.KeyExpiresAt) };
-            audit = audit is null ? _ctx.Audit.Event("key.expired", "scheduler", n.Name, "ok", details) : audit.And("key.expired", "scheduler", n.Name, "ok", details);
+            audit.And("key.expired", "scheduler", n.Name, "ok",
+                new { publicKey = Convert.ToBase64String(n.WireGuardKey), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(n.KeyExpiresAt) });
         }
 
-        var marked = await _ctx.Store.Nodes.MarkKeyExpiryAuditedAsync(expired.Select(n => (n.Id, n.KeyExpiresAt)).ToList(), audit!, CancellationToken.None);
+        var marked = await _ctx.Store.Nodes.MarkKeyExpiryAuditedAsync(expired.Select(n => (n.Id, n.KeyExpiresAt)).ToList(), audit, CancellationToken.None);
         foreach (var n in expired)
         {
             _model.Nodes[n.Id] = n with { KeyExpiryAudited = true };

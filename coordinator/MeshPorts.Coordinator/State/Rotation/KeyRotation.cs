@@ -100,15 +100,14 @@ internal sealed class KeyRotation
             }
 
             var now = _ctx.Now;
-            PendingAudit? audit = null;
+            var audit = _ctx.Audit.Events();
             foreach (var n in targets)
             {
-                var details = new { online = _ctx.Publisher.IsOnline(n.Id) };
-                audit = audit is null ? _ctx.Audit.Event("key.rotate_requested", "admin", n.Name, "ok", details) : audit.And("key.rotate_requested", "admin", n.Name, "ok", details);
+                audit.And("key.rotate_requested", "admin", n.Name, "ok", new { online = _ctx.Publisher.IsOnline(n.Id) });
             }
 
             // Stored first: a node offline now, or watching another coordinator, is told when it watches.
-            await _ctx.Store.Nodes.RequestRotationAsync(targets.Select(n => n.Id).ToList(), now, audit!, cancellationToken);
+            await _ctx.Store.Nodes.RequestRotationAsync(targets.Select(n => n.Id).ToList(), now, audit, cancellationToken);
             foreach (var n in targets)
             {
                 _model.Nodes[n.Id] = n with { RotateRequestedAt = now };

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Data.Sqlite;
 
 namespace MeshPorts.Coordinator.Storage.Sqlite;
@@ -7,9 +6,6 @@ internal sealed class SqliteAuditStore : IAuditStore
 {
     private const string Columns = "seq, time, kind, actor, subject, outcome, details, prev_hash, hash";
 
-    // The head lives in the settings table, so no migration is needed and old databases open unchanged:
-    // "SEQ HASH TIME SIGNATURE_BASE64". It is only as trustworthy as its signature, which is checked on load.
-    private const string HeadKey = "audit.head";
     private readonly SqliteDatabase _db;
 
     public SqliteAuditStore(SqliteDatabase db)
@@ -59,8 +55,8 @@ internal sealed class SqliteAuditStore : IAuditStore
     public async Task<AuditHeadRecord?> GetHeadAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _db.OpenAsync(cancellationToken);
-        await using var command = SqliteDatabase.Command(connection, null, "SELECT value FROM settings WHERE key = $k;", ("$k", HeadKey));
-        return await command.ExecuteScalarAsync(cancellationToken) is string text ? ParseHead(text) : null;
+        await using var command = SqliteDatabase.Command(connection, null, "SELECT value FROM settings WHERE key = $k;", ("$k", AuditHeadText.Key));
+        return await command.ExecuteScalarAsync(cancellationToken) is string text ? AuditHeadText.Parse(text) : null;
     }
 
     public Task SetHeadAsync(AuditHeadRecord head, CancellationToken cancellationToken)
@@ -82,24 +78,7 @@ internal sealed class SqliteAuditStore : IAuditStore
 
     private static Task<int> WriteHeadAsync(SqliteConnection c, SqliteTransaction t, AuditHeadRecord head, CancellationToken cancellationToken) =>
         SqliteDatabase.ExecuteAsync(c, t, "INSERT OR REPLACE INTO settings (key, value) VALUES ($k, $v);", cancellationToken,
-            ("$k", HeadKey), ("$v", string.Create(CultureInfo.InvariantCulture, $"{head.Seq} {head.Hash} {head.Time} {Convert.ToBase64String(head.Signature)}")));
-
-    // A row someone mangled reads as "no head": the caller then finds the chain not covered by a signed head.
-    private static AuditHeadRecord? ParseHead(string text)
-    {
-        var parts = text.Split(' ');
-        if (parts.Length != 4
-            || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
-            || !long.TryParse(parts[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var time))
-        {
-            return null;
-        }
-
-        var signature = new byte[64];
-        return Convert.TryFromBase64String(parts[3], signature, out var written) && written == signature.Length
-            ? new AuditHeadRecord(seq, parts[1], time, signature)
-            : null;
-    }
+            ("$k", AuditHeadText.Key), ("$v", AuditHeadText.Format(head)));
 
     private async Task<List<AuditRecord>> QueryAsync(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {

@@ -71,10 +71,10 @@ internal sealed class SqliteGrantStore : IGrantStore
     private static GrantRecord Read(SqliteDataReader r) => new()
     {
         Id = r.GetString(0),
-        Subject = SqliteCodec.ParseSubject(r.GetString(1)),
-        Target = SqliteCodec.ParseSubject(r.GetString(2)),
+        Subject = ColumnText.ParseSubject(r.GetString(1)),
+        Target = ColumnText.ParseSubject(r.GetString(2)),
         Port = r.GetInt32(3),
-        Protocol = SqliteCodec.ParseProtocol(r.GetString(4)),
+        Protocol = ColumnText.ParseProtocol(r.GetString(4)),
         CreatedAt = r.GetInt64(5),
         ExpiresAt = r.GetInt64(6),
         Reason = r.GetString(7),

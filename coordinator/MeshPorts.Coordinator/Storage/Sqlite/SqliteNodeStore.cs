@@ -5,7 +5,7 @@ namespace MeshPorts.Coordinator.Storage.Sqlite;
 internal sealed class SqliteNodeStore : INodeStore
 {
     private const string Columns =
-        "id, name, user, tags, machine_key, wg_key, prev_wg_key, key_expires_at, address_index, services, endpoints, enrolled_at, token_id, applied_serial, latest_serial, key_expiry_audited, rotate_requested_at";
+        "id, name, user, tags, machine_key, wg_key, prev_wg_key, key_expires_at, address_index, services, endpoints, enrolled_at, token_id, applied_serial, key_expiry_audited, rotate_requested_at";
 
     private readonly SqliteDatabase _db;
 
@@ -45,11 +45,11 @@ internal sealed class SqliteNodeStore : INodeStore
             try
             {
                 await SqliteDatabase.ExecuteAsync(c, t,
-                    $"INSERT INTO nodes ({Columns}) VALUES ($id, $name, $user, $tags, $mk, $wg, NULL, $exp, $idx, $svc, $ep, $at, $tok, 0, 0, 0, NULL);",
+                    $"INSERT INTO nodes ({Columns}) VALUES ($id, $name, $user, $tags, $mk, $wg, NULL, $exp, $idx, $svc, $ep, $at, $tok, 0, 0, NULL);",
                     cancellationToken,
-                    ("$id", node.Id), ("$name", node.Name), ("$user", node.User), ("$tags", SqliteCodec.JoinList(node.Tags)),
+                    ("$id", node.Id), ("$name", node.Name), ("$user", node.User), ("$tags", ColumnText.JoinList(node.Tags)),
                     ("$mk", node.MachineKey), ("$wg", node.WireGuardKey), ("$exp", node.KeyExpiresAt), ("$idx", node.AddressIndex),
-                    ("$svc", SqliteCodec.JoinServices(node.Services)), ("$ep", SqliteCodec.JoinList(node.Endpoints)),
+                    ("$svc", ColumnText.JoinServices(node.Services)), ("$ep", ColumnText.JoinList(node.Endpoints)),
                     ("$at", node.EnrolledAt), ("$tok", tokenId));
             }
             catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
@@ -180,30 +180,6 @@ internal sealed class SqliteNodeStore : INodeStore
         }, audit, cancellationToken, marked => marked.Count > 0);
     }
 
-    public Task UpdateLatestSerialsAsync(IReadOnlyDictionary<string, ulong> serials, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(serials);
-        if (serials.Count == 0)
-        {
-            return Task.CompletedTask;
-        }
-
-        return _db.WriteAsync(async (c, t) =>
-        {
-            await using var command = SqliteDatabase.Command(c, t, "UPDATE nodes SET latest_serial = $s WHERE id = $id AND latest_serial < $s;");
-            var idParam = command.Parameters.Add("$id", SqliteType.Text);
-            var serialParam = command.Parameters.Add("$s", SqliteType.Integer);
-            foreach (var (id, serial) in serials)
-            {
-                idParam.Value = id;
-                serialParam.Value = (long)serial;
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            return 0;
-        }, cancellationToken);
-    }
-
     public Task UpdateAppliedSerialAsync(string id, ulong appliedSerial, PendingAudit audit, CancellationToken cancellationToken) =>
         _db.WriteAsync(
             (c, t) => SqliteDatabase.ExecuteAsync(c, t, "UPDATE nodes SET applied_serial = $s WHERE id = $id;", cancellationToken,
@@ -215,19 +191,18 @@ internal sealed class SqliteNodeStore : INodeStore
         Id = r.GetString(0),
         Name = r.GetString(1),
         User = r.GetString(2),
-        Tags = SqliteCodec.SplitList(r.GetString(3)),
+        Tags = ColumnText.SplitList(r.GetString(3)),
         MachineKey = (byte[])r.GetValue(4),
         WireGuardKey = (byte[])r.GetValue(5),
         PreviousWireGuardKey = SqliteCodec.BytesOrNull(r, 6),
         KeyExpiresAt = r.GetInt64(7),
         AddressIndex = r.GetInt32(8),
-        Services = SqliteCodec.SplitServices(r.GetString(9)),
-        Endpoints = SqliteCodec.SplitList(r.GetString(10)),
+        Services = ColumnText.SplitServices(r.GetString(9)),
+        Endpoints = ColumnText.SplitList(r.GetString(10)),
         EnrolledAt = r.GetInt64(11),
         TokenId = r.GetString(12),
         AppliedSerial = (ulong)r.GetInt64(13),
-        LatestSerial = (ulong)r.GetInt64(14),
-        KeyExpiryAudited = r.GetInt64(15) != 0,
-        RotateRequestedAt = r.IsDBNull(16) ? null : r.GetInt64(16),
+        KeyExpiryAudited = r.GetInt64(14) != 0,
+        RotateRequestedAt = r.IsDBNull(15) ? null : r.GetInt64(15),
     };
 }

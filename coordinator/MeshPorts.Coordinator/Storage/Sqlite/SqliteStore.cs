@@ -20,6 +20,8 @@ internal sealed class SqliteStore : IStore
 
     public string Path { get; }
 
+    internal SqliteDatabase Database => _db;
+
     public ITokenStore Tokens { get; }
 
     public INodeStore Nodes { get; }

@@ -19,7 +19,7 @@ internal sealed class SqliteTokenStore : ITokenStore
             (c, t) => SqliteDatabase.ExecuteAsync(c, t,
                 $"INSERT INTO tokens ({Columns}) VALUES ($id, $h, $n, $u, $tags, $ut, $ul, $c, $e, 0);", cancellationToken,
                 ("$id", token.Id), ("$h", token.SecretHash), ("$n", token.Name), ("$u", token.User),
-                ("$tags", SqliteCodec.JoinList(token.Tags)), ("$ut", token.UsesTotal), ("$ul", token.UsesLeft),
+                ("$tags", ColumnText.JoinList(token.Tags)), ("$ut", token.UsesTotal), ("$ul", token.UsesLeft),
                 ("$c", token.CreatedAt), ("$e", token.ExpiresAt)),
             audit, cancellationToken);
     }
@@ -55,7 +55,7 @@ internal sealed class SqliteTokenStore : ITokenStore
         SecretHash = (byte[])r.GetValue(1),
         Name = r.GetString(2),
         User = r.GetString(3),
-        Tags = SqliteCodec.SplitList(r.GetString(4)),
+        Tags = ColumnText.SplitList(r.GetString(4)),
         UsesTotal = r.GetInt32(5),
         UsesLeft = r.GetInt32(6),
         CreatedAt = r.GetInt64(7),

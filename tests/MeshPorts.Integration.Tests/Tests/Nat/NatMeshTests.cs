@@ -4,11 +4,10 @@ using MeshPorts.Integration.Tests.Harness.Nat;
 namespace MeshPorts.Integration.Tests.Tests.Nat;
 
 /// <summary>
-/// Today's product through the NAT lab, where it already works without discovery: the coordinator on
-/// the internet, db behind a NAT whose router forwards UDP 51820 to it (db's `--endpoint` is the
-/// router's public address), laptop behind another NAT of either kind. Laptop dials db's forwarded
-/// port; db answers the NAT's mapping it learned from laptop's handshake. Hole punching and the relay
-/// are tested when the node has them (README: "NAT lab").
+/// The NAT lab's simplest meshes: the coordinator on the internet, db behind a NAT whose router forwards
+/// UDP 51820 to it (db's `--endpoint` is the router's public address), laptop behind another NAT of either
+/// kind. Either side may send first, since both learn the other's reported endpoints; the flow crosses db's
+/// router either way. Hole punching between two NATs and the relay are NatPathTests.
 /// </summary>
 [Collection(NetNsCollection.Name)]
 public sealed class NatMeshTests
@@ -48,13 +47,19 @@ public sealed class NatMeshTests
         var outcome = await HashedTransfer.SendUntilOkAsync(laptopHost, dbStatus.OverlayIp, DbPort, TransferBytes, TimeSpan.FromSeconds(60), ct);
         Assert.True(outcome.StartsWith("ok ", StringComparison.Ordinal), $"laptop's {TransferBytes} bytes to db over the mesh: {outcome}\n{await mesh.LogsAsync(ct)}");
 
-        // The tunnel really crossed both NATs: db's router forwarded laptop's datagrams to db, and db
-        // talks to laptop's NAT, not to laptop's private address.
-        var forwarded = await dbSite.MappingsAsync(ct);
+        // The tunnel really crossed both NATs: db's router carries a flow between db's LAN address and laptop's NAT.
+        // Whoever sent first made it: laptop's datagrams through the port forward, or (behind a port-preserving NAT,
+        // whose mapping db can reach) db's own datagrams out of the forwarded port, which laptop's then answer.
+        var flows = await dbSite.MappingsAsync(ct);
         Assert.True(
-            forwarded.Any(m => m.Protocol == "udp" && m.Source == laptopSite.PublicAddress && m.Destination == dbSite.PublicAddress
-                && m.DestinationPort == MeshNode.ListenPort && m.ReplySource == dbHost.LanAddress),
-            $"no forwarded WireGuard flow from {laptopSite.PublicAddress} in db's router:\n{await mesh.LogsAsync(ct)}");
+            flows.Any(m => m.Protocol == "udp" && (IsForwardedIn(m) || IsSentOut(m))),
+            $"no WireGuard flow between db ({dbHost.LanAddress}) and laptop's NAT {laptopSite.PublicAddress} in db's router:\n{await mesh.LogsAsync(ct)}");
+        if (laptopNat == NatKind.Symmetric)
+        {
+            // A symmetric NAT's port for db is unknown until laptop sends, so only laptop can have opened the flow.
+            Assert.True(flows.Any(IsForwardedIn), $"laptop behind a symmetric NAT reached db other than through the port forward:\n{await mesh.LogsAsync(ct)}");
+        }
+
         var dbView = (await db.StatusAsync(ct)).Peers.SingleOrDefault(p => p.Name == "laptop");
         Assert.True(
             dbView?.Endpoint?.StartsWith(laptopSite.PublicAddress + ":", StringComparison.Ordinal) == true,
@@ -62,5 +67,13 @@ public sealed class NatMeshTests
         Console.WriteLine(string.Create(
             System.Globalization.CultureInfo.InvariantCulture,
             $"laptop behind {laptopNat}: {outcome}; db sees laptop at {dbView?.Endpoint}; both nodes connected at {connected.TotalSeconds:0.0} s, granted at {granted.TotalSeconds:0.0} s, done at {clock.Elapsed.TotalSeconds:0.0} s"));
+
+        bool IsForwardedIn(ConntrackEntry m) =>
+            m.Source == laptopSite.PublicAddress && m.Destination == dbSite.PublicAddress && m.DestinationPort == MeshNode.ListenPort
+            && m.ReplySource == dbHost.LanAddress;
+
+        bool IsSentOut(ConntrackEntry m) =>
+            m.Source == dbHost.LanAddress && m.SourcePort == MeshNode.ListenPort && m.Destination == laptopSite.PublicAddress
+            && m.ReplyDestination == dbSite.PublicAddress && m.ReplyDestinationPort == MeshNode.ListenPort;
     }
 }

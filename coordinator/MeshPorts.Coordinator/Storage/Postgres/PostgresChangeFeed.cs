@@ -1,0 +1,138 @@
+using System.Data;
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+
+namespace MeshPorts.Coordinator.Storage.Postgres;
+
+/// <summary>
+/// Follows <see cref="PostgresDatabase.ChangeChannel"/> on a dedicated LISTEN connection: every write that
+/// appended events notifies its last seq in its transaction, which PostgreSQL delivers on commit. The connection
+/// listens before the latest serial is read, so a commit between the two is never missed. A connection that
+/// broke is dropped and opened again on the next wait; the database stays the source of truth, so after any
+/// failure the caller just reads <see cref="LatestAsync"/> again.
+/// </summary>
+internal sealed class PostgresChangeFeed : IChangeFeed, IAsyncDisposable
+{
+    private readonly PostgresDatabase _db;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private NpgsqlConnection? _listener;
+    private long _heard;
+
+    public PostgresChangeFeed(PostgresDatabase db)
+    {
+        _db = db;
+    }
+
+    public async Task<long> LatestAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var command = PostgresDatabase.Command(connection, null, "SELECT COALESCE(MAX(seq), 0) FROM audit;");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<long> WaitAsync(long after, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var listener = await ListenerAsync(cancellationToken);
+            var latest = await LatestAsync(cancellationToken);
+            if (latest > after)
+            {
+                return latest;
+            }
+
+            while (_heard <= after)
+            {
+                var left = maxWait - Stopwatch.GetElapsedTime(started);
+                if (left <= TimeSpan.Zero)
+                {
+                    return after;
+                }
+
+                try
+                {
+                    await listener.WaitAsync(left, cancellationToken);
+                }
+                catch (Exception ex) when (ex is NpgsqlException or IOException or ObjectDisposedException or InvalidOperationException)
+                {
+                    // The listening connection died (server restart, terminated backend): open a new one next time,
+                    // and let the caller look at the database, which has every change the lost notifications named.
+                    await DropListenerAsync();
+                    return Math.Max(after, await LatestAsync(cancellationToken));
+                }
+            }
+
+            return _heard;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<NpgsqlConnection> ListenerAsync(CancellationToken cancellationToken)
+    {
+        if (_listener is { FullState: ConnectionState.Open })
+        {
+            return _listener;
+        }
+
+        await DropListenerAsync();
+        var connection = await _db.OpenAsync(cancellationToken);
+        try
+        {
+            connection.Notification += OnNotification;
+            await PostgresDatabase.ExecuteAsync(connection, null, $"LISTEN {PostgresDatabase.ChangeChannel};", cancellationToken);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        _listener = connection;
+        return connection;
+    }
+
+    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
+    {
+        if (long.TryParse(e.Payload, NumberStyles.None, CultureInfo.InvariantCulture, out var seq) && seq > _heard)
+        {
+            _heard = seq;
+        }
+    }
+
+    private async Task DropListenerAsync()
+    {
+        if (_listener is { } old)
+        {
+            _listener = null;
+            old.Notification -= OnNotification;
+            try
+            {
+                await old.DisposeAsync();
+            }
+            catch (Exception ex) when (ex is NpgsqlException or IOException)
+            {
+                // Already broken; nothing to close.
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            await DropListenerAsync();
+        }
+        finally
+        {
+            _gate.Release();
+            _gate.Dispose();
+        }
+    }
+}

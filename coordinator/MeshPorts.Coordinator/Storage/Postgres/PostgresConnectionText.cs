@@ -1,0 +1,54 @@
+using Npgsql;
+
+namespace MeshPorts.Coordinator.Storage.Postgres;
+
+/// <summary>Checks and describes a --store postgres: connection string without ever showing its password.</summary>
+internal static class PostgresConnectionText
+{
+    public const string Example = "postgres:Host=/run/postgresql;Database=meshports;Username=meshports";
+
+    /// <summary>Null if <paramref name="connectionString"/> is a usable Npgsql connection string, else what is wrong, naming the fix.</summary>
+    public static string? Problem(string connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return $"--store postgres: needs an Npgsql connection string, e.g. {Example}";
+        }
+
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            // The message names the keyword, never a value, so no password leaks through it.
+            return $"--store postgres: is not an Npgsql connection string ({ex.Message}); write KEY=VALUE pairs separated by ';', e.g. {Example}";
+        }
+
+        if (string.IsNullOrEmpty(builder.Host))
+        {
+            return $"--store postgres: names no Host; add Host=NAME or Host=/socket/dir, e.g. {Example}";
+        }
+
+        if (string.IsNullOrEmpty(builder.Database))
+        {
+            return $"--store postgres: names no Database; add Database=NAME (create it first: createdb -O USER NAME), e.g. {Example}";
+        }
+
+        return null;
+    }
+
+    /// <summary>The connection string with any password replaced, for messages and logs.</summary>
+    public static string Redact(NpgsqlConnectionStringBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var copy = new NpgsqlConnectionStringBuilder(builder.ConnectionString);
+        if (copy.Password is not null)
+        {
+            copy.Password = "(hidden)";
+        }
+
+        return copy.ConnectionString;
+    }
+}
