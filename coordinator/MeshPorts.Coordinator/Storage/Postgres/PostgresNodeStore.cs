@@ -48,7 +48,7 @@ internal sealed class PostgresNodeStore : INodeStore
             try
             {
                 await PostgresDatabase.ExecuteAsync(c, t,
-                    $"INSERT INTO nodes ({Columns}) VALUES (@id, @name, @user, @tags, @mk, @wg, NULL, @exp, @idx, @svc, @ep, @at, @tok, 0, 0, FALSE, NULL);",
+                    $"INSERT INTO nodes ({Columns}) VALUES (@id, @name, @user, @tags, @mk, @wg, NULL, @exp, @idx, @svc, @ep, @at, @tok, 0, FALSE, NULL);",
                     cancellationToken,
                     ("id", node.Id), ("name", node.Name), ("user", node.User), ("tags", ColumnText.JoinList(node.Tags)),
                     ("mk", node.MachineKey), ("wg", node.WireGuardKey), ("exp", node.KeyExpiresAt), ("idx", node.AddressIndex),
