@@ -27,6 +27,7 @@ internal sealed class CoordinatorMetrics : IStunCounters
     private long _enrollRateLimited;
     private long _reportsRefused;
     private long _flowsDropped;
+    private long _viewsBuilt;
 
     public Func<int>? NodeCount { get; set; }
 
@@ -67,11 +68,15 @@ internal sealed class CoordinatorMetrics : IStunCounters
 
     public void DeniedFlowsDropped(int count) => Interlocked.Add(ref _flowsDropped, count);
 
+    public void ViewsBuilt(int count) => Interlocked.Add(ref _viewsBuilt, count);
+
     public void StreamOpened() => Interlocked.Increment(ref _watchStreams);
 
     public void StreamClosed() => Interlocked.Decrement(ref _watchStreams);
 
     public long WatchStreams => Interlocked.Read(ref _watchStreams);
+
+    public long NetmapViewsBuilt => Interlocked.Read(ref _viewsBuilt);
 
     public string Render()
     {
@@ -84,6 +89,7 @@ internal sealed class CoordinatorMetrics : IStunCounters
         Add(sb, "meshports_denied_reports_refused_total", "counter", "Denied-flow reports refused: too soon after the last one, or too large.", Interlocked.Read(ref _reportsRefused));
         Add(sb, "meshports_denied_flows_dropped_total", "counter", "Reported denied flows dropped as invalid (bad address, port, protocol or count; not to the reporter).", Interlocked.Read(ref _flowsDropped));
         Add(sb, "meshports_deltas_sent_total", "counter", "Netmap deltas written to streams.", Interlocked.Read(ref _deltasSent));
+        Add(sb, "meshports_netmap_views_built_total", "counter", "Node views computed: every node's on a policy change or start, only the nodes a change touches otherwise.", Interlocked.Read(ref _viewsBuilt));
         Add(sb, "meshports_snapshots_sent_total", "counter", "Full snapshots written to streams.", Interlocked.Read(ref _snapshotsSent));
         Add(sb, "meshports_relay_tickets_issued_total", "counter", "Relay tickets signed for nodes (GetRelayTicket).", Interlocked.Read(ref _relayTickets));
         Add(sb, "meshports_endpoint_reports_accepted_total", "counter", "Endpoint reports taken (ReportEndpoints).", Interlocked.Read(ref _endpointReportsAccepted));

@@ -119,6 +119,23 @@ internal sealed class MeshState : IDisposable
         }
     }
 
+    /// <summary>
+    /// Every node's view as <see cref="NetmapBuilder.Build"/> computes it from scratch now: the specification the
+    /// published netmaps must equal. For checks (tests, benchmarks), never on a request path: it costs rules × nodes².
+    /// </summary>
+    public async Task<List<NodeView>> ReferenceNetmapsAsync(CancellationToken cancellationToken)
+    {
+        await _model.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            return NetmapBuilder.Build(_model.Nodes.Values, _model.Policy.Rules, _model.Grants, _model.Addressing, _ctx.Now, _model.Reported);
+        }
+        finally
+        {
+            _model.Gate.Release();
+        }
+    }
+
     // Nodes, grants, policy and rotation waits as the store holds them, then every netmap recomputed: at start
     // (memory empty) and after another coordinator's change (nodes it removed lose their feed here too).
     private async Task LoadFromStoreLockedAsync(CancellationToken cancellationToken)

@@ -68,9 +68,6 @@ internal sealed class FeedHub : INetmapPublisher
         }
     }
 
-    public IReadOnlyList<string> NodesSeeing(string peerId) =>
-        [.. _feeds.Where(kv => kv.Key != peerId && kv.Value.Holds(peerId)).Select(kv => kv.Key)];
-
     public ulong? SerialPublishing(string nodeId, string peerId, byte[] key) => Find(nodeId)?.SerialPublishing(peerId, key);
 
     public bool IsOnline(string nodeId) => Find(nodeId)?.Online ?? false;

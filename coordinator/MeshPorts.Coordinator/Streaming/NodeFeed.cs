@@ -159,10 +159,7 @@ internal sealed class NodeFeed
             }
             else
             {
-                var snapshot = new Snapshot { Self = _self };
-                snapshot.Peers.AddRange(_peers.Values);
-                snapshot.InboundRules.AddRange(_rules.Values);
-                channel.Writer.TryWrite(new WatchEvent { Serial = _serial, Snapshot = snapshot });
+                channel.Writer.TryWrite(new WatchEvent { Serial = _serial, Snapshot = SnapshotLocked() });
             }
 
             foreach (var evt in _undelivered)
@@ -175,6 +172,23 @@ internal sealed class NodeFeed
             _subscribers.Add(channel);
             return (channel.Reader, channel, !canResume);
         }
+    }
+
+    /// <summary>The netmap as last published: what the node holds once it applied every delta (a snapshot now would carry it).</summary>
+    public Snapshot Current()
+    {
+        lock (_lock)
+        {
+            return SnapshotLocked();
+        }
+    }
+
+    private Snapshot SnapshotLocked()
+    {
+        var snapshot = new Snapshot { Self = _self };
+        snapshot.Peers.AddRange(_peers.Values);
+        snapshot.InboundRules.AddRange(_rules.Values);
+        return snapshot;
     }
 
     public void Unsubscribe(Channel<WatchEvent> handle)

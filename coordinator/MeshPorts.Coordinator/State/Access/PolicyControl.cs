@@ -67,6 +67,8 @@ internal sealed class PolicyControl
                         _ctx.Audit.Event("policy.applied", "admin", sha, "ok", new { rules = doc.Rules.Count, tests = doc.Tests.Count }), cancellationToken);
                     _model.Policy = doc;
                     _model.PolicyRecord = record;
+
+                    // A rule can pair any nodes: every netmap is recomputed.
                     await _recompute.RecomputeLockedAsync(cancellationToken);
                 }
                 else

@@ -50,7 +50,7 @@ internal sealed class NodeRegistry
         try
         {
             var node = _model.RequireByName(name);
-            var view = _recompute.BuildLocked().First(v => v.Self.Id == node.Id);
+            var view = _recompute.ViewLocked(node);
             var reach = _model.Reported.GetValueOrDefault(node.Id) is { } r
                 ? r with
                 {
@@ -93,7 +93,7 @@ internal sealed class NodeRegistry
             _model.Reported.TryRemove(node.Id, out _);
             _model.Grants = _model.Grants.Select(g => ending.Contains(g.Id) ? g with { RevokedAt = now } : g).ToList();
             _ctx.Publisher.Disconnect(node.Id);
-            await _recompute.RecomputeLockedAsync(cancellationToken);
+            await _recompute.RecomputeLockedAsync(new NetmapChange([node.Id], [.. _model.Grants.Where(g => ending.Contains(g.Id))], Records: true), cancellationToken);
             await _rotation.ForgetLockedAsync(node.Id, cancellationToken);
             return status;
         }

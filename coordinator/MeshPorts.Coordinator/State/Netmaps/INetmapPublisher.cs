@@ -18,9 +18,6 @@ internal interface INetmapPublisher
     /// <summary>Every peer has the node's new key; kept for its next stream only by the coordinator that finished the rotation.</summary>
     void SendRotationReady(string nodeId, byte[] newKey, bool keepForNextStream);
 
-    /// <summary>The nodes whose last published netmap holds <paramref name="peerId"/>.</summary>
-    IReadOnlyList<string> NodesSeeing(string peerId);
-
     /// <summary>The node's serial if its last published netmap holds <paramref name="peerId"/> with <paramref name="key"/>, else null.</summary>
     ulong? SerialPublishing(string nodeId, string peerId, byte[] key);
 

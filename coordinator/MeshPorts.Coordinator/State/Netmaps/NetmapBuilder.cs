@@ -7,8 +7,13 @@ using MeshPorts.Coordinator.Storage;
 namespace MeshPorts.Coordinator.State.Netmaps;
 
 /// <summary>
-/// Computes every node's view at one moment. A node sees a peer only if some permission connects
+/// Computes every node's view at one moment, from scratch. A node sees a peer only if some permission connects
 /// them in either direction, and neither key has expired. Pure: time is a parameter.
+/// <para>
+/// This is the specification: the coordinator computes views one node at a time from an index
+/// (<see cref="NodeViewBuilder"/>, <see cref="NetmapViews"/>), and the tests hold every published view equal
+/// to what this gives. It costs rules × nodes², so nothing on a request path calls it.
+/// </para>
 /// </summary>
 internal static class NetmapBuilder
 {

@@ -5,8 +5,9 @@ using MeshPorts.Coordinator.Storage;
 namespace MeshPorts.Coordinator.State.Netmaps;
 
 /// <summary>
-/// Recomputes every node's netmap from the model, publishes the differences to the feeds, persists the serials,
-/// and keeps the expiry timer armed for the next moment a grant or key ends. Recomputing needs the gate held
+/// Recomputes the netmaps a change touches (every node's for a policy change, at start and after a replica's
+/// change; see <see cref="NetmapViews"/>), publishes the differences to the feeds, and keeps
+/// the expiry timer armed for the next moment a grant or key ends. Recomputing needs the gate held
 /// (see <see cref="MeshState"/>); the timer's callback takes it itself.
 /// </summary>
 internal sealed class NetmapRecompute : IDisposable
@@ -14,6 +15,7 @@ internal sealed class NetmapRecompute : IDisposable
     private readonly MeshContext _ctx;
     private readonly MeshModel _model;
     private readonly ExpiryScheduler _scheduler;
+    private readonly NetmapViews _views = new();
 
     public NetmapRecompute(MeshContext ctx, MeshModel model)
     {
@@ -22,46 +24,50 @@ internal sealed class NetmapRecompute : IDisposable
         _scheduler = new ExpiryScheduler(ctx.Time, () => _ = OnDeadlineAsync());
     }
 
-    /// <summary>Every node's view right now, for reads under the gate (no publishing).</summary>
-    public List<NodeView> BuildLocked() =>
-        NetmapBuilder.Build(_model.Nodes.Values, _model.Policy.Rules, _model.Grants, _model.Addressing, _ctx.Now, _model.Reported);
+    /// <summary>The node's view right now, for reads under the gate (no publishing).</summary>
+    public NodeView ViewLocked(NodeRecord node) => _views.View(node, _model, _ctx.Now);
 
-    /// <summary>Recomputes every netmap, publishes the differences, persists serials and re-arms the timer.</summary>
-    public async Task<IReadOnlyDictionary<string, ulong>> RecomputeLockedAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The nodes whose last published netmap holds <paramref name="nodeId"/>: the peers in its own (seeing is mutual),
+    /// without asking every feed.
+    /// </summary>
+    public IReadOnlyCollection<string> SeeingLocked(string nodeId) => _views.Seeing(nodeId);
+
+    /// <summary>
+    /// Recomputes every netmap, publishes the differences and re-arms the timer: at start, when
+    /// the policy changes, and after another replica changed the store.
+    /// </summary>
+    public Task<IReadOnlyDictionary<string, ulong>> RecomputeLockedAsync(CancellationToken cancellationToken)
     {
         var now = _ctx.Now;
         _model.Directory = EnrolledDirectory.Build(_model.Nodes.Values, _model.Addressing);
-        var views = NetmapBuilder.Build(_model.Nodes.Values, _model.Policy.Rules, _model.Grants, _model.Addressing, now, _model.Reported);
-        var changed = _ctx.Publisher.Publish(views);
-        _scheduler.Arm(NextDeadline(now));
-        return changed;
+        return PublishLockedAsync(_views.Full(_model, now), now);
     }
 
-    private long? NextDeadline(long now)
+    /// <summary>
+    /// Recomputes only the netmaps <paramref name="change"/> (and the time since the last recompute) can alter,
+    /// publishes their differences and re-arms the timer.
+    /// </summary>
+    public Task<IReadOnlyDictionary<string, ulong>> RecomputeLockedAsync(NetmapChange change, CancellationToken cancellationToken)
     {
-        long? next = null;
-        foreach (var g in _model.Grants)
+        ArgumentNullException.ThrowIfNull(change);
+        var now = _ctx.Now;
+        if (change.Records)
         {
-            if (AccessEvaluator.IsGrantActive(g, now))
-            {
-                next = next is null ? g.ExpiresAt : Math.Min(next.Value, g.ExpiresAt);
-            }
-            else if (g.CreatedAt > now && g.RevokedAt is null)
-            {
-                // Made by a replica whose clock is a little ahead: it starts when this clock gets there.
-                next = next is null ? g.CreatedAt : Math.Min(next.Value, g.CreatedAt);
-            }
+            _model.Directory = EnrolledDirectory.Build(_model.Nodes.Values, _model.Addressing);
         }
 
-        foreach (var n in _model.Nodes.Values)
-        {
-            if (n.KeyExpiresAt > now)
-            {
-                next = next is null ? n.KeyExpiresAt : Math.Min(next.Value, n.KeyExpiresAt);
-            }
-        }
+        return PublishLockedAsync(_views.Apply(change, _model, now), now);
+    }
 
-        return next;
+    private Task<IReadOnlyDictionary<string, ulong>> PublishLockedAsync(List<NodeView> views, long now)
+    {
+        _ctx.Metrics.ViewsBuilt(views.Count);
+        var changed = _ctx.Publisher.Publish(views);
+        // The earliest key expiry or grant start or end still ahead (a grant made by a replica whose clock is a
+        // little ahead starts when this clock gets there).
+        _scheduler.Arm(_views.NextDeadline(now));
+        return Task.FromResult(changed);
     }
 
     /// <summary>Runs when the earliest deadline passes: audits what ended and pushes the deltas.</summary>
@@ -80,7 +86,8 @@ internal sealed class NetmapRecompute : IDisposable
                     StateLog.Expired(_ctx.Logger, now, expiredGrants.Count, expiredKeys.Count);
                 }
 
-                await RecomputeLockedAsync(CancellationToken.None);
+                // What ended is found by the recompute itself: the grants and keys whose state differs from the last one.
+                await RecomputeLockedAsync(NetmapChange.Clock, CancellationToken.None);
             }
             finally
             {

@@ -63,7 +63,7 @@ internal sealed class KeyRotation
             var previous = node.WireGuardKey;
 
             // Every node told of this one must learn the new key before it switches.
-            var waiting = _ctx.Publisher.NodesSeeing(node.Id).Where(_model.Nodes.ContainsKey).ToHashSet(StringComparer.Ordinal);
+            var waiting = _recompute.SeeingLocked(node.Id).Where(_model.Nodes.ContainsKey).ToHashSet(StringComparer.Ordinal);
             await _ctx.Store.Nodes.RotateKeyAsync(node.Id, newKey, previous, expires, waiting,
                 _ctx.Audit.Event("key.rotated", "node:" + node.Name, node.Name, "ok",
                     new { publicKey = Convert.ToBase64String(newKey), previous = Convert.ToBase64String(previous), expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(expires) }),
@@ -75,7 +75,7 @@ internal sealed class KeyRotation
                 _carried.Remove(key);
             }
 
-            var changed = await _recompute.RecomputeLockedAsync(cancellationToken);
+            var changed = await _recompute.RecomputeLockedAsync(NetmapChange.Key(node.Id), cancellationToken);
             StateLog.Rotated(_ctx.Logger, node.Name, waiting.Count);
             var serial = changed.TryGetValue(node.Id, out var s) ? s : _ctx.Publisher.LatestSerial(node.Id);
             await NoteCarriedLockedAsync(cancellationToken);
@@ -271,6 +271,6 @@ internal sealed class KeyRotation
 
         // Peers no longer need the old key: drop it from their view.
         _model.Nodes[nodeId] = node with { PreviousWireGuardKey = null };
-        await _recompute.RecomputeLockedAsync(cancellationToken);
+        await _recompute.RecomputeLockedAsync(NetmapChange.Key(nodeId), cancellationToken);
     }
 }
