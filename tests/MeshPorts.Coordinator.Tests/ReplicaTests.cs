@@ -57,6 +57,78 @@ public abstract class ReplicaTests
     }
 
     [Fact]
+    public async Task ChangesThroughB_RecomputeOnA_OnlyTheNodesTheyTouch_AndAMatchesAFullBuild()
+    {
+        await using var a = await StartFirstAsync();
+        await using var b = await a.StartReplicaAsync();
+        var names = new[] { "db", "laptop", "x", "y", "z" };
+        var nodes = new List<TestNode>();
+        foreach (var name in names)
+        {
+            nodes.Add(await a.EnrollAsync(name));
+        }
+
+        try
+        {
+            var probe = new NetmapProbe(a);
+            await Task.Delay(300);
+
+            // A grant through B: on A only db's and laptop's views are computed, and only they get a delta.
+            var serials = probe.Serials(nodes.Select(n => n.Id));
+            var built = probe.ViewsBuilt;
+            var grant = (await b.Admin.AddGrantAsync(TestGrants.For("laptop", "db", 5432, TimeSpan.FromMinutes(30)))).Grant;
+            await UntilAsync(() => probe.Serial(nodes[0].Id) != serials[nodes[0].Id] && probe.Serial(nodes[1].Id) != serials[nodes[1].Id], "A publishes the grant made through B");
+            Assert.Equal(2, probe.ViewsBuilt - built);
+            Assert.Equal(["db", "laptop"], nodes.Where(n => probe.Serial(n.Id) != serials[n.Id]).Select(n => n.Name));
+            await AssertPublishedIsAFullBuildAsync(probe, nodes);
+
+            // A node enrolled through B: its own view alone (it has no peers yet), and nobody gets a delta.
+            serials = probe.Serials(nodes.Select(n => n.Id));
+            built = probe.ViewsBuilt;
+            using var w = await b.EnrollAsync("w");
+            await UntilAsync(() => probe.Published(w.Id) is not null, "A publishes the node enrolled through B");
+            Assert.Equal(1, probe.ViewsBuilt - built);
+            Assert.Empty(nodes.Where(n => probe.Serial(n.Id) != serials[n.Id]).Select(n => n.Name));
+            nodes.Add(w);
+            await AssertPublishedIsAFullBuildAsync(probe, nodes);
+
+            // The revoke through B: the same two as the grant.
+            serials = probe.Serials(nodes.Select(n => n.Id));
+            built = probe.ViewsBuilt;
+            await b.Admin.RevokeGrantAsync(new RevokeGrantRequest { Id = grant.Id });
+            await UntilAsync(() => probe.Serial(nodes[1].Id) != serials[nodes[1].Id], "A publishes the revoke made through B");
+            Assert.Equal(2, probe.ViewsBuilt - built);
+            await AssertPublishedIsAFullBuildAsync(probe, nodes);
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                node.Dispose();
+            }
+        }
+    }
+
+    private static async Task AssertPublishedIsAFullBuildAsync(NetmapProbe probe, List<TestNode> nodes)
+    {
+        var expected = await probe.ExpectedAsync();
+        foreach (var node in nodes)
+        {
+            Assert.Equal(expected[node.Id], probe.Published(node.Id));
+        }
+    }
+
+    private static async Task UntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not within 5 s: {what}");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public async Task NodeEnrolledThroughB_AndRemovedThroughB_ComeAndGoOnA()
     {
         await using var a = await StartFirstAsync();

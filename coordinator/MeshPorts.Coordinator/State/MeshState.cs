@@ -6,6 +6,7 @@ using MeshPorts.Coordinator.State.Endpoints;
 using MeshPorts.Coordinator.State.Enrollment;
 using MeshPorts.Coordinator.State.Netmaps;
 using MeshPorts.Coordinator.State.Policy;
+using MeshPorts.Coordinator.State.Replication;
 using MeshPorts.Coordinator.State.Rotation;
 using MeshPorts.Coordinator.Storage;
 using Microsoft.Extensions.Logging;
@@ -136,11 +137,13 @@ internal sealed class MeshState : IDisposable
         }
     }
 
-    // Nodes, grants, policy and rotation waits as the store holds them, then every netmap recomputed: at start
-    // (memory empty) and after another coordinator's change (nodes it removed lose their feed here too).
+    // Nodes, grants, policy and rotation waits as the store holds them, then the netmaps recomputed: every one at
+    // start (memory empty) and after a policy change; after another coordinator's change only those its
+    // differences can alter (nodes it removed lose their feed here too).
     private async Task LoadFromStoreLockedAsync(CancellationToken cancellationToken)
     {
         var before = new Dictionary<string, NodeRecord>(_model.Nodes, StringComparer.Ordinal);
+        var grantsBefore = _model.Grants;
         var nodes = await _ctx.Store.Nodes.ListAsync(cancellationToken);
         var grants = await _ctx.Store.Grants.ListAsync(cancellationToken);
         var policy = await _ctx.Store.Policies.GetCurrentAsync(cancellationToken);
@@ -162,9 +165,14 @@ internal sealed class MeshState : IDisposable
         {
             _model.PolicyRecord = policy;
             _model.Policy = policy is null ? PolicyDocument.Empty : PolicyParser.Parse(policy.Text, []);
+            await _recompute.RecomputeLockedAsync(cancellationToken);
+        }
+        else
+        {
+            // At start the views are not built yet, and this computes them all.
+            await _recompute.RecomputeLockedAsync(StoreDiff.Between(before, _model.Nodes, grantsBefore, _model.Grants), cancellationToken);
         }
 
-        await _recompute.RecomputeLockedAsync(cancellationToken);
         await Rotation.ReloadLockedAsync(before, cancellationToken);
     }
 

@@ -5,8 +5,8 @@ using MeshPorts.Coordinator.Storage;
 namespace MeshPorts.Coordinator.State.Netmaps;
 
 /// <summary>
-/// Recomputes the netmaps a change touches (every node's for a policy change, at start and after a replica's
-/// change; see <see cref="NetmapViews"/>), publishes the differences to the feeds, and keeps
+/// Recomputes the netmaps a change touches (every node's for a policy change and at start; after a replica's
+/// change what its differences touch; see <see cref="NetmapViews"/>), publishes the differences to the feeds, and keeps
 /// the expiry timer armed for the next moment a grant or key ends. Recomputing needs the gate held
 /// (see <see cref="MeshState"/>); the timer's callback takes it itself.
 /// </summary>
@@ -34,8 +34,8 @@ internal sealed class NetmapRecompute : IDisposable
     public IReadOnlyCollection<string> SeeingLocked(string nodeId) => _views.Seeing(nodeId);
 
     /// <summary>
-    /// Recomputes every netmap, publishes the differences and re-arms the timer: at start, when
-    /// the policy changes, and after another replica changed the store.
+    /// Recomputes every netmap, publishes the differences and re-arms the timer: at start and when the policy
+    /// changes (here or on another replica).
     /// </summary>
     public Task<IReadOnlyDictionary<string, ulong>> RecomputeLockedAsync(CancellationToken cancellationToken)
     {

@@ -12,7 +12,8 @@ namespace MeshPorts.Coordinator.State.Netmaps;
 /// <item>a grant added or changed, or one that started or ended since the last recompute: the live nodes on
 /// both its sides, when it pairs any two;</item>
 /// <item>a key that became live or expired since the last recompute: as a changed node;</item>
-/// <item>the policy: everyone (<see cref="Full"/>, also at start and after another replica's change).</item>
+/// <item>the policy: everyone (<see cref="Full"/>, also at start); another replica's change: what its differences
+/// touch (Replication.StoreDiff).</item>
 /// </list>
 /// Every view not recomputed is what a full build would give (the equivalence tests check it step by step).
 /// Not thread-safe: used under the gate.
