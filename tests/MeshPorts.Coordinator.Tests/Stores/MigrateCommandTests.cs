@@ -3,6 +3,7 @@ using MeshPorts.Coordinator.Hosting;
 using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Tests.Support;
 using Xunit.Abstractions;
+using MeshPorts.Tests.Shared;
 
 namespace MeshPorts.Coordinator.Tests.Stores;
 

@@ -1,5 +1,6 @@
 using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Tests.Support;
+using MeshPorts.Tests.Shared;
 
 namespace MeshPorts.Coordinator.Tests.Stores;
 

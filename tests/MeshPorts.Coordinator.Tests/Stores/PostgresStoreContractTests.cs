@@ -2,6 +2,7 @@ using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Tests.Support;
 using Npgsql;
 using Xunit.Abstractions;
+using MeshPorts.Tests.Shared;
 
 namespace MeshPorts.Coordinator.Tests.Stores;
 

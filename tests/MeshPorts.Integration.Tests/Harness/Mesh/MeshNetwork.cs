@@ -107,19 +107,20 @@ internal sealed class MeshNetwork : IAsyncDisposable
     }
 
     /// <summary>
-    /// Two replicas on one SQLite file, as docs/coordinator.md sets them up: A (<see cref="Coordinator"/>) starts
+    /// Two replicas on one database, as docs/coordinator.md sets them up: A (<see cref="Coordinator"/>) starts
     /// first and makes the data dir; B (<see cref="Replica"/>) runs on a copy of it (TLS key, so one pin serves
-    /// both, and the admin credential) with --store naming A's database. Both list both URLs, so join strings,
-    /// meshctl.conf and the nodes carry A then B.
+    /// both, and the admin credential) with the same --store. Both list both URLs, so join strings, meshctl.conf
+    /// and the nodes carry A then B.
     /// </summary>
-    public async Task StartReplicatedCoordinatorAsync(CancellationToken ct)
+    /// <param name="store">Both replicas' --store; null: A's SQLite file, shared.</param>
+    public async Task StartReplicatedCoordinatorAsync(CancellationToken ct, string? store = null)
     {
         await Lan.IpAsync(ct, "addr", "add", $"{ReplicaAddress}/{PrefixLength}", "dev", "br0");
         var dataA = Path.Combine(Directory, "coordinator");
         var dataB = Path.Combine(Directory, "replica");
         string[] urls = [$"https://{LanAddress}:{CoordinatorProcess.Port}", $"https://{ReplicaAddress}:{CoordinatorProcess.Port}"];
-        var database = Path.Combine(dataA, "coordinator.db");
-        _coordinator = new CoordinatorProcess(Lan, LanAddress, dataA, urls, "sqlite:" + database);
+        store ??= "sqlite:" + Path.Combine(dataA, "coordinator.db");
+        _coordinator = new CoordinatorProcess(Lan, LanAddress, dataA, urls, store);
         await _coordinator.StartAsync(ct);
 
         // cp -a keeps the 0600 modes of the key and the credential; B's copy of the database would only mislead.
@@ -129,7 +130,7 @@ internal sealed class MeshNetwork : IAsyncDisposable
             File.Delete(file);
         }
 
-        _replica = new CoordinatorProcess(Lan, ReplicaAddress, dataB, urls, "sqlite:" + database);
+        _replica = new CoordinatorProcess(Lan, ReplicaAddress, dataB, urls, store);
         await _replica.StartAsync(ct);
         _meshctl = new Meshctl(Lan, _coordinator.MeshctlConfig);
     }

@@ -10,12 +10,15 @@ namespace MeshPorts.Integration.Tests.Tests.Mesh;
 /// Issue #13: two coordinator replicas on one database, the real nodes and the real meshctl holding both URLs.
 /// Replica A is killed with SIGKILL while meshctl writes grants through it: meshctl moves to B, the nodes move to B,
 /// an open flow under a grant keeps working, no grant meshctl was told about is lost, every stored grant has its
-/// audit event and the chain verifies, and B's revokes and grants reach both nodes.
+/// audit event and the chain verifies, and B's revokes and grants reach both nodes. On every store
+/// (SqliteReplicaFailoverTests, PostgresReplicaFailoverTests).
 /// </summary>
-[Collection(NetNsCollection.Name)]
-public sealed class ReplicaFailoverTests
+public abstract class ReplicaFailoverTests
 {
     private const int DbPort = OfficeMesh.DbPort;
+
+    /// <summary>Both replicas' --store; null: one SQLite file.</summary>
+    protected abstract Task<string?> StoreAsync();
 
     [Trait("Category", "Slow")]
     [Fact(Timeout = 420_000)]
@@ -24,7 +27,7 @@ public sealed class ReplicaFailoverTests
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(400));
         var ct = cts.Token;
         await using var network = await MeshNetwork.CreateAsync(["db", "laptop"], ct);
-        await network.StartReplicatedCoordinatorAsync(ct);
+        await network.StartReplicatedCoordinatorAsync(ct, await StoreAsync());
         var a = network.Coordinator;
         var b = network.Replica;
         await EchoServer.StartAsync(network, network.Host("db"), DbPort, ct);
@@ -127,7 +130,7 @@ public sealed class ReplicaFailoverTests
 
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"replica A killed under writes: {confirmed.Count} grants confirmed ({afterKill} through B), {refused.Count} meshctl calls failed at the kill; both nodes on B {failover.TotalSeconds:0.0} s after the kill; {stored.Count} stored grants, each with its event; open flow kept"));
+            $"{GetType().Name}: replica A killed under writes: {confirmed.Count} grants confirmed ({afterKill} through B), {refused.Count} meshctl calls failed at the kill; both nodes on B {failover.TotalSeconds:0.0} s after the kill; {stored.Count} stored grants, each with its event; open flow kept"));
     }
 
     private static bool SameAuthority(string url, string expected) =>

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Npgsql;
+using Xunit;
 
-namespace MeshPorts.Coordinator.Tests.Support;
+namespace MeshPorts.Tests.Shared;
 
 /// <summary>
 /// A real PostgreSQL server of its own in a temporary directory: initdb, then pg_ctl start listening only on a unix
