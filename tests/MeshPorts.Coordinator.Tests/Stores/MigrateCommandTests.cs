@@ -2,8 +2,8 @@ using MeshPorts.Contracts.Admin;
 using MeshPorts.Coordinator.Hosting;
 using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Tests.Support;
-using Xunit.Abstractions;
 using MeshPorts.Tests.Shared;
+using Xunit.Abstractions;
 
 namespace MeshPorts.Coordinator.Tests.Stores;
 

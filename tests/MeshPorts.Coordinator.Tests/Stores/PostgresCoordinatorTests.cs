@@ -4,8 +4,8 @@ using MeshPorts.Contracts.Node;
 using MeshPorts.Coordinator.Hosting;
 using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Tests.Support;
-using Xunit.Abstractions;
 using MeshPorts.Tests.Shared;
+using Xunit.Abstractions;
 
 namespace MeshPorts.Coordinator.Tests.Stores;
 

@@ -1,7 +1,7 @@
 using MeshPorts.Coordinator.Storage.Postgres;
 using MeshPorts.Coordinator.Tests.Support;
-using Npgsql;
 using MeshPorts.Tests.Shared;
+using Npgsql;
 
 namespace MeshPorts.Coordinator.Tests.Stores;
 

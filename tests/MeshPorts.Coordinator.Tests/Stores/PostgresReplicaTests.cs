@@ -1,7 +1,7 @@
 using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Tests.Support;
-using Xunit.Abstractions;
 using MeshPorts.Tests.Shared;
+using Xunit.Abstractions;
 
 namespace MeshPorts.Coordinator.Tests.Stores;
 

@@ -1,8 +1,8 @@
 using MeshPorts.Coordinator.Storage;
 using MeshPorts.Coordinator.Tests.Support;
+using MeshPorts.Tests.Shared;
 using Npgsql;
 using Xunit.Abstractions;
-using MeshPorts.Tests.Shared;
 
 namespace MeshPorts.Coordinator.Tests.Stores;
 
