@@ -25,7 +25,7 @@ while (($#)); do
     --nodes) nodes=${2:-}; shift 2 ;;
     --grants) grants=${2:-}; shift 2 ;;
     --sizes) sizes=${2:-}; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) pass+=("$1"); shift ;;
   esac
 done
@@ -43,9 +43,7 @@ work=$(mktemp -d /tmp/meshports-bench.XXXXXX)
 pg_dir="" pg_bin="" pids=()
 cleanup() {
   local p
-  for p in "${pids[@]}"; do
-    if kill -0 "$p" 2>/dev/null; then kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; fi
-  done
+  for p in "${pids[@]}"; do stop_pid "$p"; done
   if [[ -n $pg_dir && -f $pg_dir/data/postmaster.pid ]]; then
     runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
@@ -53,6 +51,15 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
+
+# The coordinators are disowned (the failover step kills A with SIGKILL, and bash would print a job notice),
+# so stopping one is a signal and a wait for the pid to go.
+stop_pid() {
+  local i
+  kill "$1" 2>/dev/null || return 0
+  for i in $(seq 1 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -91,6 +98,7 @@ run_store() { # label store-spec dir
   # Warnings only, so the coordinators' logs do not compete with the benchmark for the CPU.
   LOG_LEVEL=warn dotnet "$coordinator" --data "$dir/a" --listen "127.0.0.1:$port_a" --public-url "$urls" --store "$spec" >"$dir/a.log" 2>&1 &
   pid_a=$!
+  disown "$pid_a"
   pids+=("$pid_a")
   wait_up "$pid_a" "$port_a" "$dir/a" "$dir/a.log"
   if ((replicas == 2)); then
@@ -98,6 +106,7 @@ run_store() { # label store-spec dir
     cp -a "$dir/a" "$dir/b"
     LOG_LEVEL=warn dotnet "$coordinator" --data "$dir/b" --listen "127.0.0.1:$port_b" --public-url "$urls" --store "$spec" >"$dir/b.log" 2>&1 &
     pid_b=$!
+    disown "$pid_b"
     pids+=("$pid_b")
     wait_up "$pid_b" "$port_b" "$dir/b" "$dir/b.log"
   fi
@@ -108,10 +117,8 @@ run_store() { # label store-spec dir
     >"$dir/summary.txt" || rc=$?
   sed -n '/^one-peer delta size/,$p' "$dir/summary.txt"
   ((rc <= 1)) || { echo "bench: the load tool failed on $label (exit $rc); coordinator logs:"; tail -20 "$dir/a.log" "$dir"/b.log 2>/dev/null; exit "$rc"; }
-  kill "$pid_a" "$pid_b" 2>/dev/null || true
-  # A was killed (-9) by the failover step: braces keep bash's "Killed" job notice out of the output.
-  { wait "$pid_a" || true; } 2>/dev/null
-  if [[ -n $pid_b ]]; then { wait "$pid_b" || true; } 2>/dev/null; fi
+  stop_pid "$pid_a"
+  [[ -n $pid_b ]] && stop_pid "$pid_b"
 }
 
 ulimit -n 65536 2>/dev/null || true
