@@ -118,7 +118,7 @@ run_store() { # label store-spec dir
   sed -n '/^one-peer delta size/,$p' "$dir/summary.txt"
   ((rc <= 1)) || { echo "bench: the load tool failed on $label (exit $rc); coordinator logs:"; tail -20 "$dir/a.log" "$dir"/b.log 2>/dev/null; exit "$rc"; }
   stop_pid "$pid_a"
-  [[ -n $pid_b ]] && stop_pid "$pid_b"
+  if [[ -n $pid_b ]]; then stop_pid "$pid_b"; fi
 }
 
 ulimit -n 65536 2>/dev/null || true

@@ -55,7 +55,7 @@ internal static class CompareReport
         }
 
         static double At(List<double> list, int i) => i < list.Count ? list[i] : double.NaN;
-        Line("enrollment, half through A, half through B", r => r.EnrollPerSecond, "F0", " nodes/s");
+        Line(first.Replicas > 1 ? "enrollment, half through A, half through B" : "enrollment", r => r.EnrollPerSecond, "F0", " nodes/s");
         Line("Watch streams opened, all snapshots", r => r.WatchSeconds, "F1", " s");
         Line("delta latency p50", r => r.P50Ms, "F1", " ms");
         Line("delta latency p99 (target < 1000 ms)", r => r.P99Ms, "F1", " ms");
