@@ -11,8 +11,11 @@ using MeshPorts.Ctl.Transport;
 
 namespace MeshPorts.LoadTest;
 
-/// <summary>The benchmark: enroll in stages, watch, measure one-peer deltas per mesh size, then grant latency.</summary>
-internal sealed class LoadRunner(LoadOptions options, TextWriter output)
+/// <summary>
+/// The benchmark: enroll in stages, watch, measure one-peer deltas per mesh size, then grant latency, then (with
+/// replicas) the failover of the first replica's nodes. Replica k of meshctl.conf's url line is index k here.
+/// </summary>
+internal sealed partial class LoadRunner(LoadOptions options, TextWriter output)
 {
     // A delta that has not arrived after this long is counted as lost, not waited for forever.
     private static readonly TimeSpan s_deltaTimeout = TimeSpan.FromSeconds(30);
@@ -20,89 +23,117 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter output)
     private readonly List<SimNode> _nodes = [];
     private readonly List<Task> _streams = [];
     private readonly List<string> _rows = [];
+    private readonly LoadFigures _figures = new();
+    private Admin.AdminClient[] _admins = [];
+    private NodeControl.NodeControlClient[] _replicas = [];
+
+    private int ReplicaCount => _replicas.Length;
 
     public async Task<int> RunAsync(CancellationToken cancellation)
     {
         var config = ConfigFileReader.Load(options.Config);
-        if (!config.Url.IsLoopback)
+        if (config.Urls.Any(u => !u.IsLoopback))
         {
-            throw new ArgumentException($"{config.Url} is not a loopback address; this tool only loads a coordinator on this machine");
+            throw new ArgumentException($"{string.Join(", ", config.Urls)}: not every URL is a loopback address; this tool only loads coordinators on this machine");
         }
 
-        using var adminChannel = ChannelFactory.Create(config);
-        using var nodeChannel = GrpcChannel.ForAddress(config.Url, new GrpcChannelOptions { HttpHandler = ChannelFactory.CreateHandler(config.Pin), DisposeHttpClient = true });
-        var admin = new Admin.AdminClient(adminChannel);
-        var nodeClient = new NodeControl.NodeControlClient(nodeChannel);
-        using var streams = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        // One admin and one node channel per replica, so each call goes where the benchmark says.
+        var channels = new List<GrpcChannel>();
+        foreach (var url in config.Urls)
+        {
+            channels.Add(ChannelFactory.Create(new CtlConfig([url], config.Pin, config.AdminToken, config.Source)));
+            channels.Add(GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = ChannelFactory.CreateHandler(config.Pin), DisposeHttpClient = true }));
+        }
 
-        var token = await admin.CreateTokenAsync(
+        _admins = [.. channels.Where((_, i) => i % 2 == 0).Select(c => new Admin.AdminClient(c))];
+        _replicas = [.. channels.Where((_, i) => i % 2 == 1).Select(c => new NodeControl.NodeControlClient(c))];
+        using var handshakes = new SemaphoreSlim(options.Concurrency);
+        _figures.Label = options.Label;
+        _figures.Nodes = options.Nodes;
+        _figures.Replicas = ReplicaCount;
+        using var streams = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        try
+        {
+            await RunStepsAsync(handshakes, streams.Token, cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            await streams.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(_streams.Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+            foreach (var node in _nodes)
+            {
+                node.Dispose();
+            }
+
+            foreach (var channel in channels)
+            {
+                channel.Dispose();
+            }
+        }
+
+        if (options.FiguresPath is { } path)
+        {
+            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(_figures, LoadFiguresJson.Default.LoadFigures), cancellation).ConfigureAwait(false);
+        }
+
+        return _figures.Passed ? 0 : 1;
+    }
+
+    private async Task RunStepsAsync(SemaphoreSlim handshakes, CancellationToken streams, CancellationToken cancellation)
+    {
+        var token = await _admins[0].CreateTokenAsync(
             new CreateTokenRequest { Tags = { "load" }, Uses = (uint)options.Nodes, Ttl = Duration.FromTimeSpan(TimeSpan.FromHours(2)) },
             cancellationToken: cancellation).ConfigureAwait(false);
         var secret = JoinSecret(token.JoinString);
-        var before = ProcessStats.Read(options.CoordinatorPid);
-        Row("coordinator before", Stats(before));
+        Row("replicas", ReplicaCount == 1 ? "1" : $"{ReplicaCount}: node k enrolls through and watches replica k mod {ReplicaCount}");
+        Row("coordinator before", Stats());
 
         var sizeRows = new List<string>();
+        var enrollSeconds = 0.0;
+        var watchSeconds = 0.0;
         foreach (var size in options.Sizes)
         {
             var enrollStart = Stopwatch.GetTimestamp();
             var added = _nodes.Count;
-            await EnrollUpToAsync(nodeClient, secret, size, cancellation).ConfigureAwait(false);
-            var enrollSeconds = Stopwatch.GetElapsedTime(enrollStart).TotalSeconds;
-            Row($"enroll {added}->{size}", $"{(size - added) / enrollSeconds:F0} nodes/s ({enrollSeconds:F1} s)");
+            await EnrollUpToAsync(secret, size, cancellation).ConfigureAwait(false);
+            var seconds = Stopwatch.GetElapsedTime(enrollStart).TotalSeconds;
+            enrollSeconds += seconds;
+            Row($"enroll {added}->{size}", $"{(size - added) / seconds:F0} nodes/s ({seconds:F1} s)");
 
             var watchStart = Stopwatch.GetTimestamp();
-            await WatchAllAsync(nodeClient, added, streams.Token).ConfigureAwait(false);
-            Row($"watch streams {added}->{size}", $"all snapshots in {Stopwatch.GetElapsedTime(watchStart).TotalSeconds:F1} s");
+            await WatchAllAsync(added, handshakes, streams).ConfigureAwait(false);
+            seconds = Stopwatch.GetElapsedTime(watchStart).TotalSeconds;
+            watchSeconds += seconds;
+            Row($"watch streams {added}->{size}", $"all snapshots in {seconds:F1} s");
 
             // The two newest nodes have no peers yet: a grant between them is exactly a one-peer change.
-            var (add, revoke) = await GrantOnceAsync(admin, _nodes[size - 2], _nodes[size - 1], cancellation).ConfigureAwait(false);
-            sizeRows.Add($"{size,6}  {add.Bytes,14}  {revoke.Bytes,17}  {_nodes[size - 1].SnapshotBytes,14}");
-            Row($"coordinator at {size}", Stats(ProcessStats.Read(options.CoordinatorPid)));
+            var (add, revoke) = await GrantOnceAsync(_admins[0], _nodes[size - 2], _nodes[size - 1], cancellation).ConfigureAwait(false);
+            sizeRows.Add($"{size,6}  {add.Bytes,15}  {revoke.Bytes,18}  {_nodes[size - 1].SnapshotBytes,14}");
+            _figures.Lost += add.Lost + revoke.Lost;
+            _figures.AddDeltaBytes = add.Bytes;
+            _figures.RevokeDeltaBytes = revoke.Bytes;
+            _figures.SnapshotBytes = _nodes[size - 1].SnapshotBytes;
+            Row($"coordinator at {size}", Stats());
         }
 
-        var latencies = new List<double>();
-        var lost = 0;
-        var pairs = Math.Min(options.Grants, _nodes.Count / 2);
-        var latencyStart = Stopwatch.GetTimestamp();
-        var cpuBefore = ProcessStats.Read(options.CoordinatorPid);
-        for (var i = 0; i < pairs; i++)
-        {
-            try
-            {
-                var (add, revoke) = await GrantOnceAsync(admin, _nodes[2 * i], _nodes[(2 * i) + 1], cancellation).ConfigureAwait(false);
-                latencies.AddRange(add.Millis);
-                latencies.AddRange(revoke.Millis);
-            }
-            catch (TimeoutException)
-            {
-                lost++;
-            }
-        }
+        _figures.EnrollPerSecond = _nodes.Count / enrollSeconds;
+        _figures.WatchSeconds = watchSeconds;
+        _figures.FullMapSnapshotBytes = await FullMapSnapshotAsync(cancellation).ConfigureAwait(false);
+        Row($"snapshot seeing all {_nodes.Count - 1} nodes", $"{_figures.FullMapSnapshotBytes} bytes (a tag grant to one node)");
 
-        var cpuAfter = ProcessStats.Read(options.CoordinatorPid);
-        var elapsed = Stopwatch.GetElapsedTime(latencyStart).TotalSeconds;
-        Row($"grant changes at {_nodes.Count} nodes", $"{pairs} adds + {pairs} revokes in {elapsed:F1} s, {lost} timed out");
-        Row("delta latency p50", $"{Percentiles.Of(latencies, 50):F1} ms");
-        Row("delta latency p99", $"{Percentiles.Of(latencies, 99):F1} ms (target < 1000 ms)");
-        Row("delta latency max", $"{(latencies.Count == 0 ? double.NaN : latencies.Max()):F1} ms");
-        if (cpuBefore is { } cb && cpuAfter is { } ca)
-        {
-            Row("coordinator CPU during grants", $"{ca.CpuSeconds - cb.CpuSeconds:F2} s");
-        }
+        await GrantLatencyAsync(cancellation).ConfigureAwait(false);
+        _figures.RssMiB = [.. Enumerable.Range(0, ReplicaCount).Select(r => ProcessStats.Read(Pid(r)) is { } s ? s.RssKiB / 1024.0 : double.NaN)];
+        Row("coordinator after grants", Stats());
 
-        Row("coordinator after", Stats(ProcessStats.Read(options.CoordinatorPid)));
-
-        await streams.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_streams.Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
-        foreach (var node in _nodes)
+        if (options.Failover && ReplicaCount > 1 && options.CoordinatorPid is { } first)
         {
-            node.Dispose();
+            await FailoverAsync(first, cancellation).ConfigureAwait(false);
         }
 
         await PrintAsync(sizeRows).ConfigureAwait(false);
-        return latencies.Count > 0 && lost == 0 && Percentiles.Of(latencies, 99) < 1000 ? 0 : 1;
     }
+
+    private int? Pid(int replica) => replica < options.Pids.Count ? options.Pids[replica] : null;
 
     private static string JoinSecret(string joinString)
     {
@@ -113,83 +144,49 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter output)
         return doc.RootElement.GetProperty("s").GetString()!;
     }
 
-    private static string Stats(ProcessStats? stats) =>
-        stats is { } s ? $"RSS {s.RssKiB / 1024.0:F1} MiB, CPU {s.CpuSeconds:F2} s" : "(no --pid)";
+    private string Stats()
+    {
+        var parts = Enumerable.Range(0, ReplicaCount).Select(r =>
+            (ReplicaCount > 1 ? $"{(char)('A' + r)}: " : "")
+            + (ProcessStats.Read(Pid(r)) is { } s ? $"RSS {s.RssKiB / 1024.0:F1} MiB, CPU {s.CpuSeconds:F2} s" : "(no --pid or gone)"));
+        return string.Join("; ", parts);
+    }
 
-    private static bool Mentions(Delta d, string nodeId) =>
-        d.PeersUpserted.Any(p => p.NodeId == nodeId) || d.RulesAdded.Any(r => r.SourceNodeId == nodeId);
-
-    private static bool Drops(Delta d, string nodeId) =>
-        d.PeersRemoved.Contains(nodeId) || d.RulesRemoved.Count > 0;
-
-    private async Task EnrollUpToAsync(NodeControl.NodeControlClient client, string secret, int size, CancellationToken cancellation)
+    private async Task EnrollUpToAsync(string secret, int size, CancellationToken cancellation)
     {
         var start = _nodes.Count;
         var fresh = Enumerable.Range(start, size - start).Select(_ => new SimNode()).ToList();
         await Parallel.ForEachAsync(
             Enumerable.Range(0, fresh.Count),
             new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellation },
-            async (i, ct) => await fresh[i].EnrollAsync(client, secret, "", ct).ConfigureAwait(false)).ConfigureAwait(false);
+            async (i, ct) => await fresh[i].EnrollAsync(_replicas[(start + i) % ReplicaCount], secret, "", ct).ConfigureAwait(false)).ConfigureAwait(false);
         _nodes.AddRange(fresh);
     }
 
-    private async Task WatchAllAsync(NodeControl.NodeControlClient client, int from, CancellationToken streams)
+    /// <summary>Starts the Watch loops of the nodes from <paramref name="from"/> on and waits for their snapshots; <paramref name="handshakes"/> bounds those opening at once.</summary>
+    private async Task WatchAllAsync(int from, SemaphoreSlim handshakes, CancellationToken streams)
     {
-        var fresh = _nodes.Skip(from).ToList();
-        var started = new Task[fresh.Count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, fresh.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency },
-            async (i, _) => started[i] = await fresh[i].StartWatchAsync(client, streams).ConfigureAwait(false)).ConfigureAwait(false);
-        _streams.AddRange(started);
-        await Task.WhenAll(fresh.Select(n => n.Snapshot)).WaitAsync(TimeSpan.FromMinutes(5), streams).ConfigureAwait(false);
-    }
-
-    /// <summary>Adds a grant a→b:5432/tcp, waits for both nodes' deltas, revokes it, waits again.</summary>
-    private static async Task<(Measured Add, Measured Revoke)> GrantOnceAsync(Admin.AdminClient admin, SimNode a, SimNode b, CancellationToken cancellation)
-    {
-        var waits = new[] { a.WaitFor(e => Mentions(e.Delta, b.NodeId)), b.WaitFor(e => Mentions(e.Delta, a.NodeId)) };
-        var t0 = Stopwatch.GetTimestamp();
-        var grant = await admin.AddGrantAsync(
-            new AddGrantRequest { From = a.Name, To = b.Name, Port = 5432, Protocol = Protocol.Tcp, Duration = Duration.FromTimeSpan(TimeSpan.FromMinutes(30)), Reason = "loadtest" },
-            cancellationToken: cancellation).ConfigureAwait(false);
-        var add = await MeasureAsync(t0, waits).ConfigureAwait(false);
-
-        waits = [a.WaitFor(e => Drops(e.Delta, b.NodeId)), b.WaitFor(e => Drops(e.Delta, a.NodeId))];
-        t0 = Stopwatch.GetTimestamp();
-        await admin.RevokeGrantAsync(new RevokeGrantRequest { Id = grant.Grant.Id }, cancellationToken: cancellation).ConfigureAwait(false);
-        var revoke = await MeasureAsync(t0, waits).ConfigureAwait(false);
-        return (add, revoke);
-    }
-
-    private static async Task<Measured> MeasureAsync(long t0, Task<Arrival>[] waits)
-    {
-        try
+        for (var k = from; k < _nodes.Count; k++)
         {
-            var arrivals = await Task.WhenAll(waits).WaitAsync(s_deltaTimeout).ConfigureAwait(false);
-            return new Measured(
-                arrivals.Select(x => Stopwatch.GetElapsedTime(t0, x.Timestamp).TotalMilliseconds).ToArray(),
-                arrivals.Max(x => x.Bytes));
+            _streams.Add(_nodes[k].WatchAsync(_replicas, k % ReplicaCount, handshakes, streams));
         }
-        catch (TimeoutException ex)
-        {
-            throw new TimeoutException($"a delta did not arrive within {s_deltaTimeout.TotalSeconds} s", ex);
-        }
+
+        await Task.WhenAll(_nodes.Skip(from).Select(n => n.Snapshot)).WaitAsync(TimeSpan.FromMinutes(5), streams).ConfigureAwait(false);
     }
 
     private void Row(string what, string value)
     {
-        var line = $"{what,-36} {value}";
+        var line = $"{what,-40} {value}";
         _rows.Add(line);
 
-        // Progress as it happens: a 2000-node run takes minutes.
+        // Progress as it happens: a 10,000-node run takes minutes.
         Console.Error.WriteLine(line);
     }
 
     private async Task PrintAsync(List<string> sizeRows)
     {
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"== meshports coordinator load test: {options.Nodes} simulated nodes, {options.Grants} grant changes ==");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"== meshports coordinator load test ({options.Label}): {options.Nodes} simulated nodes, {ReplicaCount} replica(s), {options.Grants} grant changes ==");
         foreach (var row in _rows)
         {
             sb.AppendLine(row);

@@ -1,4 +1,4 @@
 namespace MeshPorts.LoadTest;
 
-/// <summary>Latencies (ms) of one change at every affected node, and the largest delta it sent.</summary>
-internal readonly record struct Measured(double[] Millis, int Bytes);
+/// <summary>Latencies (ms, NaN where lost) of one change at every affected node, the largest delta it sent, and how many never came.</summary>
+internal readonly record struct Measured(double[] Millis, int Bytes, int Lost);

@@ -12,6 +12,11 @@ Console.CancelKeyPress += (_, e) =>
 cancel.CancelAfter(TimeSpan.FromMinutes(30));
 try
 {
+    if (args is ["compare", .. var files])
+    {
+        return await CompareReport.RunAsync(files, Console.Out);
+    }
+
     if (args is ["relay", .. var rest])
     {
         return await new RelayLoadRunner(RelayLoadOptions.Parse(rest), Console.Out).RunAsync(cancel.Token);

@@ -271,4 +271,36 @@ public abstract class ReplicaTests
         Assert.Equal(WatchEvent.EventOneofCase.Snapshot, first.EventCase);
         Assert.NotEqual(serialOnA >> 32, first.Serial >> 32);
     }
+
+    [Fact]
+    public async Task FleetEnrollments_RacingThroughTwoReplicas_AllSucceed_WithDistinctNamesAndAddresses()
+    {
+        // Found by scripts/bench-coordinator.sh: each replica picks the next free node-N from what it knows,
+        // so two racing enrollments pick the same name, and the loser answered AlreadyExists instead of picking again.
+        const int Count = 40;
+        await using var a = await StartFirstAsync();
+        await using var b = await a.StartReplicaAsync();
+        var (_, _, secret) = await a.CreateTokenAsync("", tags: ["ci"], uses: Count);
+        var nodes = Enumerable.Range(0, Count).Select(_ => new TestNode(a)).ToList();
+        try
+        {
+            foreach (var node in nodes.Where((_, i) => i % 2 == 1))
+            {
+                node.UseClient(b.NodeClient());
+            }
+
+            var enrolled = await Task.WhenAll(nodes.Select(n => n.EnrollAsync(secret, "")));
+            Assert.Equal(Count, enrolled.Select(e => e.Name).Distinct().Count());
+            Assert.Equal(Count, enrolled.Select(e => e.OverlayIpv4).Distinct().Count());
+            Assert.All(enrolled, e => Assert.StartsWith("node-", e.Name, StringComparison.Ordinal));
+            Assert.Equal(Count, (await b.Admin.ListNodesAsync(new ListNodesRequest())).Nodes.Count);
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                node.Dispose();
+            }
+        }
+    }
 }

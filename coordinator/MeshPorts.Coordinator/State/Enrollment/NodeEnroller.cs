@@ -15,6 +15,10 @@ namespace MeshPorts.Coordinator.State.Enrollment;
 /// </summary>
 internal sealed class NodeEnroller
 {
+    // Tries at a free address (and, from a fleet token, name) when another replica takes one first: each retry
+    // reads the store, so a replica whose memory lags the others' enrollments still lands within a few.
+    private const int MaxEnrollAttempts = 5;
+
     private readonly MeshContext _ctx;
     private readonly MeshModel _model;
     private readonly NetmapRecompute _recompute;
@@ -110,20 +114,32 @@ internal sealed class NodeEnroller
             NodeRecord node = null!;
             var index = 0;
             EnrollOutcome outcome = EnrollOutcome.Conflict;
-            for (var attempt = 0; attempt < 3 && outcome == EnrollOutcome.Conflict; attempt++)
+            for (var attempt = 0; attempt < MaxEnrollAttempts && outcome == EnrollOutcome.Conflict; attempt++)
             {
                 if (attempt > 0)
                 {
                     var stored = await _ctx.Store.Nodes.ListAsync(cancellationToken);
-                    if (stored.Any(n => n.Name == name || n.MachineKey.AsSpan().SequenceEqual(input.MachineKey)))
+                    if (stored.Any(n => n.MachineKey.AsSpan().SequenceEqual(input.MachineKey)))
                     {
                         break;
+                    }
+
+                    if (stored.Any(n => n.Name == name))
+                    {
+                        // A named token's name is the admin's: taken is taken. A fleet token's node-N is this
+                        // coordinator's pick, and another replica took it a moment ago: pick again from the store.
+                        if (token.Name.Length > 0)
+                        {
+                            break;
+                        }
+
+                        name = await NextFleetNameLockedAsync(now, cancellationToken, stored.Select(n => n.Name), retry: true);
                     }
 
                     taken.UnionWith(stored.Select(n => n.AddressIndex));
                 }
 
-                index = Enumerable.Range(1, OverlayAddressing.MaxIndex).First(i => !taken.Contains(i));
+                index = FreeSlot.Pick(1, OverlayAddressing.MaxIndex, taken.Contains, retry: attempt > 0);
                 node = new NodeRecord
                 {
                     Id = MeshModel.NewId("n_", 8),
@@ -205,19 +221,16 @@ internal sealed class NodeEnroller
     }
 
     /// <summary>node-N with the lowest N that no node has and no live token will give out.</summary>
-    private async Task<string> NextFleetNameLockedAsync(long now, CancellationToken cancellationToken)
+    /// <param name="alsoTaken">Names known taken beyond this coordinator's model (the store's, after a race with a replica).</param>
+    /// <param name="retry">After a race lost to another replica: one of the lowest free numbers at random (<see cref="FreeSlot"/>).</param>
+    private async Task<string> NextFleetNameLockedAsync(long now, CancellationToken cancellationToken, IEnumerable<string>? alsoTaken = null, bool retry = false)
     {
         var reserved = (await _ctx.Store.Tokens.ListAsync(cancellationToken)).Where(t => t.Name.Length > 0 && TokenIssuer.IsLive(t, now)).Select(t => t.Name)
-            .Concat(_model.Nodes.Values.Select(n => n.Name)).ToHashSet(StringComparer.Ordinal);
-        for (var i = 1; ; i++)
-        {
-            var candidate = FormattableString.Invariant($"node-{i}");
-            if (!reserved.Contains(candidate))
-            {
-                return candidate;
-            }
-        }
+            .Concat(_model.Nodes.Values.Select(n => n.Name)).Concat(alsoTaken ?? []).ToHashSet(StringComparer.Ordinal);
+        return FleetName(FreeSlot.Pick(1, int.MaxValue, i => reserved.Contains(FleetName(i)), retry));
     }
+
+    private static string FleetName(int number) => FormattableString.Invariant($"node-{number}");
 
     private async Task FailEnrollAsync(EnrollInput input, StateError error, string message, CancellationToken cancellationToken, string tokenId = "",
         NextStep? next = null)
