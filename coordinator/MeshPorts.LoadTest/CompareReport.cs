@@ -103,8 +103,8 @@ internal static class CompareReport
         var mapRatio = r.AddDeltaBytes == 0 ? double.NaN : (double)r.FullMapSnapshotBytes / r.AddDeltaBytes;
         return string.Create(CultureInfo.InvariantCulture, $"""
             Compared with others: Headscale is reported to slow down at a few hundred nodes; here a one-peer grant
-            change recomputes only the two netmaps it alters (a change through the other replica: every netmap
-            there, from the database), and at {r.Nodes} nodes it reached the affected nodes, the one on the other replica
+            change recomputes only the two netmaps it alters (on the other replica too, after it reloads the rows
+            from the database), and at {r.Nodes} nodes it reached the affected nodes, the one on the other replica
             included, at p99 {r.P99Ms:F0} ms. NetBird's management server sends every affected peer its full network map
             on each change; at {r.Nodes} nodes a map in which a node sees every other one is {r.FullMapSnapshotBytes} bytes
             here, while the delta MeshPorts sends for a one-peer grant add is {r.AddDeltaBytes} bytes (revoke
