@@ -165,12 +165,12 @@ internal sealed class MeshState : IDisposable
         {
             _model.PolicyRecord = policy;
             _model.Policy = policy is null ? PolicyDocument.Empty : PolicyParser.Parse(policy.Text, []);
-            await _recompute.RecomputeLockedAsync(cancellationToken);
+            _recompute.RecomputeAllLocked();
         }
         else
         {
             // At start the views are not built yet, and this computes them all.
-            await _recompute.RecomputeLockedAsync(StoreDiff.Between(before, _model.Nodes, grantsBefore, _model.Grants), cancellationToken);
+            _recompute.RecomputeLocked(StoreDiff.Between(before, _model.Nodes, grantsBefore, _model.Grants));
         }
 
         await Rotation.ReloadLockedAsync(before, cancellationToken);

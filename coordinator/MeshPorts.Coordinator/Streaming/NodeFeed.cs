@@ -65,15 +65,6 @@ internal sealed class NodeFeed
         }
     }
 
-    /// <summary>Whether the netmap last published to this node holds <paramref name="peerId"/> (no copy of the peer list).</summary>
-    public bool Holds(string peerId)
-    {
-        lock (_lock)
-        {
-            return _peers.ContainsKey(peerId);
-        }
-    }
-
     /// <summary>This feed's serial if it last published <paramref name="peerId"/> with <paramref name="key"/>, else null.</summary>
     public ulong? SerialPublishing(string peerId, ReadOnlySpan<byte> key)
     {

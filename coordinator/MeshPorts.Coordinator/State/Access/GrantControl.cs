@@ -76,7 +76,7 @@ internal sealed class GrantControl
             await _ctx.Store.Grants.InsertAsync(grant, audit, cancellationToken);
             _model.Grants.Add(grant);
             _ctx.Metrics.GrantAdded();
-            await _recompute.RecomputeLockedAsync(NetmapChange.Grant(grant), cancellationToken);
+            _recompute.RecomputeLocked(NetmapChange.Grant(grant));
             return grant;
         }
         finally
@@ -137,7 +137,7 @@ internal sealed class GrantControl
             var now = _ctx.Now;
             await _ctx.Store.Grants.RevokeAsync(id, now, _ctx.Audit.Event("grant.revoked", "admin", id, "ok", null), cancellationToken);
             _model.Grants[index] = _model.Grants[index] with { RevokedAt = now };
-            await _recompute.RecomputeLockedAsync(NetmapChange.Grant(_model.Grants[index]), cancellationToken);
+            _recompute.RecomputeLocked(NetmapChange.Grant(_model.Grants[index]));
             return _model.Grants[index];
         }
         finally

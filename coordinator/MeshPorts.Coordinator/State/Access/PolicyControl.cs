@@ -69,7 +69,7 @@ internal sealed class PolicyControl
                     _model.PolicyRecord = record;
 
                     // A rule can pair any nodes: every netmap is recomputed.
-                    await _recompute.RecomputeLockedAsync(cancellationToken);
+                    _recompute.RecomputeAllLocked();
                 }
                 else
                 {

@@ -63,7 +63,7 @@ internal sealed partial class EndpointReports
             _model.Reported[node.Id] = report;
             if (!report.SameReach(before))
             {
-                await _recompute.RecomputeLockedAsync(Netmaps.NetmapChange.Reach(node.Id), cancellationToken);
+                _recompute.RecomputeLocked(Netmaps.NetmapChange.Reach(node.Id));
             }
         }
         finally

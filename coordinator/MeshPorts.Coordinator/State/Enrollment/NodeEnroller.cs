@@ -193,7 +193,7 @@ internal sealed class NodeEnroller
 
             _model.Nodes[node.Id] = node;
             var v4 = OverlayAddressing.Ipv4(index);
-            await _recompute.RecomputeLockedAsync(NetmapChange.Node(node.Id), cancellationToken);
+            _recompute.RecomputeLocked(NetmapChange.Node(node.Id));
             _ctx.Metrics.Enrolled();
             StateLog.Enrolled(_ctx.Logger, name, v4);
             return new EnrollResult(node, v4, _model.Addressing.Ipv6(index), OverlayAddressing.Ipv4Prefix, _model.Addressing.Ipv6Prefix, _ctx.Options.KeyLifetime);

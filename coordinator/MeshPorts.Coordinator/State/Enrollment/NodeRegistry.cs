@@ -93,7 +93,7 @@ internal sealed class NodeRegistry
             _model.Reported.TryRemove(node.Id, out _);
             _model.Grants = _model.Grants.Select(g => ending.Contains(g.Id) ? g with { RevokedAt = now } : g).ToList();
             _ctx.Publisher.Disconnect(node.Id);
-            await _recompute.RecomputeLockedAsync(new NetmapChange([node.Id], [.. _model.Grants.Where(g => ending.Contains(g.Id))], Records: true), cancellationToken);
+            _recompute.RecomputeLocked(new NetmapChange([node.Id], [.. _model.Grants.Where(g => ending.Contains(g.Id))], Records: true));
             await _rotation.ForgetLockedAsync(node.Id, cancellationToken);
             return status;
         }

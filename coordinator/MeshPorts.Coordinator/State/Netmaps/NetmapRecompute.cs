@@ -37,18 +37,18 @@ internal sealed class NetmapRecompute : IDisposable
     /// Recomputes every netmap, publishes the differences and re-arms the timer: at start and when the policy
     /// changes (here or on another replica).
     /// </summary>
-    public Task<IReadOnlyDictionary<string, ulong>> RecomputeLockedAsync(CancellationToken cancellationToken)
+    public IReadOnlyDictionary<string, ulong> RecomputeAllLocked()
     {
         var now = _ctx.Now;
         _model.Directory = EnrolledDirectory.Build(_model.Nodes.Values, _model.Addressing);
-        return PublishLockedAsync(_views.Full(_model, now), now);
+        return PublishLocked(_views.Full(_model, now), now);
     }
 
     /// <summary>
     /// Recomputes only the netmaps <paramref name="change"/> (and the time since the last recompute) can alter,
     /// publishes their differences and re-arms the timer.
     /// </summary>
-    public Task<IReadOnlyDictionary<string, ulong>> RecomputeLockedAsync(NetmapChange change, CancellationToken cancellationToken)
+    public IReadOnlyDictionary<string, ulong> RecomputeLocked(NetmapChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
         var now = _ctx.Now;
@@ -57,17 +57,17 @@ internal sealed class NetmapRecompute : IDisposable
             _model.Directory = EnrolledDirectory.Build(_model.Nodes.Values, _model.Addressing);
         }
 
-        return PublishLockedAsync(_views.Apply(change, _model, now), now);
+        return PublishLocked(_views.Apply(change, _model, now), now);
     }
 
-    private Task<IReadOnlyDictionary<string, ulong>> PublishLockedAsync(List<NodeView> views, long now)
+    private IReadOnlyDictionary<string, ulong> PublishLocked(List<NodeView> views, long now)
     {
         _ctx.Metrics.ViewsBuilt(views.Count);
         var changed = _ctx.Publisher.Publish(views);
         // The earliest key expiry or grant start or end still ahead (a grant made by a replica whose clock is a
         // little ahead starts when this clock gets there).
         _scheduler.Arm(_views.NextDeadline(now));
-        return Task.FromResult(changed);
+        return changed;
     }
 
     /// <summary>Runs when the earliest deadline passes: audits what ended and pushes the deltas.</summary>
@@ -87,7 +87,7 @@ internal sealed class NetmapRecompute : IDisposable
                 }
 
                 // What ended is found by the recompute itself: the grants and keys whose state differs from the last one.
-                await RecomputeLockedAsync(NetmapChange.Clock, CancellationToken.None);
+                RecomputeLocked(NetmapChange.Clock);
             }
             finally
             {

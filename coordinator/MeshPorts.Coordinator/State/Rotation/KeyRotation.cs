@@ -75,7 +75,7 @@ internal sealed class KeyRotation
                 _carried.Remove(key);
             }
 
-            var changed = await _recompute.RecomputeLockedAsync(NetmapChange.Key(node.Id), cancellationToken);
+            var changed = _recompute.RecomputeLocked(NetmapChange.Key(node.Id));
             StateLog.Rotated(_ctx.Logger, node.Name, waiting.Count);
             var serial = changed.TryGetValue(node.Id, out var s) ? s : _ctx.Publisher.LatestSerial(node.Id);
             await NoteCarriedLockedAsync(cancellationToken);
@@ -271,6 +271,6 @@ internal sealed class KeyRotation
 
         // Peers no longer need the old key: drop it from their view.
         _model.Nodes[nodeId] = node with { PreviousWireGuardKey = null };
-        await _recompute.RecomputeLockedAsync(NetmapChange.Key(nodeId), cancellationToken);
+        _recompute.RecomputeLocked(NetmapChange.Key(nodeId));
     }
 }
