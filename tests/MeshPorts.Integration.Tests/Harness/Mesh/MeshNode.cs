@@ -174,5 +174,5 @@ internal sealed class MeshNode : IAsyncDisposable
         }
     }
 
-    private NodeStatus ParseStatus(string json) => MeshJson.Parse<NodeStatus>(json, $"{Name}: status --json") with { Json = json };
+    public NodeStatus ParseStatus(string json) => MeshJson.Parse<NodeStatus>(json, $"{Name}: status --json") with { Json = json };
 }

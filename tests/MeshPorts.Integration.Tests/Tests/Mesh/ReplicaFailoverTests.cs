@@ -81,7 +81,7 @@ public abstract class ReplicaFailoverTests
                     foreach (var node in new[] { db, laptop })
                     {
                         var status = await node.TryStatusAsync(ct);
-                        if (!status.Succeeded || !IsConnectedTo(status.Stdout, b.Url))
+                        if (!status.Succeeded || node.ParseStatus(status.Stdout).Coordinator is not { Connected: true } now || !SameAuthority(now.Url, b.Url))
                         {
                             return false;
                         }
@@ -135,13 +135,6 @@ public abstract class ReplicaFailoverTests
 
     private static bool SameAuthority(string url, string expected) =>
         new Uri(url).GetLeftPart(UriPartial.Authority) == new Uri(expected).GetLeftPart(UriPartial.Authority);
-
-    private static bool IsConnectedTo(string statusJson, string url)
-    {
-        using var doc = JsonDocument.Parse(statusJson);
-        var coordinator = doc.RootElement.GetProperty("coordinator");
-        return coordinator.GetProperty("connected").GetBoolean() && SameAuthority(coordinator.GetProperty("url").GetString()!, url);
-    }
 
     private static HashSet<string> AuditSubjects(string jsonLines) =>
         jsonLines.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
