@@ -55,6 +55,18 @@ public sealed class CommandLineTests
         Assert.Contains("--store sqlite:PATH|postgres:CONNSTRING", CommandLine.Usage, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void PostgresStore_WithAPassword_IsWarnedAbout_NamingThePassfile_WithoutThePassword()
+    {
+        var warning = Storage.StoreSpec.Warning("postgres:Host=/tmp/pg;Database=meshports;Username=meshports;Password=hunter2");
+
+        Assert.NotNull(warning);
+        Assert.Contains("Passfile=", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", warning, StringComparison.Ordinal);
+        Assert.Null(Storage.StoreSpec.Warning("postgres:Host=/tmp/pg;Database=meshports;Username=meshports;Passfile=/etc/meshports/pgpass"));
+        Assert.Null(Storage.StoreSpec.Warning("sqlite:/var/lib/meshports-coordinator/coordinator.db"));
+    }
+
     [Theory]
     [InlineData("postgres:Host=x;Database=m;Password=hunter2;Colour=blue")]
     [InlineData("postgres:Host=x;Database=m;Password=hunter2;Port=hunter2")]

@@ -146,6 +146,10 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         }
 
         await output.WriteLineAsync($"store: {StoreSpec.Describe(options.EffectiveStore)}");
+        if (StoreSpec.Warning(options.EffectiveStore) is { } storeWarning)
+        {
+            await output.WriteLineAsync(storeWarning);
+        }
 
         // Every start, of any replica, takes a fresh epoch: a node's serial then says which process produced it.
         hub.Epoch = checked((uint)await store.Settings.IncrementAsync("feed_epoch", cancellationToken));

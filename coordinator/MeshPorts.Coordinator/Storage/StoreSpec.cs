@@ -38,6 +38,13 @@ internal static class StoreSpec
             : new SqliteStore(spec[SqlitePrefix.Length..]);
     }
 
+    /// <summary>A warning about how the store is named (a PostgreSQL password on the command line), or null.</summary>
+    public static string? Warning(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.StartsWith(PostgresPrefix, StringComparison.Ordinal) ? PostgresConnectionText.PasswordWarning(spec[PostgresPrefix.Length..]) : null;
+    }
+
     /// <summary>What to call the store in messages: the SQLite path, or the connection string without its password.</summary>
     public static string Describe(string spec)
     {

@@ -39,6 +39,17 @@ internal static class PostgresConnectionText
         return null;
     }
 
+    /// <summary>
+    /// A warning when the connection string itself carries the password: the command line of a process is readable
+    /// by every local user (/proc/PID/cmdline, ps), and unit files are often world-readable. Null otherwise.
+    /// </summary>
+    public static string? PasswordWarning(string connectionString) =>
+        Problem(connectionString) is null && !string.IsNullOrEmpty(new NpgsqlConnectionStringBuilder(connectionString).Password)
+            ? "warning: --store carries Password=, which every local user can read in this process's command line; " +
+              "put it in a password file only the coordinator can read (Passfile=/etc/meshports/pgpass in the connection string, " +
+              "lines HOST:PORT:DATABASE:USER:PASSWORD, mode 0600) and drop Password="
+            : null;
+
     /// <summary>The connection string with any password replaced, for messages and logs.</summary>
     public static string Redact(NpgsqlConnectionStringBuilder builder)
     {
