@@ -293,7 +293,15 @@ public abstract class ReplicaTests
             Assert.Equal(Count, enrolled.Select(e => e.Name).Distinct().Count());
             Assert.Equal(Count, enrolled.Select(e => e.OverlayIpv4).Distinct().Count());
             Assert.All(enrolled, e => Assert.StartsWith("node-", e.Name, StringComparison.Ordinal));
-            Assert.Equal(Count, (await b.Admin.ListNodesAsync(new ListNodesRequest())).Nodes.Count);
+            // A's enrollments reach B's model through the store's change feed, not at once.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            int onB;
+            while ((onB = (await b.Admin.ListNodesAsync(new ListNodesRequest())).Nodes.Count) < Count && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.Equal(Count, onB);
         }
         finally
         {

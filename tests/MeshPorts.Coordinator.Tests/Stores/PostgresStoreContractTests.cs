@@ -1,4 +1,5 @@
 using MeshPorts.Coordinator.Storage;
+using MeshPorts.Coordinator.Storage.Postgres;
 using MeshPorts.Coordinator.Tests.Support;
 using MeshPorts.Tests.Shared;
 using Npgsql;
@@ -18,6 +19,44 @@ public sealed class PostgresStoreContractTests : StoreContractTests, IClassFixtu
     }
 
     protected override async Task<string> NewDatabaseAsync() => StoreSpec.PostgresPrefix + await _server.CreateDatabaseAsync();
+
+    [Theory]
+    [InlineData("9223372036854775807")]
+    [InlineData("41")]
+    [InlineData("not a number")]
+    [InlineData("")]
+    public async Task ForgedNotifications_WakeTheFeed_ButNeverNameASerial(string payload)
+    {
+        // NOTIFY needs no privilege: any role that can connect can send one on the change channel, with any payload.
+        var store = await OpenAsync();
+        var feed = (PostgresChangeFeed)store.Changes;
+        Assert.Equal(0, await feed.WaitAsync(0, TimeSpan.FromMilliseconds(100), CancellationToken.None)); // now listening
+        await using var attacker = new NpgsqlConnection(Spec[StoreSpec.PostgresPrefix.Length..]);
+        await attacker.OpenAsync();
+
+        var waiting = feed.WaitAsync(0, TimeSpan.FromMilliseconds(600), CancellationToken.None);
+        for (var i = 0; i < 50; i++)
+        {
+            await using var notify = new NpgsqlCommand($"SELECT pg_notify('{PostgresDatabase.ChangeChannel}', @payload);", attacker);
+            notify.Parameters.AddWithValue("payload", payload);
+            await notify.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(0, await waiting);
+        // The feed heard them (so this was not just a timeout), and paced them: at most one look per pause.
+        var falseWakes = feed.FalseWakes;
+        Output.WriteLine($"50 forged notifications in 600 ms: {falseWakes} false wakes");
+        Assert.InRange(falseWakes, 1, (long)(600 / PostgresChangeFeed.FalseWakePause.TotalMilliseconds) + 1);
+
+        // A real commit still wakes a waiter at once, with the serial from the table.
+        using var log = TestAudit.Over(store.Audit);
+        var genuine = feed.WaitAsync(0, TimeSpan.FromSeconds(10), CancellationToken.None);
+        var committed = System.Diagnostics.Stopwatch.StartNew();
+        await store.Grants.InsertAsync(Grant("g1"), log.Event("grant.added", "admin", "g1", "ok", null), CancellationToken.None);
+        Assert.Equal(1, await genuine);
+        Assert.True(committed.Elapsed < TimeSpan.FromSeconds(5), $"woke {committed.Elapsed} after the commit");
+        Assert.Equal(1, await feed.WaitAsync(1, TimeSpan.FromMilliseconds(200), CancellationToken.None));
+    }
 
     protected override async Task<IReadOnlyList<string>> ReadTextAsync(string spec, string sql)
     {

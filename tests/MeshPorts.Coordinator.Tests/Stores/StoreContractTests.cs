@@ -59,7 +59,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         return store;
     }
 
-    private static GrantRecord Grant(string id, long created = 1) => new()
+    private protected static GrantRecord Grant(string id, long created = 1) => new()
     {
         Id = id,
         Subject = Subject.Node("laptop"),

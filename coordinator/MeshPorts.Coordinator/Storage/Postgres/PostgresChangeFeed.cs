@@ -1,6 +1,5 @@
 using System.Data;
 using System.Diagnostics;
-using System.Globalization;
 using Npgsql;
 
 namespace MeshPorts.Coordinator.Storage.Postgres;
@@ -10,19 +9,27 @@ namespace MeshPorts.Coordinator.Storage.Postgres;
 /// appended events notifies its last seq in its transaction, which PostgreSQL delivers on commit. The connection
 /// listens before the latest serial is read, so a commit between the two is never missed. A connection that
 /// broke is dropped and opened again on the next wait; the database stays the source of truth, so after any
-/// failure the caller just reads <see cref="LatestAsync"/> again.
+/// failure the caller just reads <see cref="LatestAsync"/> again. A notification is a wake-up and nothing more: the
+/// serial returned is always read from the audit table, since NOTIFY needs no privilege and its payload is
+/// whatever the sender wrote.
 /// </summary>
 internal sealed class PostgresChangeFeed : IChangeFeed, IAsyncDisposable
 {
+    /// <summary>How long a wake that found no new serial holds off the next look at the table.</summary>
+    internal static readonly TimeSpan FalseWakePause = TimeSpan.FromMilliseconds(50);
+
     private readonly PostgresDatabase _db;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private NpgsqlConnection? _listener;
-    private long _heard;
+    private long _falseWakes;
 
     public PostgresChangeFeed(PostgresDatabase db)
     {
         _db = db;
     }
+
+    /// <summary>Notifications that named no new serial: a caller's own commits, or someone else's NOTIFY.</summary>
+    internal long FalseWakes => Interlocked.Read(ref _falseWakes);
 
     public async Task<long> LatestAsync(CancellationToken cancellationToken)
     {
@@ -38,15 +45,27 @@ internal sealed class PostgresChangeFeed : IChangeFeed, IAsyncDisposable
         try
         {
             var listener = await ListenerAsync(cancellationToken);
-            var latest = await LatestAsync(cancellationToken);
-            if (latest > after)
+            var woke = false;
+            while (true)
             {
-                return latest;
-            }
+                // The answer always comes from the table: any role that can connect may NOTIFY this channel with
+                // any payload, so a notification only says "look now".
+                var latest = await LatestAsync(cancellationToken);
+                if (latest > after)
+                {
+                    return latest;
+                }
 
-            while (_heard <= after)
-            {
                 var left = maxWait - Stopwatch.GetElapsedTime(started);
+                if (woke && left > TimeSpan.Zero)
+                {
+                    // A wake that found nothing new (the notification of a commit the caller has already read, or
+                    // a forged one) is paced, so a flood of them costs at most one MAX(seq) per pause.
+                    Interlocked.Increment(ref _falseWakes);
+                    await Task.Delay(FalseWakePause < left ? FalseWakePause : left, cancellationToken);
+                    left = maxWait - Stopwatch.GetElapsedTime(started);
+                }
+
                 if (left <= TimeSpan.Zero)
                 {
                     return after;
@@ -54,7 +73,7 @@ internal sealed class PostgresChangeFeed : IChangeFeed, IAsyncDisposable
 
                 try
                 {
-                    await listener.WaitAsync(left, cancellationToken);
+                    woke = await listener.WaitAsync(left, cancellationToken);
                 }
                 catch (Exception ex) when (ex is NpgsqlException or IOException or ObjectDisposedException or InvalidOperationException)
                 {
@@ -64,8 +83,6 @@ internal sealed class PostgresChangeFeed : IChangeFeed, IAsyncDisposable
                     return Math.Max(after, await LatestAsync(cancellationToken));
                 }
             }
-
-            return _heard;
         }
         finally
         {
@@ -84,7 +101,6 @@ internal sealed class PostgresChangeFeed : IChangeFeed, IAsyncDisposable
         var connection = await _db.OpenAsync(cancellationToken);
         try
         {
-            connection.Notification += OnNotification;
             await PostgresDatabase.ExecuteAsync(connection, null, $"LISTEN {PostgresDatabase.ChangeChannel};", cancellationToken);
         }
         catch
@@ -97,20 +113,11 @@ internal sealed class PostgresChangeFeed : IChangeFeed, IAsyncDisposable
         return connection;
     }
 
-    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
-    {
-        if (long.TryParse(e.Payload, NumberStyles.None, CultureInfo.InvariantCulture, out var seq) && seq > _heard)
-        {
-            _heard = seq;
-        }
-    }
-
     private async Task DropListenerAsync()
     {
         if (_listener is { } old)
         {
             _listener = null;
-            old.Notification -= OnNotification;
             try
             {
                 await old.DisposeAsync();
