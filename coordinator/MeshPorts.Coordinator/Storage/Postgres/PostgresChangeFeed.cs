@@ -73,7 +73,8 @@ internal sealed class PostgresChangeFeed : IChangeFeed, IAsyncDisposable
 
                 try
                 {
-                    woke = await listener.WaitAsync(left, cancellationToken);
+                    // Npgsql takes whole milliseconds and reads 0 as "wait forever": round up, never down to 0.
+                    woke = await listener.WaitAsync(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), cancellationToken);
                 }
                 catch (Exception ex) when (ex is NpgsqlException or IOException or ObjectDisposedException or InvalidOperationException)
                 {
