@@ -272,48 +272,58 @@ internal sealed class AuditLog : IAuditSealer, IDisposable
     /// that is not the previous event's hash, or a hash that does not match the content (edited); then
     /// checks that the signed head covers the last event.
     /// </summary>
-    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default)
+    public Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default) =>
+        VerifyAfterAsync(0, AuditChain.Genesis, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="VerifyAsync"/>, but only the events after <paramref name="afterSeq"/>, trusting that event's hash
+    /// to be <paramref name="afterHash"/> (as an earlier walk found it): the next event must chain on that hash, so
+    /// a rewrite of the trusted event is found too once anything follows it. The result's LastSeq and LastHash
+    /// are where the intact part ends, to go on from.
+    /// </summary>
+    public async Task<AuditVerification> VerifyAfterAsync(long afterSeq, string afterHash, CancellationToken cancellationToken = default)
     {
         // The head is taken first: events appended during the walk are chained but come after it.
         var head = await GetHeadAsync(cancellationToken);
+        var expectedSeq = afterSeq + 1;
+        var prev = afterHash;
+        long checkedCount = 0;
+        AuditVerification Bad(long seq, string problem) => new(false, checkedCount, seq, problem, expectedSeq - 1, prev);
         if (head is not null && !_signer.Verifies(head))
         {
-            return Bad(0, head.Seq, FormattableString.Invariant($"the head at event {head.Seq} does not verify with the audit key"));
+            return Bad(head.Seq, FormattableString.Invariant($"the head at event {head.Seq} does not verify with the audit key"));
         }
 
-        var expectedSeq = 1L;
-        var prev = AuditChain.Genesis;
-        long checkedCount = 0;
         while (true)
         {
             var batch = await _store.ListAsync(expectedSeq - 1, 0, 1000, cancellationToken);
             if (batch.Count == 0)
             {
                 return head is not null && expectedSeq - 1 < head.Seq
-                    ? Bad(checkedCount, expectedSeq, FormattableString.Invariant($"the signed head is at event {head.Seq} but the log ends at {expectedSeq - 1}: events were deleted"))
-                    : new AuditVerification(true, checkedCount, 0, "");
+                    ? Bad(expectedSeq, FormattableString.Invariant($"the signed head is at event {head.Seq} but the log ends at {expectedSeq - 1}: events were deleted"))
+                    : new AuditVerification(true, checkedCount, 0, "", expectedSeq - 1, prev);
             }
 
             foreach (var r in batch)
             {
                 if (r.Seq != expectedSeq)
                 {
-                    return Bad(checkedCount, expectedSeq, FormattableString.Invariant($"event {expectedSeq} is missing (next stored is {r.Seq}): entries were dropped"));
+                    return Bad(expectedSeq, FormattableString.Invariant($"event {expectedSeq} is missing (next stored is {r.Seq}): entries were dropped"));
                 }
 
                 if (!string.Equals(r.PrevHash, prev, StringComparison.Ordinal))
                 {
-                    return Bad(checkedCount, r.Seq, FormattableString.Invariant($"event {r.Seq} does not follow event {r.Seq - 1}: entries were dropped or reordered"));
+                    return Bad(r.Seq, FormattableString.Invariant($"event {r.Seq} does not follow event {r.Seq - 1}: entries were dropped or reordered"));
                 }
 
                 if (!string.Equals(AuditChain.ComputeHash(prev, r), r.Hash, StringComparison.Ordinal))
                 {
-                    return Bad(checkedCount, r.Seq, FormattableString.Invariant($"event {r.Seq} does not match its hash: it was edited"));
+                    return Bad(r.Seq, FormattableString.Invariant($"event {r.Seq} does not match its hash: it was edited"));
                 }
 
                 if (head is not null && r.Seq == head.Seq && !string.Equals(r.Hash, head.Hash, StringComparison.Ordinal))
                 {
-                    return Bad(checkedCount, r.Seq, FormattableString.Invariant($"event {r.Seq}'s hash differs from the signed head's: the log was rewritten"));
+                    return Bad(r.Seq, FormattableString.Invariant($"event {r.Seq}'s hash differs from the signed head's: the log was rewritten"));
                 }
 
                 prev = r.Hash;
@@ -349,8 +359,6 @@ internal sealed class AuditLog : IAuditSealer, IDisposable
 
         return escaped.ToString();
     }
-
-    private static AuditVerification Bad(long checkedCount, long seq, string problem) => new(false, checkedCount, seq, problem);
 
     public void Dispose()
     {

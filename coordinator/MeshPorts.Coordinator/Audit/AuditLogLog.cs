@@ -18,4 +18,10 @@ internal static partial class AuditLogLog
 
     [LoggerMessage(EventId = 311, Level = LogLevel.Error, Message = "audit log changed outside the coordinator: {Problem}; recorded as audit.head_mismatch, run meshctl audit verify and restore the database from a backup")]
     public static partial void HeadMismatch(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 330, Level = LogLevel.Error, Message = "audit hash chain broken at event {Seq}: {Problem}; meshports_audit_chain_ok is 0, run meshctl audit verify and restore the database from a backup")]
+    public static partial void ChainBroken(ILogger logger, long seq, string problem);
+
+    [LoggerMessage(EventId = 331, Level = LogLevel.Warning, Message = "could not check the audit chain; retrying")]
+    public static partial void ChainCheckFailed(ILogger logger, Exception exception);
 }

@@ -36,9 +36,10 @@ internal sealed class CoordinatorHost : IAsyncDisposable
     private readonly RelayCore? _relay;
 
     private CoordinatorHost(WebApplication app, TlsMaterial tls, Key relayKey, RelayUdpSocket stun, RelayCore? relay, IStore store, AuditLog audit, MeshState state, Uri url,
-        ReplicaFollower follower)
+        ReplicaFollower follower, AuditChainMonitor auditChain)
     {
         Follower = follower;
+        AuditChain = auditChain;
         _stun = stun;
         _relay = relay;
         _relayKey = relayKey;
@@ -62,6 +63,9 @@ internal sealed class CoordinatorHost : IAsyncDisposable
     public ReplicaFollower Follower { get; }
 
     public Uri PublicUrl { get; }
+
+    /// <summary>Keeps checking the audit hash chain (meshports_audit_chain_ok).</summary>
+    public AuditChainMonitor AuditChain { get; }
 
     public string Pin => _tls.Pin;
 
@@ -133,7 +137,9 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         // The embedded relay checks tickets with the public half of the key the coordinator signs them with.
         var relay = options.RelayEnabled ? new RelayCore(RelayServerOption.EmbeddedId, relayKey.PublicKey, time) : null;
         var metrics = new CoordinatorMetrics { Relay = relay?.Counters };
-        var hub = new FeedHub(options.DeltaLogCapacity, metrics);
+        var hub = new FeedHub(options.DeltaLogCapacity, metrics, time);
+        metrics.NodeWatching = hub.WatchStates;
+        metrics.OldestUnackedSeconds = hub.OldestUnackedSeconds;
         var store = StoreSpec.Create(options.EffectiveStore);
         try
         {
@@ -199,9 +205,13 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         var state = app.Services.GetRequiredService<MeshState>();
         var audit = app.Services.GetRequiredService<AuditLog>();
 
+        var auditChain = new AuditChainMonitor(audit, store.Changes, time, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Audit"));
+        metrics.AuditChain = auditChain;
+
         // Before State appends anything: the stored head is checked against the chain it should cover.
         if (await audit.InitializeAsync(auditKeyCreated, cancellationToken) is { } auditProblem)
         {
+            auditChain.HeadMismatchAtStart(auditProblem);
             await output.WriteLineAsync($"AUDIT LOG CHANGED OUTSIDE THE COORDINATOR: {auditProblem}; recorded as {AuditLog.HeadMismatchKind}, run meshctl audit verify");
         }
 
@@ -226,6 +236,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         }
 
         follower.Start();
+        auditChain.Start();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Coordinator");
         var listenText = options.Listen.ToString();
         var urlsText = CoordinatorUrls.Format(urls);
@@ -239,7 +250,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
                 $"warning: no --public-url given, so join strings point at {url}, a guess from this machine's name; " +
                 "nodes elsewhere may not resolve it: restart with --public-url https://HOST:PORT");
         }
-        return new CoordinatorHost(app, tls, relayKey, stun, relay, store, audit, state, url, follower);
+        return new CoordinatorHost(app, tls, relayKey, stun, relay, store, audit, state, url, follower, auditChain);
     }
 
     /// <summary>The UDP STUN responder's address (the listen address; its port is the TCP one).</summary>
@@ -250,6 +261,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         await _stun.DisposeAsync();
         _relay?.Dispose();
         await Follower.DisposeAsync();
+        await AuditChain.DisposeAsync();
         await App.StopAsync();
         await App.DisposeAsync();
         await Store.DisposeAsync();

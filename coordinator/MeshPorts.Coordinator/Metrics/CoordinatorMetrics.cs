@@ -104,12 +104,57 @@ internal sealed class CoordinatorMetrics : IStunCounters
         Add(sb, "meshports_watch_streams", "gauge", "Open Watch streams.", Interlocked.Read(ref _watchStreams));
         Add(sb, "meshports_nodes", "gauge", "Enrolled nodes.", NodeCount?.Invoke() ?? 0);
         Add(sb, "meshports_live_nonces", "gauge", "Challenge nonces held (unused, not yet expired).", LiveNonces?.Invoke() ?? 0);
+        RenderMonitoring(sb);
         if (Relay is { } relay)
         {
             MeshPorts.Relay.RelayMetricsText.Append(sb, relay.Snapshot());
         }
         return sb.ToString();
     }
+
+    // ---- Monitoring (issue #14): watch state, grant apply lag, audit chain. The alert rules and the dashboard in
+    // packaging/ use these names; scripts/check-packaging.sh checks that every name they use is written here. ----
+
+    /// <summary>Every node with a published view, by name, and whether it has an open Watch stream on this coordinator.</summary>
+    public Func<IReadOnlyList<(string Name, bool Watching)>>? NodeWatching { get; set; }
+
+    /// <summary>Seconds the oldest netmap change not yet acked by a node watching here has waited.</summary>
+    public Func<double>? OldestUnackedSeconds { get; set; }
+
+    /// <summary>The audit chain check; null until the coordinator runs one.</summary>
+    public MeshPorts.Coordinator.Audit.AuditChainMonitor? AuditChain { get; set; }
+
+    private void RenderMonitoring(StringBuilder sb)
+    {
+        var nodes = NodeWatching?.Invoke() ?? [];
+        Add(sb, "meshports_nodes_enrolled", "gauge", "Enrolled nodes (as meshports_nodes).", NodeCount?.Invoke() ?? 0);
+        Add(sb, "meshports_nodes_watching", "gauge", "Enrolled nodes with an open Watch stream on this coordinator.", nodes.Count(n => n.Watching));
+        Header(sb, "meshports_node_watching", "gauge", "1 while the node has an open Watch stream on this coordinator, else 0 (with replicas: max over them).");
+        foreach (var (name, watching) in nodes)
+        {
+            sb.Append("meshports_node_watching{node=\"").Append(LabelValue(name)).Append("\"} ").Append(watching ? '1' : '0').Append('\n');
+        }
+
+        Header(sb, "meshports_netmap_oldest_unacked_seconds", "gauge",
+            "Age of the oldest netmap change a node watching here has not acked (applied) yet; 0 when every watching node is up to date.");
+        sb.Append("meshports_netmap_oldest_unacked_seconds ")
+            .Append((OldestUnackedSeconds?.Invoke() ?? 0).ToString("0.###", CultureInfo.InvariantCulture)).Append('\n');
+        Add(sb, "meshports_audit_chain_ok", "gauge", "1 while the audit hash chain checked so far is intact, 0 once a break (or a head mismatch at start) was found.",
+            AuditChain is null || AuditChain.Ok ? 1 : 0);
+        Add(sb, "meshports_audit_chain_verified_seq", "gauge", "The last audit event of the intact chain as checked so far.", AuditChain?.VerifiedSeq ?? 0);
+    }
+
+    private static void Header(StringBuilder sb, string name, string type, string help)
+    {
+        sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+        sb.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+    }
+
+    /// <summary>A label value in the text format: backslash, double quote and line feed escaped.</summary>
+    internal static string LabelValue(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+
+    // ---- end of the monitoring block ----
 
     private static void Add(StringBuilder sb, string name, string type, string help, long value)
     {

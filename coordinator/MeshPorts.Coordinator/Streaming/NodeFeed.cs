@@ -18,6 +18,14 @@ internal sealed class NodeFeed
     private readonly LinkedList<WatchEvent> _log = new();
     private readonly List<Channel<WatchEvent>> _subscribers = [];
     private readonly List<WatchEvent> _undelivered = [];
+
+    // Apply lag (meshports_netmap_oldest_unacked_seconds): when each serial not yet acked was produced, oldest
+    // first. Bounded: past the bound the two oldest entries merge into one with the older time and the higher
+    // serial, so the age can only be overstated, and only for a node that acks a serial between them.
+    private readonly LinkedList<(ulong Serial, DateTimeOffset At)> _unacked = new();
+    private readonly TimeProvider _time;
+    private DateTimeOffset _watchingSince;
+    private ulong _acked;
     private Dictionary<string, Peer> _peers = new(StringComparer.Ordinal);
     private Dictionary<string, InboundRule> _rules = new(StringComparer.Ordinal);
     private SelfInfo? _self;
@@ -26,10 +34,67 @@ internal sealed class NodeFeed
 
     /// <param name="epoch">This coordinator process's feed epoch, unique per start among all coordinators on the
     /// database: serials are epoch &lt;&lt; 32 | count, so a serial names the process that produced it.</param>
-    public NodeFeed(int capacity, uint epoch)
+    /// <param name="time">The coordinator's clock, for how long a change waits for the node's ack.</param>
+    public NodeFeed(int capacity, uint epoch, TimeProvider? time = null)
     {
         _capacity = capacity;
         _serial = (ulong)epoch << 32;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The node's name as last published to it (null until its first view).</summary>
+    public string? Name
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _self?.Name;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Since when a change this node has not acked has been waiting for it, counted from when the change was
+    /// produced or, if later, when the node's current stream opened (a change made while it was offline only
+    /// waits on it from then on); null when the node acked everything, or has no open stream.
+    /// </summary>
+    public DateTimeOffset? UnackedSince
+    {
+        get
+        {
+            lock (_lock)
+            {
+                if (_subscribers.Count == 0 || _unacked.First is not { } oldest)
+                {
+                    return null;
+                }
+
+                return oldest.Value.At > _watchingSince ? oldest.Value.At : _watchingSince;
+            }
+        }
+    }
+
+    /// <summary>The node says it applied everything up to <paramref name="serial"/> (an Ack the coordinator checked).</summary>
+    public void Acked(ulong serial)
+    {
+        lock (_lock)
+        {
+            AckedLocked(serial);
+        }
+    }
+
+    private void AckedLocked(ulong serial)
+    {
+        if (serial > _acked)
+        {
+            _acked = serial;
+        }
+
+        while (_unacked.First is { } first && first.Value.Serial <= _acked)
+        {
+            _unacked.RemoveFirst();
+        }
     }
 
     public bool Closed { get; private set; }
@@ -101,6 +166,7 @@ internal sealed class NodeFeed
             }
 
             _serial++;
+            NoteUnackedLocked(_serial);
             var evt = new WatchEvent { Serial = _serial, Delta = delta };
             if (!_baseline)
             {
@@ -119,6 +185,17 @@ internal sealed class NodeFeed
 
             Broadcast(evt);
             return _serial;
+        }
+    }
+
+    private void NoteUnackedLocked(ulong serial)
+    {
+        _unacked.AddLast((serial, _time.GetUtcNow()));
+        if (_unacked.Count > _capacity + 1)
+        {
+            var oldest = _unacked.First!.Value;
+            _unacked.RemoveFirst();
+            _unacked.First!.Value = (_unacked.First.Value.Serial, oldest.At);
         }
     }
 
@@ -143,6 +220,8 @@ internal sealed class NodeFeed
                 && (resumeFrom == _serial || (_log.First is { } first && first.Value.Serial <= resumeFrom + 1));
             if (canResume)
             {
+                // The node says it applied this serial: as good as an ack (one it sent may have been lost).
+                AckedLocked(resumeFrom);
                 foreach (var evt in _log.Where(e => e.Serial > resumeFrom))
                 {
                     channel.Writer.TryWrite(evt);
@@ -160,6 +239,11 @@ internal sealed class NodeFeed
             }
 
             _undelivered.Clear();
+            if (_subscribers.Count == 0)
+            {
+                _watchingSince = _time.GetUtcNow();
+            }
+
             _subscribers.Add(channel);
             return (channel.Reader, channel, !canResume);
         }

@@ -123,6 +123,7 @@ internal sealed class NodeRegistry
 
             await _ctx.Store.Nodes.UpdateAppliedSerialAsync(node.Id, serial, _ctx.Audit.Event("delta.acked", "node:" + node.Name, node.Name, "ok", new { serial }), cancellationToken);
             _model.Nodes[node.Id] = current with { AppliedSerial = serial };
+            _ctx.Publisher.Acked(node.Id, serial);
             await _rotation.CompleteRotationsLockedAsync(node.Id, serial, cancellationToken);
         }
         finally

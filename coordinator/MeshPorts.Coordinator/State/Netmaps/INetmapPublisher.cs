@@ -25,4 +25,7 @@ internal interface INetmapPublisher
 
     /// <summary>The last serial produced for the node (0 if none).</summary>
     ulong LatestSerial(string nodeId);
+
+    /// <summary>The node acked <paramref name="serial"/> (checked against <see cref="LatestSerial"/>): apply lag stops counting for it.</summary>
+    void Acked(string nodeId, ulong serial);
 }
