@@ -7,9 +7,11 @@ namespace MeshPorts.Coordinator.Audit;
 /// Keeps checking the audit hash chain for monitoring (meshports_audit_chain_ok, meshports_audit_chain_verified_seq):
 /// the whole chain once at start, then each event as it is committed, here or by another replica (woken by the
 /// store's change feed), chained on the last event already verified; and the whole chain again every
-/// <see cref="FullInterval"/>, which finds an old event edited in place. A break stays reported until a full walk
-/// finds the chain intact again; a head mismatch found at start (<see cref="AuditLog.InitializeAsync"/>) stays
-/// reported until the coordinator restarts, since the next append re-signs the head over what the chain now is.
+/// <see cref="FullInterval"/>, which finds an old event edited in place. A break a full walk found stays reported
+/// until a full walk finds the chain intact again (restored from a backup). A break found on new events, and a head
+/// mismatch found at start (<see cref="AuditLog.InitializeAsync"/>), stay reported until the coordinator restarts,
+/// because the stored chain can look whole again afterwards: a verified event rewritten with a recomputed hash has
+/// the next event chained on the new hash, and the next append after a head mismatch re-signs the head.
 /// </summary>
 internal sealed class AuditChainMonitor : IAsyncDisposable
 {
@@ -25,7 +27,7 @@ internal sealed class AuditChainMonitor : IAsyncDisposable
     private bool _ok = true;
     private long _verifiedSeq;
     private string _verifiedHash = AuditChain.Genesis;
-    private string? _startProblem;
+    private string? _sticky;
     private DateTimeOffset _nextFull;
     private Task? _loop;
 
@@ -46,7 +48,7 @@ internal sealed class AuditChainMonitor : IAsyncDisposable
         {
             lock (_lock)
             {
-                return _ok && _startProblem is null;
+                return _ok && _sticky is null;
             }
         }
     }
@@ -68,7 +70,7 @@ internal sealed class AuditChainMonitor : IAsyncDisposable
     {
         lock (_lock)
         {
-            _startProblem = problem;
+            _sticky = problem;
         }
     }
 
@@ -89,7 +91,7 @@ internal sealed class AuditChainMonitor : IAsyncDisposable
         string hash;
         lock (_lock)
         {
-            if (!_ok)
+            if (!_ok || _sticky is not null)
             {
                 return;
             }
@@ -105,15 +107,19 @@ internal sealed class AuditChainMonitor : IAsyncDisposable
         bool broke;
         lock (_lock)
         {
-            broke = _ok && !result.Ok;
-            if (!full && !_ok)
+            if (_sticky is not null || (!full && !_ok))
             {
                 return;
             }
 
+            broke = _ok && !result.Ok;
             _ok = result.Ok;
-            _verifiedSeq = result.LastSeq;
+            _verifiedSeq = result.Ok ? result.LastSeq : Math.Min(result.LastSeq, result.FirstBadSeq - 1);
             _verifiedHash = result.LastHash;
+            if (!full && !result.Ok)
+            {
+                _sticky = result.Problem;
+            }
         }
 
         if (broke)

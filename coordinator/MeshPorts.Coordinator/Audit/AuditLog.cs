@@ -311,6 +311,12 @@ internal sealed class AuditLog : IAuditSealer, IDisposable
                     return Bad(expectedSeq, FormattableString.Invariant($"event {expectedSeq} is missing (next stored is {r.Seq}): entries were dropped"));
                 }
 
+                if (!string.Equals(r.PrevHash, prev, StringComparison.Ordinal) && r.Seq == afterSeq + 1 && afterSeq > 0)
+                {
+                    // The stored chain may look whole again, but not the one verified before: the trusted event changed.
+                    return Bad(afterSeq, FormattableString.Invariant($"event {r.Seq} chains on another hash than event {afterSeq} had when it was verified: event {afterSeq} was rewritten"));
+                }
+
                 if (!string.Equals(r.PrevHash, prev, StringComparison.Ordinal))
                 {
                     return Bad(r.Seq, FormattableString.Invariant($"event {r.Seq} does not follow event {r.Seq - 1}: entries were dropped or reordered"));
