@@ -1,6 +1,6 @@
-using MeshPorts.Relay.Udp;
 using System.Globalization;
 using System.Text;
+using MeshPorts.Relay.Udp;
 
 namespace MeshPorts.Coordinator.Metrics;
 
