@@ -21,7 +21,7 @@ internal sealed class ErrorInterceptor : Interceptor
         {
             throw ToRpc(ex);
         }
-        catch (Npgsql.NpgsqlException ex) when (ex.IsTransient)
+        catch (Exception ex) when (IsDatabaseOutage(ex))
         {
             throw DatabaseUnavailable(ex);
         }
@@ -38,10 +38,36 @@ internal sealed class ErrorInterceptor : Interceptor
         {
             throw ToRpc(ex);
         }
-        catch (Npgsql.NpgsqlException ex) when (ex.IsTransient)
+        catch (Exception ex) when (IsDatabaseOutage(ex))
         {
             throw DatabaseUnavailable(ex);
         }
+    }
+
+    /// <summary>
+    /// True when the database went away under the call rather than refusing it: what Npgsql calls transient
+    /// (connection lost, cannot connect now), and also the server's own shutdown of a session in flight.
+    /// A restart (<c>pg_ctl stop -m fast</c>) or failover ends every open session with 57P01 admin_shutdown,
+    /// 57P02 crash_shutdown or 57P05 idle_session_timeout, which Npgsql does not count as transient, yet
+    /// retrying is exactly right. The exception may come wrapped (an aggregate's first inner exception is its
+    /// InnerException), so the chain is looked at.
+    /// </summary>
+    public static bool IsDatabaseOutage(Exception? ex)
+    {
+        for (var depth = 0; ex is not null && depth < 8; depth++, ex = ex.InnerException)
+        {
+            if (ex is Npgsql.PostgresException { SqlState: "57P01" or "57P02" or "57P05" })
+            {
+                return true;
+            }
+
+            if (ex is Npgsql.NpgsqlException { IsTransient: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The commit's answer may be what was lost, so the caller is told to look before trying again.</summary>

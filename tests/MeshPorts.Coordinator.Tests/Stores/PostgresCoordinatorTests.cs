@@ -127,6 +127,15 @@ public sealed class PostgresCoordinatorTests : IClassFixture<PostgresServer>
         using var onA = await db.WatchAsync();
         await WatchReader.NextAsync(onA);
 
+        // Both nodes were enrolled through A; B learns of them from the change feed, a moment later. A grant
+        // through B before then is refused as "no such node" (CI once saw exactly that under load).
+        for (var i = 0; i < 100 && (await b.Admin.ListNodesAsync(new ListNodesRequest())).Nodes.Count < 2; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(2, (await b.Admin.ListNodesAsync(new ListNodesRequest())).Nodes.Count);
+
         // Writers through B keep going across the restart; a write that fails while the server is down is retried.
         using var stop = new CancellationTokenSource();
         var made = new List<string>();
@@ -142,7 +151,7 @@ public sealed class PostgresCoordinatorTests : IClassFixture<PostgresServer>
                 catch (Grpc.Core.RpcException ex)
                 {
                     // Said as UNAVAILABLE (clients retry that), naming the database, not an opaque handler error.
-                    Assert.Equal(Grpc.Core.StatusCode.Unavailable, ex.StatusCode);
+                    Assert.True(ex.StatusCode == Grpc.Core.StatusCode.Unavailable, $"grant {i} failed as {ex.StatusCode}: {ex.Status.Detail}");
                     Assert.Contains("cannot reach its database", ex.Status.Detail, StringComparison.Ordinal);
                     failures++;
                     await Task.Delay(100);
