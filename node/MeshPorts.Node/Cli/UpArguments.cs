@@ -48,7 +48,9 @@ internal static class UpArguments
           --json        machine output (camelCase): name, overlayIp, publicKey, keyExpiresAt,
                         coordinator {url, connected, serial, lastContact}, exposed, peers [{name,
                         overlayIp, publicKey, endpoint, latestHandshake, validUntil, rxBytes,
-                        txBytes}], filter and drops (packets refused, by reason)
+                        txBytes}], filter and drops (packets refused, by reason: the filter's,
+                        the device's, the WireGuard engine's, the relay client's relay* and the
+                        probes' probe*)
 
         Without --json: the node, its key, the coordinator, what it exposes and each peer, one line each.
         Times are RFC 3339 UTC (2026-11-29T06:00:00Z).

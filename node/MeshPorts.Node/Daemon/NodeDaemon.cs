@@ -229,7 +229,7 @@ internal sealed class NodeDaemon : IDisposable
             Exposed = exposed,
             Peers = peers,
             Filter = new FilterStatusDocument(filter.Rules.Count, filter.FlowCount, filter.Counters.Allowed, filter.Counters.TotalDenied, filter.Counters.CutFlows),
-            Drops = DropCounts.From(filter.Counters, device.Counters, device.Engine.Counters),
+            Drops = DropCounts.From(filter.Counters, device.Counters, device.Engine.Counters, pathStack?.Relay.Counters, pathStack?.Paths.Counters),
         };
     }
 
