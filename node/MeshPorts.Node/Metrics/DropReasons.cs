@@ -80,7 +80,7 @@ internal static class DropReasons
     };
 
     /// <summary>Every reason label the node can emit, in a stable order.</summary>
-    public static IReadOnlyList<string> All { get; } = BuildAll();
+    public static IReadOnlyList<string> All { get; } = [.. Counts(null, null, null).Select(c => c.Label).Distinct().Order(StringComparer.Ordinal)];
 
     /// <summary>Packets dropped per reason label, summed over the counters that share it; every label present, even at 0.</summary>
     public static IReadOnlyList<KeyValuePair<string, long>> Totals(FilterCounters filter, DeviceCounters device, EngineCounters engine)
@@ -88,47 +88,23 @@ internal static class DropReasons
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(engine);
-        var sums = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var reason in All)
+        var sums = All.ToDictionary(r => r, _ => 0L, StringComparer.Ordinal);
+        foreach (var (label, count) in Counts(filter, device, engine))
         {
-            sums[reason] = 0;
-        }
-
-        foreach (var reason in Enum.GetValues<FilterReason>())
-        {
-            if (reason != FilterReason.None)
-            {
-                sums[Of(reason)] += filter.Denied(reason);
-            }
-        }
-
-        foreach (var reason in Enum.GetValues<DeviceDrop>())
-        {
-            if (Of(reason) is { } label)
-            {
-                sums[label] += device[reason];
-            }
-        }
-
-        foreach (var reason in Enum.GetValues<DropReason>())
-        {
-            if (reason != DropReason.None)
-            {
-                sums[Of(reason)] += engine.Drops(reason);
-            }
+            sums[label] += count;
         }
 
         return [.. All.Select(r => new KeyValuePair<string, long>(r, sums[r]))];
     }
 
-    private static string[] BuildAll()
+    // Every counter with its label; without counters (null) the counts are 0, which lists the labels.
+    private static IEnumerable<(string Label, long Count)> Counts(FilterCounters? filter, DeviceCounters? device, EngineCounters? engine)
     {
-        var labels = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var reason in Enum.GetValues<FilterReason>())
         {
             if (reason != FilterReason.None)
             {
-                labels.Add(Of(reason));
+                yield return (Of(reason), filter?.Denied(reason) ?? 0);
             }
         }
 
@@ -136,7 +112,7 @@ internal static class DropReasons
         {
             if (Of(reason) is { } label)
             {
-                labels.Add(label);
+                yield return (label, device?[reason] ?? 0);
             }
         }
 
@@ -144,10 +120,8 @@ internal static class DropReasons
         {
             if (reason != DropReason.None)
             {
-                labels.Add(Of(reason));
+                yield return (Of(reason), engine?.Drops(reason) ?? 0);
             }
         }
-
-        return [.. labels];
     }
 }
