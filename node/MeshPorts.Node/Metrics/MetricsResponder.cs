@@ -138,7 +138,17 @@ internal sealed class MetricsResponder : IAsyncDisposable
         }
         finally
         {
-            client.Close(0);
+            if (reason == "answered")
+            {
+                // A graceful close: the kernel still delivers what is queued. Close(0) would reset the
+                // connection and could throw away the end of the answer on a slow link.
+                client.Dispose();
+            }
+            else
+            {
+                client.Close(0);
+            }
+
             Interlocked.Decrement(ref _active);
             MetricsLog.ConnectionClosed(_logger, remote, reason);
         }

@@ -88,6 +88,24 @@ public sealed class MetricsResponderTests
     }
 
     [Fact]
+    public async Task LargeAnswer_ToAClientThatReadsLate_ArrivesWhole()
+    {
+        var body = new string('x', 2 * 1024 * 1024) + "\n";
+        await using var responder = Start(render: () => body);
+        using var client = new TcpClient();
+        await client.ConnectAsync(responder.LocalEndPoint);
+        var stream = client.GetStream();
+        await stream.WriteAsync("GET /metrics HTTP/1.1\r\n\r\n"u8.ToArray());
+
+        // The answer outgrows the socket buffers; the responder must not reset what is still queued.
+        await Task.Delay(300);
+        var answer = await ReadToEndAsync(stream);
+
+        Assert.StartsWith("HTTP/1.1 200 ", answer, StringComparison.Ordinal);
+        Assert.EndsWith("\r\n\r\n" + body, answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WrongMethod_NamesTheAllowedOne()
     {
         await using var responder = Start();
