@@ -289,9 +289,8 @@ rules=packaging/prometheus/meshports-alerts.yml
 rules_test=packaging/prometheus/meshports-alerts.test.yml
 prom_example=packaging/prometheus/prometheus.example.yml
 dashboard=packaging/grafana/meshports-dashboard.json
-# Where the node's metric names come from: the list kept until the node's metrics code is merged. Once it is, point
-# this at the directory (node/MeshPorts.Node/Metrics) and the names are read from its *.cs files instead.
-node_metrics_from=packaging/prometheus/node-metrics.txt
+# Where the node's metric names come from: its metrics code (a directory: names read from its *.cs files) or a list.
+node_metrics_from=node/MeshPorts.Node/Metrics
 # Coordinator names another branch adds (audit shipping); accepted from this list while it exists.
 pending_coord_metrics=packaging/prometheus/pending-coordinator-metrics.txt
 coord_src=coordinator/MeshPorts.Coordinator

@@ -24,6 +24,7 @@ public sealed class Peer
     private DateTimeOffset? _lastHandshake;
     private long _rxBytes;
     private long _txBytes;
+    private long _handshakes;
     private Keypair? _current;
     private Keypair? _previous;
     private Keypair? _next;
@@ -138,6 +139,9 @@ public sealed class Peer
     /// <summary>UDP payload bytes sent to this peer.</summary>
     public long TxBytes => Interlocked.Read(ref _txBytes);
 
+    /// <summary>Sessions derived with this peer (handshakes completed, either side initiating).</summary>
+    public long HandshakesCompleted => Interlocked.Read(ref _handshakes);
+
     public bool HasCurrentKeypair => Volatile.Read(ref _current) is not null;
 
     /// <summary>The device hangs its own per-peer data here.</summary>
@@ -228,6 +232,8 @@ public sealed class Peer
     }
 
     internal void SetLastHandshake(DateTimeOffset when) => _lastHandshake = when;
+
+    internal void CountHandshake() => Interlocked.Increment(ref _handshakes);
 
     internal void AddRx(int bytes) => Interlocked.Add(ref _rxBytes, bytes);
 

@@ -43,6 +43,7 @@ public sealed partial class WireGuardEngine
         }
 
         Counters.CountHandshakeCompleted();
+        peer.CountHandshake();
         WireGuardEngineLog.SessionDerived(_logger, peer, isInitiator, keypair.LocalIndex);
         return keypair;
     }

@@ -2,6 +2,7 @@ using MeshPorts.Contracts.Cli;
 using MeshPorts.Contracts.Grammar;
 using MeshPorts.Node.Daemon;
 using MeshPorts.Node.Expose;
+using MeshPorts.Node.Metrics;
 using MeshPorts.Node.StateDirectory;
 
 namespace MeshPorts.Node.Cli;
@@ -12,7 +13,7 @@ internal static class UpArguments
     public const string UpUsage = """
         Usage: meshports-node up --join JOIN [--name NAME] [--expose PORT/PROTO[=SERVICE]]...
                                  [--ifname mp0] [--state DIR] [--listen-port 51820] [--endpoint HOST:PORT]...
-                                 [--stun HOST:PORT|off]...
+                                 [--stun HOST:PORT|off]... [--metrics-listen IP:PORT]
 
           --join JOIN           the join string from `meshctl token create` (first start only; later
                                 starts reuse the identity in --state). --join-file FILE reads it from a
@@ -30,6 +31,9 @@ internal static class UpArguments
                                 with a UDP endpoint are always asked; --stun off asks none and
                                 reports only this host's addresses and --endpoint
           --rotation-wait 30s   how long a key rotation waits for peers to learn the new key
+          --metrics-listen 127.0.0.1:9586
+                                serve Prometheus metrics on http://IP:PORT/metrics (off by default;
+                                keep it on loopback or a monitoring network: docs/node.md "Metrics")
           --no-offload          no TSO/GRO on the TUN and no UDP GSO/GRO (slower; for kernels or
                                 paths that misbehave with them)
 
@@ -44,7 +48,9 @@ internal static class UpArguments
           --json        machine output (camelCase): name, overlayIp, publicKey, keyExpiresAt,
                         coordinator {url, connected, serial, lastContact}, exposed, peers [{name,
                         overlayIp, publicKey, endpoint, latestHandshake, validUntil, rxBytes,
-                        txBytes}], filter and drops (packets refused, by reason)
+                        txBytes}], filter and drops (packets refused, by reason: the filter's,
+                        the device's, the WireGuard engine's, the relay client's relay* and the
+                        probes' probe*)
 
         Without --json: the node, its key, the coordinator, what it exposes and each peer, one line each.
         Times are RFC 3339 UTC (2026-11-29T06:00:00Z).
@@ -69,6 +75,7 @@ internal static class UpArguments
         var endpoints = new List<string>();
         var stunServers = new List<string>();
         var stunOff = false;
+        System.Net.IPEndPoint? metricsListen = null;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -145,6 +152,14 @@ internal static class UpArguments
                     }
 
                     break;
+                case "--metrics-listen":
+                    if (!MetricsListenAddress.TryParse(Value(args, ref i), out var metricsEndpoint, out var metricsError))
+                    {
+                        throw new UsageException(metricsError);
+                    }
+
+                    metricsListen = metricsEndpoint;
+                    break;
                 case "--no-offload":
                     offloads = false;
                     break;
@@ -191,6 +206,7 @@ internal static class UpArguments
             Stun = !stunOff,
             RotationWait = rotationWait,
             Offloads = offloads,
+            MetricsListen = metricsListen,
         };
     }
 

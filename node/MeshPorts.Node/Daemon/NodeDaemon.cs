@@ -124,6 +124,14 @@ internal sealed class NodeDaemon : IDisposable
             _logger);
         control.Start();
 
+        await using var metrics = _options.MetricsListen is { } metricsListen
+            ? new Metrics.MetricsResponder(
+                metricsListen,
+                () => Metrics.NodeMetricsFormatter.Format(Metrics.NodeMetricsReader.Read(_identity.Name, device, agent, _time)),
+                _loggers.CreateLogger<Metrics.MetricsResponder>())
+            : null;
+        metrics?.Start();
+
         DaemonLog.Up(_logger, ifname, _identity.Name, _identity.OverlayIpv4.ToString(), _identity.OverlayIpv6?.ToString() ?? "", agent.PublicKey.ToBase64(), device.ListenPort);
 
         if (pathStack is not null)
@@ -221,7 +229,7 @@ internal sealed class NodeDaemon : IDisposable
             Exposed = exposed,
             Peers = peers,
             Filter = new FilterStatusDocument(filter.Rules.Count, filter.FlowCount, filter.Counters.Allowed, filter.Counters.TotalDenied, filter.Counters.CutFlows),
-            Drops = DropCounts.From(filter.Counters, device.Counters, device.Engine.Counters),
+            Drops = DropCounts.From(filter.Counters, device.Counters, device.Engine.Counters, pathStack?.Relay.Counters, pathStack?.Paths.Counters),
         };
     }
 

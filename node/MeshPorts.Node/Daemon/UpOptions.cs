@@ -39,4 +39,7 @@ internal sealed record UpOptions
 
     /// <summary>TSO/GRO on the TUN and GSO/GRO on the UDP socket (--no-offload turns them off).</summary>
     public bool Offloads { get; init; } = true;
+
+    /// <summary>Where to serve Prometheus metrics (<c>--metrics-listen</c>); null = not at all.</summary>
+    public System.Net.IPEndPoint? MetricsListen { get; init; }
 }

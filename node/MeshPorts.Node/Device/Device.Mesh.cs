@@ -156,7 +156,8 @@ internal sealed partial class Device
                 peer.TxBytes,
                 PathStatusOf(state.NodeId, endpoint),
                 state.Relay.RxBytes,
-                state.Relay.TxBytes));
+                state.Relay.TxBytes,
+                peer.HandshakesCompleted));
         }
 
         return list;

@@ -10,6 +10,7 @@ namespace MeshPorts.Node.Device;
 /// <param name="Path">How the peer is reached now (direct, relay or none; the relay's id, endpoint and transport); RoundTrip is the path manager's, null here.</param>
 /// <param name="RelayedRxBytes">WireGuard bytes the relay delivered from the peer.</param>
 /// <param name="RelayedTxBytes">WireGuard bytes handed to the relay for the peer.</param>
+/// <param name="Handshakes">Handshakes completed with the peer since it was added.</param>
 internal sealed record MeshPeerStatus(
     string NodeId,
     string Name,
@@ -22,4 +23,5 @@ internal sealed record MeshPeerStatus(
     long TxBytes,
     PeerPathStatus Path,
     long RelayedRxBytes,
-    long RelayedTxBytes);
+    long RelayedTxBytes,
+    long Handshakes = 0);

@@ -8,11 +8,15 @@ internal sealed class FilterCounters
     private long _cutFlows;
     private long _flowsCreated;
     private long _flowsEvicted;
+    private long _endsEnforced;
 
     public long Allowed => Interlocked.Read(ref _allowed);
 
     /// <summary>Flows cut because what admitted them ended (each counted once, however many packets follow).</summary>
     public long CutFlows => Interlocked.Read(ref _cutFlows);
+
+    /// <summary>Rules and grants whose end (NotAfter passed, or removed from the rule set) the filter acted on; each once.</summary>
+    public long EndsEnforced => Interlocked.Read(ref _endsEnforced);
 
     public long FlowsCreated => Interlocked.Read(ref _flowsCreated);
 
@@ -43,6 +47,8 @@ internal sealed class FilterCounters
     internal void CountCut() => Interlocked.Increment(ref _cutFlows);
 
     internal void CountCreated() => Interlocked.Increment(ref _flowsCreated);
+
+    internal void CountEndEnforced() => Interlocked.Increment(ref _endsEnforced);
 
     internal void CountEvicted() => Interlocked.Increment(ref _flowsEvicted);
 }

@@ -55,6 +55,11 @@ internal sealed partial class PacketFilter
                 if (!kept.Contains(slot))
                 {
                     slot.Revoke();
+                    if (slot.MarkEndEnforced())
+                    {
+                        Counters.CountEndEnforced();
+                    }
+
                     ending = true;
                 }
             }

@@ -17,6 +17,10 @@ internal sealed partial class PacketFilter
             {
                 var end = slot.NotAfterTicks;
                 expiryDue |= end <= now && end > _lastExpiryScanTicks;
+                if (end <= now && slot.MarkEndEnforced())
+                {
+                    Counters.CountEndEnforced();
+                }
             }
 
             // A wall clock stepped backwards must not postpone the idle scan by the size of the step.

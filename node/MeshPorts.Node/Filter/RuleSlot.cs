@@ -9,6 +9,7 @@ internal sealed class RuleSlot
     private FilterRule _rule;
     private long _notAfterTicks;
     private volatile bool _revoked;
+    private int _endEnforced;
 
     /// <param name="notAfterTicks">The rule's end as a monotonic deadline (long.MaxValue for none).</param>
     public RuleSlot(FilterRule rule, long notAfterTicks)
@@ -39,4 +40,7 @@ internal sealed class RuleSlot
     }
 
     public void Revoke() => _revoked = true;
+
+    /// <summary>True the first time only: the slot's end (expiry or revocation) is counted once, whichever the filter sees first.</summary>
+    public bool MarkEndEnforced() => Interlocked.Exchange(ref _endEnforced, 1) == 0;
 }

@@ -38,6 +38,15 @@ internal static class Prerequisites
         }
     }
 
+    /// <summary>The node metrics test scrapes with `curl`, as a Prometheus-less operator would.</summary>
+    public static void RequireCurl()
+    {
+        if (FindOnPath("curl") is null)
+        {
+            throw new InvalidOperationException("the node metrics test scrapes with curl: `apt-get install curl` (scripts/lib/deps.sh installs it)");
+        }
+    }
+
     private static string? FindOnPath(string program)
     {
         var path = Environment.GetEnvironmentVariable("PATH") ?? "";

@@ -5,6 +5,8 @@ using MeshPorts.Node.Cli;
 using MeshPorts.Node.Device;
 using MeshPorts.Node.Filter;
 using MeshPorts.Node.LocalControl.Status;
+using MeshPorts.Node.Paths;
+using MeshPorts.Node.Relay;
 using MeshPorts.TestKit;
 using MeshPorts.WireGuard;
 using MeshPorts.WireGuard.Keys;
@@ -66,6 +68,28 @@ public sealed class DropCountsTests
         Assert.False(drops.TryGetProperty("none", out _));
         Assert.False(drops.TryGetProperty("filteredInbound", out _));
         Assert.Contains("drops: notAllowed 1, notForThisNode 2, sourceNotAllowed 1", LocalCommands.Format(document, DateTimeOffset.UnixEpoch), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StatusJson_WithAPathStack_AddsTheRelayAndProbeDrops()
+    {
+        var relay = new RelayCounters();
+        relay.Drop(RelayDrop.Replay);
+        relay.Drop(RelayDrop.BadTag);
+        relay.Drop(RelayDrop.BadTag);
+        var probes = new ProbeCounters();
+        probes.DropReplay();
+
+        var drops = DropCounts.From(new FilterCounters(), new DeviceCounters(), new EngineCounters(), relay, probes);
+
+        Assert.Equal(1, drops["relayReplay"]);
+        Assert.Equal(2, drops["relayBadTag"]);
+        Assert.Equal(0, drops["relayNoRelay"]);
+        Assert.Equal(1, drops["probeReplay"]);
+        Assert.Equal(0, drops["probeFlood"]);
+        Assert.Equal(0, drops["replay"]);
+        Assert.All(Enum.GetValues<RelayDrop>(), r => Assert.True(drops.ContainsKey("relay" + r), r.ToString()));
+        Assert.False(DropCounts.From(new FilterCounters(), new DeviceCounters(), new EngineCounters()).ContainsKey("relayReplay"));
     }
 
     private sealed class Capture : IEngineOutput

@@ -35,6 +35,8 @@ public class HandshakeTests
         Assert.NotNull(bOnA.LastHandshake);
         Assert.NotNull(aOnB.LastHandshake);
         Assert.Equal(2, a.Engine.Counters.HandshakesCompleted + b.Engine.Counters.HandshakesCompleted);
+        Assert.Equal(1, bOnA.HandshakesCompleted);
+        Assert.Equal(1, aOnB.HandshakesCompleted);
         Assert.Equal(0, a.Engine.Counters.TotalDrops + b.Engine.Counters.TotalDrops);
     }
 

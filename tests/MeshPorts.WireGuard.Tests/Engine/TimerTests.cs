@@ -215,6 +215,7 @@ public class TimerTests
         net.Deliverable = d => !ReferenceEquals(d, oldSession);
         net.Pump();
         Assert.Equal(2, a.Engine.Counters.HandshakesCompleted);
+        Assert.Equal(2, bOnA.HandshakesCompleted);
 
         // The previous keypair is kept so reordered packets from before the rekey are not lost.
         var tun = b.Tun.Count;

@@ -1,17 +1,20 @@
 using System.Text.Json;
 using MeshPorts.Node.Device;
 using MeshPorts.Node.Filter;
+using MeshPorts.Node.Paths;
+using MeshPorts.Node.Relay;
 using MeshPorts.WireGuard;
 
 namespace MeshPorts.Node.LocalControl.Status;
 
 /// <summary>
 /// The <c>drops</c> object of <c>status --json</c>: packets refused, by reason (camelCase), every reason
-/// listed even at 0 so a script can read a counter before it first moves.
+/// listed even at 0 so a script can read a counter before it first moves. With a path stack (every
+/// enrolled node) the relay client's drops (<c>relay…</c>) and the probes' (<c>probe…</c>) are listed too.
 /// </summary>
 internal static class DropCounts
 {
-    public static IReadOnlyDictionary<string, long> From(FilterCounters filter, DeviceCounters device, EngineCounters engine)
+    public static IReadOnlyDictionary<string, long> From(FilterCounters filter, DeviceCounters device, EngineCounters engine, RelayCounters? relay = null, ProbeCounters? probes = null)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(device);
@@ -42,6 +45,25 @@ internal static class DropCounts
             {
                 drops[Name(reason.ToString())] = engine.Drops(reason);
             }
+        }
+
+        if (relay is not null)
+        {
+            foreach (var reason in Enum.GetValues<RelayDrop>())
+            {
+                drops["relay" + reason] = relay[reason];
+            }
+        }
+
+        if (probes is not null)
+        {
+            drops["probeMalformed"] = probes.Malformed;
+            drops["probeUnknownSender"] = probes.UnknownSender;
+            drops["probeBadTag"] = probes.BadTag;
+            drops["probeStale"] = probes.Stale;
+            drops["probeReplay"] = probes.Replay;
+            drops["probeUnsolicited"] = probes.Unsolicited;
+            drops["probeFlood"] = probes.Flood;
         }
 
         return drops;

@@ -136,10 +136,11 @@ internal sealed class MeshNetwork : IAsyncDisposable
     }
 
     /// <summary>Creates a token named after the node and starts `up` on the host of the same role; call <see cref="MeshNode.WaitConnectedAsync"/> next.</summary>
-    public async Task<MeshNode> StartNodeAsync(string role, CancellationToken ct, string? user = null, IReadOnlyList<string>? tags = null, IReadOnlyList<string>? expose = null)
+    public async Task<MeshNode> StartNodeAsync(
+        string role, CancellationToken ct, string? user = null, IReadOnlyList<string>? tags = null, IReadOnlyList<string>? expose = null, IReadOnlyList<string>? upArgs = null)
     {
         var join = await Meshctl.TokenCreateAsync(role, user, tags ?? [], ct);
-        var node = new MeshNode(Host(role), role, join, expose ?? [], Path.Combine(Directory, "state-" + role));
+        var node = new MeshNode(Host(role), role, join, expose ?? [], Path.Combine(Directory, "state-" + role), upArgs);
         _nodes.Add(node);
         await node.StartAsync();
         return node;

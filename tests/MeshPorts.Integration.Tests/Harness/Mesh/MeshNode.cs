@@ -17,11 +17,14 @@ internal sealed class MeshNode : IAsyncDisposable
 
     private readonly string _join;
     private readonly IReadOnlyList<string> _expose;
+    private readonly IReadOnlyList<string> _upArgs;
     private readonly StringBuilder _earlierRuns = new();
     private BackgroundProcess? _process;
 
-    public MeshNode(MeshHost host, string name, string join, IReadOnlyList<string> expose, string stateDirectory)
+    /// <param name="upArgs">More `up` options, passed as given (e.g. --metrics-listen 127.0.0.1:9586).</param>
+    public MeshNode(MeshHost host, string name, string join, IReadOnlyList<string> expose, string stateDirectory, IReadOnlyList<string>? upArgs = null)
     {
+        _upArgs = upArgs ?? [];
         Host = host;
         Name = name;
         _join = join;
@@ -77,6 +80,8 @@ internal sealed class MeshNode : IAsyncDisposable
         {
             argv.AddRange(["--expose", expose]);
         }
+
+        argv.AddRange(_upArgs);
 
         _process = Host.Namespace.StartBackground(
             argv,

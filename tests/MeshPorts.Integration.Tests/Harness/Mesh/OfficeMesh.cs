@@ -35,14 +35,15 @@ internal sealed class OfficeMesh : IAsyncDisposable
 
     /// <param name="withCi">Whether to join "ci" too.</param>
     /// <param name="extraExpose">More `--expose` values for db (e.g. "5201/tcp" for iperf3).</param>
-    public static async Task<OfficeMesh> StartAsync(CancellationToken ct, bool withCi = true, IReadOnlyList<string>? extraExpose = null)
+    /// <param name="dbUpArgs">More `up` options for db (e.g. --metrics-listen).</param>
+    public static async Task<OfficeMesh> StartAsync(CancellationToken ct, bool withCi = true, IReadOnlyList<string>? extraExpose = null, IReadOnlyList<string>? dbUpArgs = null)
     {
         var network = await MeshNetwork.CreateAsync(withCi ? ["db", "laptop", "ci"] : ["db", "laptop"], ct);
         try
         {
             await network.StartCoordinatorAsync(ct);
             var service = await EchoServer.StartAsync(network, network.Host("db"), DbPort, ct);
-            var db = await network.StartNodeAsync("db", ct, tags: ["prod"], expose: ["5432/tcp", .. extraExpose ?? []]);
+            var db = await network.StartNodeAsync("db", ct, tags: ["prod"], expose: ["5432/tcp", .. extraExpose ?? []], upArgs: dbUpArgs);
             var laptop = await network.StartNodeAsync("laptop", ct, user: "alice");
             var ci = withCi ? await network.StartNodeAsync("ci", ct, tags: ["ci"]) : null;
             var dbStatus = await db.WaitConnectedAsync(ct);
