@@ -124,12 +124,14 @@ internal sealed class NodeDaemon : IDisposable
             _logger);
         control.Start();
 
+        Metrics.MetricsResponder? scraped = null;
         await using var metrics = _options.MetricsListen is { } metricsListen
             ? new Metrics.MetricsResponder(
                 metricsListen,
-                () => Metrics.NodeMetricsFormatter.Format(Metrics.NodeMetricsReader.Read(_identity.Name, device, agent, _time)),
+                () => Metrics.NodeMetricsFormatter.Format(Metrics.NodeMetricsReader.Read(_identity.Name, device, agent, _time, pathStack) with { MetricsRejected = scraped?.Rejected ?? 0 }),
                 _loggers.CreateLogger<Metrics.MetricsResponder>())
             : null;
+        scraped = metrics;
         metrics?.Start();
 
         DaemonLog.Up(_logger, ifname, _identity.Name, _identity.OverlayIpv4.ToString(), _identity.OverlayIpv6?.ToString() ?? "", agent.PublicKey.ToBase64(), device.ListenPort);

@@ -1,5 +1,7 @@
 using MeshPorts.Node.Device;
 using MeshPorts.Node.Filter;
+using MeshPorts.Node.Paths;
+using MeshPorts.Node.Relay;
 using MeshPorts.WireGuard;
 
 namespace MeshPorts.Node.Metrics;
@@ -79,17 +81,51 @@ internal static class DropReasons
         _ => "other",
     };
 
-    /// <summary>Every reason label the node can emit, in a stable order.</summary>
-    public static IReadOnlyList<string> All { get; } = [.. Counts(null, null, null).Select(c => c.Label).Distinct().Order(StringComparer.Ordinal)];
+    /// <summary>
+    /// The reason label of a relay client drop. An unparseable frame is "malformed" and a replayed one
+    /// "replay", as everywhere; the rest say they came from the relay path.
+    /// </summary>
+    public static string Of(RelayDrop reason) => reason switch
+    {
+        RelayDrop.Malformed => Malformed,
+        RelayDrop.Replay => Replay,
+        RelayDrop.BadTag => "relay-bad-tag",
+        RelayDrop.UnknownSession => "relay-unknown-session",
+        RelayDrop.UnknownSource => "relay-unknown-source",
+        RelayDrop.UnexpectedKind => "relay-unexpected-kind",
+        RelayDrop.UnknownPeer => "relay-unknown-peer",
+        RelayDrop.NoRelay => "relay-no-relay",
+        RelayDrop.QueueFull => "relay-queue-full",
+        RelayDrop.Oversized => "relay-oversized",
+        _ => "other",
+    };
 
-    /// <summary>Packets dropped per reason label, summed over the counters that share it; every label present, even at 0.</summary>
-    public static IReadOnlyList<KeyValuePair<string, long>> Totals(FilterCounters filter, DeviceCounters device, EngineCounters engine)
+    /// <summary>The path probes' drops with their labels (a malformed or replayed probe counts as such).</summary>
+    private static IEnumerable<(string Label, long Count)> Of(ProbeCounters? probes)
+    {
+        yield return (Malformed, probes?.Malformed ?? 0);
+        yield return ("probe-unknown-sender", probes?.UnknownSender ?? 0);
+        yield return ("probe-bad-tag", probes?.BadTag ?? 0);
+        yield return ("probe-stale", probes?.Stale ?? 0);
+        yield return (Replay, probes?.Replay ?? 0);
+        yield return ("probe-unsolicited", probes?.Unsolicited ?? 0);
+        yield return ("probe-flood", probes?.Flood ?? 0);
+    }
+
+    /// <summary>Every reason label the node can emit, in a stable order.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. Counts(null, null, null, null, null).Select(c => c.Label).Distinct().Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Packets dropped per reason label, summed over the counters that share it; every label present, even at
+    /// 0. A node with no path stack (not enrolled) has no relay or probe counters: their labels read 0.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, long>> Totals(FilterCounters filter, DeviceCounters device, EngineCounters engine, RelayCounters? relay = null, ProbeCounters? probes = null)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(engine);
         var sums = All.ToDictionary(r => r, _ => 0L, StringComparer.Ordinal);
-        foreach (var (label, count) in Counts(filter, device, engine))
+        foreach (var (label, count) in Counts(filter, device, engine, relay, probes))
         {
             sums[label] += count;
         }
@@ -98,8 +134,18 @@ internal static class DropReasons
     }
 
     // Every counter with its label; without counters (null) the counts are 0, which lists the labels.
-    private static IEnumerable<(string Label, long Count)> Counts(FilterCounters? filter, DeviceCounters? device, EngineCounters? engine)
+    private static IEnumerable<(string Label, long Count)> Counts(FilterCounters? filter, DeviceCounters? device, EngineCounters? engine, RelayCounters? relay, ProbeCounters? probes)
     {
+        foreach (var reason in Enum.GetValues<RelayDrop>())
+        {
+            yield return (Of(reason), relay?[reason] ?? 0);
+        }
+
+        foreach (var count in Of(probes))
+        {
+            yield return count;
+        }
+
         foreach (var reason in Enum.GetValues<FilterReason>())
         {
             if (reason != FilterReason.None)

@@ -75,7 +75,8 @@ internal sealed class MetricsResponder : IAsyncDisposable
             // Stopping.
         }
 
-        _stop.Dispose();
+        // _stop is not disposed: a connection accepted just before the cancel may still be linking its
+        // deadline to _stop.Token, and a source with no timer holds nothing that needs releasing.
     }
 
     private async Task AcceptLoopAsync()

@@ -65,6 +65,8 @@ internal static class NodeMetricsFormatter
             .Sample("meshports_node_flows_cut_total", snapshot.FlowsCut);
         text.Family("meshports_node_grant_ends_enforced_total", "counter", "Rules and grants whose end (NotAfter or revocation) the filter enforced.")
             .Sample("meshports_node_grant_ends_enforced_total", snapshot.GrantEndsEnforced);
+        text.Family("meshports_node_metrics_rejected_connections_total", "counter", "Connections to this metrics endpoint closed unread because it was serving its limit at once.")
+            .Sample("meshports_node_metrics_rejected_connections_total", snapshot.MetricsRejected);
         text.Family("meshports_node_coordinator_connected", "gauge", "1 while the node follows the coordinator's netmap, 0 while it cannot reach it.")
             .Sample("meshports_node_coordinator_connected", snapshot.CoordinatorConnected ? 1 : 0);
         text.Family("meshports_node_applied_serial", "gauge", "Serial of the last netmap the node applied.")

@@ -27,4 +27,7 @@ internal sealed record NodeMetricsSnapshot
     public bool CoordinatorConnected { get; init; }
 
     public long AppliedSerial { get; init; }
+
+    /// <summary>Connections to the metrics endpoint closed unread because it was busy (a flood of it).</summary>
+    public long MetricsRejected { get; init; }
 }

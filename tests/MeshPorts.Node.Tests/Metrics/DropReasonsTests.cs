@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using MeshPorts.Node.Device;
 using MeshPorts.Node.Filter;
 using MeshPorts.Node.Metrics;
+using MeshPorts.Node.Paths;
+using MeshPorts.Node.Relay;
 using MeshPorts.WireGuard;
 
 namespace MeshPorts.Node.Tests.Metrics;
@@ -23,6 +25,11 @@ public sealed partial class DropReasonsTests
         }
 
         foreach (var reason in Enum.GetValues<DeviceDrop>())
+        {
+            Assert.NotEqual("other", DropReasons.Of(reason));
+        }
+
+        foreach (var reason in Enum.GetValues<RelayDrop>())
         {
             Assert.NotEqual("other", DropReasons.Of(reason));
         }
@@ -60,6 +67,47 @@ public sealed partial class DropReasonsTests
         Assert.Equal(2, totals["filter-denied"]);
         Assert.Equal(1, totals["no-peer"]);
         Assert.Equal(0, totals["replay"]);
+    }
+
+    [Fact]
+    public void Totals_CountTheRelayAndProbeDrops_WithMalformedAndReplayShared()
+    {
+        var relay = new RelayCounters();
+        relay.Drop(RelayDrop.Malformed);
+        relay.Drop(RelayDrop.Replay);
+        relay.Drop(RelayDrop.BadTag);
+        relay.Drop(RelayDrop.BadTag);
+        relay.Drop(RelayDrop.UnknownSource);
+        var probes = new ProbeCounters();
+        probes.DropMalformed();
+        probes.DropReplay();
+        probes.DropBadTag();
+        probes.DropFlood();
+        probes.DropStale();
+        var device = new DeviceCounters();
+        device.Drop(DeviceDrop.MalformedInbound);
+
+        var totals = DropReasons.Totals(new FilterCounters(), device, new EngineCounters(), relay, probes).ToDictionary();
+
+        Assert.Equal(DropReasons.All.Count, totals.Count);
+        Assert.Equal(3, totals["malformed"]);
+        Assert.Equal(2, totals["replay"]);
+        Assert.Equal(2, totals["relay-bad-tag"]);
+        Assert.Equal(1, totals["relay-unknown-source"]);
+        Assert.Equal(1, totals["probe-bad-tag"]);
+        Assert.Equal(1, totals["probe-flood"]);
+        Assert.Equal(1, totals["probe-stale"]);
+        Assert.Equal(0, totals["relay-queue-full"]);
+        Assert.Equal(0, totals["probe-unknown-sender"]);
+    }
+
+    [Fact]
+    public void Totals_WithoutAPathStack_StillListTheRelayAndProbeLabels_AtZero()
+    {
+        var totals = DropReasons.Totals(new FilterCounters(), new DeviceCounters(), new EngineCounters()).ToDictionary();
+
+        Assert.Equal(0, totals["relay-bad-tag"]);
+        Assert.Equal(0, totals["probe-unsolicited"]);
     }
 
     // The alert rules and the dashboard on main must only name reasons the node counts: a typo there is

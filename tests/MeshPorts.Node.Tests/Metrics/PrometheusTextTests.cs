@@ -57,6 +57,7 @@ public sealed class PrometheusTextTests
             GrantEndsEnforced = 1,
             CoordinatorConnected = true,
             AppliedSerial = 42,
+            MetricsRejected = 5,
         };
 
         var lines = NodeMetricsFormatter.Format(snapshot).Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -77,6 +78,7 @@ public sealed class PrometheusTextTests
         Assert.Contains("meshports_node_grant_ends_enforced_total 1", lines);
         Assert.Contains("meshports_node_coordinator_connected 1", lines);
         Assert.Contains("meshports_node_applied_serial 42", lines);
+        Assert.Contains("meshports_node_metrics_rejected_connections_total 5", lines);
 
         // Every sample's family was announced with HELP and TYPE before it, once.
         var announced = new HashSet<string>(StringComparer.Ordinal);
@@ -100,6 +102,7 @@ public sealed class PrometheusTextTests
             }
         }
 
-        Assert.Equal(12, announced.Count);
+        // The twelve families and the endpoint's own refusals.
+        Assert.Equal(13, announced.Count);
     }
 }
