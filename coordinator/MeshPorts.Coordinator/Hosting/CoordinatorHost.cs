@@ -116,6 +116,12 @@ internal sealed class CoordinatorHost : IAsyncDisposable
                 "edit its url line (and copies of it) so meshctl knows every replica");
         }
 
+        var metricsAccess = MetricsAccess.LoadOrCreate(options.DataDir, out var metricsTokenCreated);
+        if (metricsTokenCreated)
+        {
+            await output.WriteLineAsync($"created {Path.Combine(options.DataDir, MetricsAccess.FileName)} (mode 0600: the bearer token /metrics asks of clients not on loopback)");
+        }
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = options.DataDir });
         builder.Logging.SetMinimumLevel(minimumLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
@@ -200,7 +206,18 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         }
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4"));
+        app.MapGet("/metrics", (HttpContext context) =>
+        {
+            if (metricsAccess.Allows(context))
+            {
+                return Results.Text(metrics.Render(), "text/plain; version=0.0.4");
+            }
+
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return Results.Text(
+                $"/metrics names nodes: send Authorization: Bearer with the token in {Path.Combine(options.DataDir, MetricsAccess.FileName)} (Prometheus: authorization.credentials_file), or scrape from this host's loopback\n",
+                statusCode: StatusCodes.Status401Unauthorized);
+        });
 
         var state = app.Services.GetRequiredService<MeshState>();
         var audit = app.Services.GetRequiredService<AuditLog>();

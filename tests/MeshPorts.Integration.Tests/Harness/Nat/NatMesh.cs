@@ -91,11 +91,30 @@ internal sealed class NatMesh : IAsyncDisposable
         return process;
     }
 
-    /// <summary>The coordinator's /metrics (Prometheus text, the embedded relay's meshports_relay_* among them), read from the internet.</summary>
+    /// <summary>
+    /// The coordinator's /metrics (Prometheus text, the embedded relay's meshports_relay_* among them), read from
+    /// the internet as Prometheus would: with the bearer token from DATA/metrics-token.
+    /// </summary>
     public async Task<string> MetricsAsync(CancellationToken ct)
     {
-        var result = await Lab.Public.ExecAsync(["curl", "-sSk", "--max-time", "10", Coordinator.Url + "/metrics"], ct, TimeSpan.FromSeconds(30));
+        var token = (await File.ReadAllTextAsync(Path.Combine(Coordinator.DataDirectory, "metrics-token"), ct)).Trim();
+        var result = await Lab.Public.ExecAsync(
+            ["curl", "-sSk", "--fail-with-body", "--max-time", "10", "-H", "Authorization: Bearer " + token, Coordinator.Url + "/metrics"], ct, TimeSpan.FromSeconds(30));
         return result.Succeeded ? result.Stdout : throw new InvalidOperationException($"GET /metrics: {result.Describe()}");
+    }
+
+    /// <summary>The HTTP status of GET /metrics from the internet with the given Authorization header (none when null).</summary>
+    public async Task<string> MetricsStatusAsync(string? authorization, CancellationToken ct)
+    {
+        List<string> argv = ["curl", "-sSk", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10"];
+        if (authorization is not null)
+        {
+            argv.AddRange(["-H", "Authorization: " + authorization]);
+        }
+
+        argv.Add(Coordinator.Url + "/metrics");
+        var result = await Lab.Public.ExecAsync([.. argv], ct, TimeSpan.FromSeconds(30));
+        return result.Succeeded ? result.Stdout.Trim() : throw new InvalidOperationException($"GET /metrics: {result.Describe()}");
     }
 
     /// <summary>The value of one metric line (name with its labels, exactly as written), 0 when absent.</summary>

@@ -160,6 +160,10 @@ public sealed class NatPathTests
         Assert.DoesNotContain(dbStatus.Peers, p => p.Name == "intruder");
         const string NotAllowed = "meshports_relay_dropped_total{reason=\"not_allowed\"}";
 
+        // /metrics names every node: from the internet it needs the token, and a wrong one is refused alike.
+        Assert.Equal("401", await mesh.MetricsStatusAsync(null, ct));
+        Assert.Equal("401", await mesh.MetricsStatusAsync("Bearer mpm1_not-the-token-but-long-enough-to-try", ct));
+
         // 5. The grant ends while the flow runs over the relay: reset, and no new connection.
         Assert.True(echo.End is null && echo.RoundTrips > 0, $"the open connection over the relay: {echo.Output}\n{await mesh.LogsAsync(ct)}");
         await mesh.Meshctl.GrantRevokeAsync(grant.Id, ct);
