@@ -13,6 +13,7 @@ internal static class CommandLine
         usage: meshports-coordinator [--data DIR] [--listen 0.0.0.0:7443] [--public-url https://HOST:7443[,...]]
                                      [--store sqlite:PATH|postgres:CONNSTRING] [--key-lifetime 1h]
                                      [--max-grant 24h] [--max-token-ttl 7d] [--relay on|off]
+                                     [--dns-suffix mesh]
                meshports-coordinator migrate --from sqlite:PATH --to postgres:CONNSTRING
 
           --data DIR          state, TLS key and meshctl.conf (default /var/lib/meshports-coordinator)
@@ -30,6 +31,8 @@ internal static class CommandLine
           --max-token-ttl DUR cap on join token --ttl (default 7d)
           --relay on|off      the relay embedded here, gRPC on the TLS port and UDP frames on its UDP
                               port (default on); STUN is answered either way
+          --dns-suffix NAME   the DNS suffix nodes answer their peers' names under, NAME.mesh by
+                              default (letters, digits and '-', dot-separated labels)
           --version           print the version
 
         migrate copies a SQLite database into an empty PostgreSQL one in one transaction and verifies the
@@ -38,7 +41,7 @@ internal static class CommandLine
         Environment: LOG_LEVEL=verbose|debug|info|warn|error|silent (default info; stack traces at debug).
         """;
 
-    private static readonly HashSet<string> Known = new(StringComparer.Ordinal) { "--data", "--listen", "--public-url", "--store", "--key-lifetime", "--max-grant", "--max-token-ttl", "--relay" };
+    private static readonly HashSet<string> Known = new(StringComparer.Ordinal) { "--data", "--listen", "--public-url", "--store", "--key-lifetime", "--max-grant", "--max-token-ttl", "--relay", "--dns-suffix" };
 
     /// <summary>Returns null when --help was asked for.</summary>
     public static CoordinatorOptions? Parse(IReadOnlyList<string> args)
@@ -86,6 +89,11 @@ internal static class CommandLine
                         "off" => false,
                         _ => throw new UsageException($"--relay {value}: expected on or off (--relay off runs no relay here; nodes then need a standalone meshports-relay)"),
                     };
+                    break;
+                case "--dns-suffix":
+                    options.DnsSuffix = DnsSuffixes.TryNormalize(value, out var suffix, out var suffixProblem)
+                        ? suffix
+                        : throw new UsageException($"--dns-suffix {suffixProblem}");
                     break;
                 default:
                     throw new UsageException($"unknown option '{name}'; see --help");

@@ -143,7 +143,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         // The embedded relay checks tickets with the public half of the key the coordinator signs them with.
         var relay = options.RelayEnabled ? new RelayCore(RelayServerOption.EmbeddedId, relayKey.PublicKey, time) : null;
         var metrics = new CoordinatorMetrics { Relay = relay?.Counters };
-        var hub = new FeedHub(options.DeltaLogCapacity, metrics, time);
+        var hub = new FeedHub(options.DeltaLogCapacity, metrics, time) { DnsSuffix = options.DnsSuffix };
         metrics.NodeWatching = hub.WatchStates;
         metrics.OldestUnackedSeconds = hub.OldestUnackedSeconds;
         var store = StoreSpec.Create(options.EffectiveStore);

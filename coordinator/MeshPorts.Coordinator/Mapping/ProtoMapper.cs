@@ -96,7 +96,7 @@ internal static class ProtoMapper
 
     public static ServiceRecord Service(ExposedService s) => new((int)s.Port, Protocol(s.Protocol), s.Name);
 
-    public static SelfInfo Self(NodeView view)
+    public static SelfInfo Self(NodeView view, string dnsSuffix = Options.DnsSuffixes.Default)
     {
         var n = view.Self;
         var self = new SelfInfo
@@ -108,6 +108,7 @@ internal static class ProtoMapper
             OverlayIpv6 = view.OverlayIpv6,
             WireguardPublicKey = ByteString.CopyFrom(n.WireGuardKey),
             KeyExpiresAt = Time(n.KeyExpiresAt),
+            DnsSuffix = dnsSuffix,
         };
         self.Tags.AddRange(n.Tags);
         return self;

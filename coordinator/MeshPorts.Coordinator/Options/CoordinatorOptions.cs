@@ -98,6 +98,9 @@ internal sealed class CoordinatorOptions
     /// <summary>Whether the relay embedded here runs (--relay on|off). STUN is answered either way.</summary>
     public bool RelayEnabled { get; set; } = true;
 
+    /// <summary>The suffix nodes answer names under, NAME.SUFFIX (--dns-suffix; lowercase, no trailing dot).</summary>
+    public string DnsSuffix { get; set; } = DnsSuffixes.Default;
+
     /// <summary>Standalone relays (--add-relay) listed to nodes beside the embedded one.</summary>
     public List<RelayServerOption> ExtraRelays { get; } = [];
 

@@ -26,7 +26,10 @@ internal sealed class FeedHub : INetmapPublisher
     /// <summary>This process's feed epoch (see <see cref="NodeFeed"/>); set once at start, before any feed exists.</summary>
     public uint Epoch { get; set; }
 
-    public void Seed(string nodeId) => _feeds.GetOrAdd(nodeId, _ => new NodeFeed(_capacity, Epoch, _time));
+    /// <summary>The DNS suffix every node is told (--dns-suffix); set once at start, before any feed exists.</summary>
+    public string DnsSuffix { get; init; } = Options.DnsSuffixes.Default;
+
+    public void Seed(string nodeId) => _feeds.GetOrAdd(nodeId, _ => new NodeFeed(_capacity, Epoch, _time, DnsSuffix));
 
     public IReadOnlyDictionary<string, ulong> Publish(IReadOnlyCollection<NodeView> views)
     {
@@ -34,7 +37,7 @@ internal sealed class FeedHub : INetmapPublisher
         var changed = new Dictionary<string, ulong>(StringComparer.Ordinal);
         foreach (var view in views)
         {
-            var feed = _feeds.GetOrAdd(view.Self.Id, _ => new NodeFeed(_capacity, Epoch, _time));
+            var feed = _feeds.GetOrAdd(view.Self.Id, _ => new NodeFeed(_capacity, Epoch, _time, DnsSuffix));
             if (feed.Publish(view) is { } serial)
             {
                 changed[view.Self.Id] = serial;

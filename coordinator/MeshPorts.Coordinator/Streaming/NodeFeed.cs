@@ -24,6 +24,7 @@ internal sealed class NodeFeed
     // serial, so the age can only be overstated, and only for a node that acks a serial between them.
     private readonly LinkedList<(ulong Serial, DateTimeOffset At)> _unacked = new();
     private readonly TimeProvider _time;
+    private readonly string _dnsSuffix;
     private DateTimeOffset _watchingSince;
     private ulong _acked;
     private Dictionary<string, Peer> _peers = new(StringComparer.Ordinal);
@@ -35,8 +36,10 @@ internal sealed class NodeFeed
     /// <param name="epoch">This coordinator process's feed epoch, unique per start among all coordinators on the
     /// database: serials are epoch &lt;&lt; 32 | count, so a serial names the process that produced it.</param>
     /// <param name="time">The coordinator's clock, for how long a change waits for the node's ack.</param>
-    public NodeFeed(int capacity, uint epoch, TimeProvider? time = null)
+    /// <param name="dnsSuffix">The names' suffix told to the node in its SelfInfo (--dns-suffix).</param>
+    public NodeFeed(int capacity, uint epoch, TimeProvider? time = null, string dnsSuffix = Options.DnsSuffixes.Default)
     {
+        _dnsSuffix = dnsSuffix;
         _capacity = capacity;
         _serial = (ulong)epoch << 32;
         _time = time ?? TimeProvider.System;
@@ -142,7 +145,7 @@ internal sealed class NodeFeed
     /// <summary>Applies a new view; returns the new serial if anything changed.</summary>
     public ulong? Publish(NodeView view)
     {
-        var self = ProtoMapper.Self(view);
+        var self = ProtoMapper.Self(view, _dnsSuffix);
         var peers = view.Peers.Values.Select(ProtoMapper.Peer).ToDictionary(p => p.NodeId, StringComparer.Ordinal);
         var rules = view.Rules.Values.Select(ProtoMapper.Rule).ToDictionary(r => r.Id, StringComparer.Ordinal);
         lock (_lock)
