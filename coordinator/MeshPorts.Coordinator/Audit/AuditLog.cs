@@ -12,7 +12,7 @@ namespace MeshPorts.Coordinator.Audit;
 /// them in the change's own transaction, chained after the last stored event and under a signed head that
 /// covers exactly the last one (see <see cref="PendingAudit"/>); so a crash never keeps a change without its
 /// events, and writers on several replicas keep one chain. Once committed, each event is mirrored to
-/// DATA/audit.jsonl, logged and fanned out to followers, in chain order.
+/// DATA/audit.jsonl, logged, fanned out to followers and handed to the shipper, in chain order.
 /// </summary>
 internal sealed class AuditLog : IAuditSealer, IDisposable
 {
@@ -133,6 +133,9 @@ internal sealed class AuditLog : IAuditSealer, IDisposable
 
     public Action? OnAppended { get; set; }
 
+    /// <summary>Gets each event after its commit, to ship to journald, syslog or OTLP; null = none configured.</summary>
+    public Shipping.AuditShipper? Shipper { get; set; }
+
     /// <summary>
     /// The events of one change, to hand to the store call that makes it; add more with
     /// <see cref="PendingAudit.And"/>. <paramref name="details"/> is a small object stored as JSON that must never hold secrets.
@@ -201,6 +204,8 @@ internal sealed class AuditLog : IAuditSealer, IDisposable
                     follower.Writer.TryWrite(record);
                 }
             }
+
+            Shipper?.Ship(record);
         }
     }
 

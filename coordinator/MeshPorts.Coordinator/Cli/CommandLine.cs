@@ -2,6 +2,7 @@ using System.Net;
 using MeshPorts.Contracts.Cli;
 using MeshPorts.Contracts.Grammar;
 using MeshPorts.Contracts.Transport;
+using MeshPorts.Coordinator.Audit.Shipping;
 using MeshPorts.Coordinator.Options;
 
 namespace MeshPorts.Coordinator.Cli;
@@ -14,6 +15,8 @@ internal static class CommandLine
                                      [--store sqlite:PATH|postgres:CONNSTRING] [--key-lifetime 1h]
                                      [--max-grant 24h] [--max-token-ttl 7d] [--relay on|off]
                                      [--dns-suffix mesh]
+                                     [--audit-journald on|off] [--audit-syslog on|off|unix:PATH|udp:HOST:PORT]
+                                     [--audit-otlp URL [--audit-otlp-headers FILE]]
                meshports-coordinator migrate --from sqlite:PATH --to postgres:CONNSTRING
 
           --data DIR          state, TLS key and meshctl.conf (default /var/lib/meshports-coordinator)
@@ -33,6 +36,17 @@ internal static class CommandLine
                               port (default on); STUN is answered either way
           --dns-suffix NAME   the DNS suffix nodes answer their peers' names under, NAME.mesh by
                               default (letters, digits and '-', dot-separated labels)
+          --audit-journald on|off
+                              also send each committed audit event to journald as structured fields
+                              (MESHPORTS_AUDIT_*), through /run/systemd/journal/socket (default off)
+          --audit-syslog on|off|unix:PATH|udp:HOST:PORT
+                              also send each event as RFC 5424 syslog with STRUCTURED-DATA
+                              [meshports@32473 ...]; on = unix:/dev/log (default off)
+          --audit-otlp URL    also export each event as an OpenTelemetry log over OTLP/HTTP (protobuf) to
+                              URL, e.g. http://127.0.0.1:4318 (/v1/logs is added to a bare host)
+          --audit-otlp-headers FILE
+                              headers sent with every OTLP export, one "Name: value" a line (an API key);
+                              the file must be mode 0600 and its values are never logged
           --version           print the version
 
         migrate copies a SQLite database into an empty PostgreSQL one in one transaction and verifies the
@@ -41,7 +55,9 @@ internal static class CommandLine
         Environment: LOG_LEVEL=verbose|debug|info|warn|error|silent (default info; stack traces at debug).
         """;
 
-    private static readonly HashSet<string> Known = new(StringComparer.Ordinal) { "--data", "--listen", "--public-url", "--store", "--key-lifetime", "--max-grant", "--max-token-ttl", "--relay", "--dns-suffix" };
+    private static readonly HashSet<string> Known = new(StringComparer.Ordinal) { "--data", "--listen", "--public-url", "--store", "--key-lifetime", "--max-grant", "--max-token-ttl", "--relay", "--dns-suffix",
+        "--audit-journald", "--audit-syslog", "--audit-otlp", "--audit-otlp-headers",
+    };
 
     /// <summary>Returns null when --help was asked for.</summary>
     public static CoordinatorOptions? Parse(IReadOnlyList<string> args)
@@ -94,6 +110,27 @@ internal static class CommandLine
                     options.DnsSuffix = DnsSuffixes.TryNormalize(value, out var suffix, out var suffixProblem)
                         ? suffix
                         : throw new UsageException($"--dns-suffix {suffixProblem}");
+                    break;
+                case "--audit-journald":
+                    options.AuditJournald = value switch
+                    {
+                        "on" => true,
+                        "off" => false,
+                        _ => throw new UsageException($"--audit-journald {value}: expected on or off"),
+                    };
+                    break;
+                case "--audit-syslog":
+                    options.AuditSyslog = SyslogTarget.TryParse(value, out var target, out var syslogProblem)
+                        ? target
+                        : throw new UsageException($"--audit-syslog {value}: {syslogProblem}");
+                    break;
+                case "--audit-otlp":
+                    options.AuditOtlp = OtlpSink.TryParseEndpoint(value, out var endpoint, out var otlpProblem)
+                        ? endpoint
+                        : throw new UsageException($"--audit-otlp {value}: {otlpProblem}");
+                    break;
+                case "--audit-otlp-headers":
+                    options.AuditOtlpHeadersFile = value;
                     break;
                 default:
                     throw new UsageException($"unknown option '{name}'; see --help");

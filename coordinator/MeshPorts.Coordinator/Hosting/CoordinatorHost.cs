@@ -3,6 +3,7 @@ using MeshPorts.Contracts.Logging;
 using MeshPorts.Contracts.Output;
 using MeshPorts.Contracts.Transport;
 using MeshPorts.Coordinator.Audit;
+using MeshPorts.Coordinator.Audit.Shipping;
 using MeshPorts.Coordinator.Metrics;
 using MeshPorts.Coordinator.Options;
 using MeshPorts.Coordinator.Services;
@@ -36,8 +37,9 @@ internal sealed class CoordinatorHost : IAsyncDisposable
     private readonly RelayCore? _relay;
 
     private CoordinatorHost(WebApplication app, TlsMaterial tls, Key relayKey, RelayUdpSocket stun, RelayCore? relay, IStore store, AuditLog audit, MeshState state, Uri url,
-        ReplicaFollower follower, AuditChainMonitor auditChain)
+        ReplicaFollower follower, AuditChainMonitor auditChain, AuditShipper shipper)
     {
+        Shipper = shipper;
         Follower = follower;
         AuditChain = auditChain;
         _stun = stun;
@@ -67,6 +69,9 @@ internal sealed class CoordinatorHost : IAsyncDisposable
     /// <summary>Keeps checking the audit hash chain (meshports_audit_chain_ok).</summary>
     public AuditChainMonitor AuditChain { get; }
 
+    /// <summary>Ships committed audit events to the configured sinks.</summary>
+    public AuditShipper Shipper { get; }
+
     public string Pin => _tls.Pin;
 
     /// <summary>The public half of the key relay tickets are signed with, as printed ("relay ticket key").</summary>
@@ -79,6 +84,9 @@ internal sealed class CoordinatorHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
+        // Before anything is created: a refused headers file stops the start as a usage error.
+        var shipNotes = new List<string>();
+        var sinks = AuditSinks.FromOptions(options, shipNotes);
         Directory.CreateDirectory(options.DataDir);
         var urls = options.EffectivePublicUrls;
         var url = urls[0];
@@ -222,6 +230,16 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         var state = app.Services.GetRequiredService<MeshState>();
         var audit = app.Services.GetRequiredService<AuditLog>();
 
+        // Before the first append (InitializeAsync may record a head mismatch): every event this process commits is shipped.
+        var shipper = new AuditShipper(sinks, options.AuditShipQueueCapacity, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Audit.Shipping"));
+        audit.Shipper = shipper;
+        metrics.AuditShipping = shipper;
+        shipper.Start();
+        foreach (var note in shipNotes)
+        {
+            await output.WriteLineAsync(note);
+        }
+
         var auditChain = new AuditChainMonitor(audit, store.Changes, time, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MeshPorts.Audit"));
         metrics.AuditChain = auditChain;
 
@@ -267,7 +285,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
                 $"warning: no --public-url given, so join strings point at {url}, a guess from this machine's name; " +
                 "nodes elsewhere may not resolve it: restart with --public-url https://HOST:PORT");
         }
-        return new CoordinatorHost(app, tls, relayKey, stun, relay, store, audit, state, url, follower, auditChain);
+        return new CoordinatorHost(app, tls, relayKey, stun, relay, store, audit, state, url, follower, auditChain, shipper);
     }
 
     /// <summary>The UDP STUN responder's address (the listen address; its port is the TCP one).</summary>
@@ -281,6 +299,9 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         await AuditChain.DisposeAsync();
         await App.StopAsync();
         await App.DisposeAsync();
+
+        // After the last append: what is queued gets a moment to go out.
+        await Shipper.DisposeAsync();
         await Store.DisposeAsync();
         _tls.Dispose();
         _relayKey.Dispose();

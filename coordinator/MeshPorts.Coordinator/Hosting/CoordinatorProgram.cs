@@ -56,6 +56,12 @@ internal static class CoordinatorProgram
             await host.App.WaitForShutdownAsync();
             return 0;
         }
+        catch (UsageException ex)
+        {
+            // Found only at start (the --audit-otlp-headers file): a usage error all the same, so no restart.
+            await error.WriteLineAsync("meshports-coordinator: " + ex.Message);
+            return 2;
+        }
         catch (Storage.StoreOpenException ex)
         {
             await error.WriteLineAsync($"meshports-coordinator: {ex.Message}");

@@ -124,6 +124,9 @@ internal sealed class CoordinatorMetrics : IStunCounters
     /// <summary>The audit chain check; null until the coordinator runs one.</summary>
     public MeshPorts.Coordinator.Audit.AuditChainMonitor? AuditChain { get; set; }
 
+    /// <summary>The audit shipper; null until the host makes one (it has no queues when no sink is configured).</summary>
+    public MeshPorts.Coordinator.Audit.Shipping.AuditShipper? AuditShipping { get; set; }
+
     private void RenderMonitoring(StringBuilder sb)
     {
         var nodes = NodeWatching?.Invoke() ?? [];
@@ -142,6 +145,21 @@ internal sealed class CoordinatorMetrics : IStunCounters
         Add(sb, "meshports_audit_chain_ok", "gauge", "1 while the audit hash chain checked so far is intact, 0 once a break (or a head mismatch at start) was found.",
             AuditChain is null || AuditChain.Ok ? 1 : 0);
         Add(sb, "meshports_audit_chain_verified_seq", "gauge", "The last audit event of the intact chain as checked so far.", AuditChain?.VerifiedSeq ?? 0);
+        var sinks = AuditShipping?.Queues ?? [];
+        PerSink(sb, sinks, "meshports_audit_shipped_total", "counter", "Audit events handed to a sink (journald, syslog, otlp) after their commit.", q => q.Shipped);
+        PerSink(sb, sinks, "meshports_audit_ship_dropped_total", "counter",
+            "Audit events a sink did not get: its queue was full, or it refused or failed them (the database keeps every event).", q => q.Dropped);
+        PerSink(sb, sinks, "meshports_audit_ship_queued", "gauge", "Audit events waiting in a sink's queue (it holds 10,000).", q => q.Queued);
+    }
+
+    private static void PerSink(StringBuilder sb, IReadOnlyList<MeshPorts.Coordinator.Audit.Shipping.AuditSinkQueue> sinks, string name, string type, string help,
+        Func<MeshPorts.Coordinator.Audit.Shipping.AuditSinkQueue, long> value)
+    {
+        Header(sb, name, type, help);
+        foreach (var sink in sinks)
+        {
+            sb.Append(name).Append("{sink=\"").Append(sink.Name).Append("\"} ").Append(value(sink).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
     }
 
     private static void Header(StringBuilder sb, string name, string type, string help)

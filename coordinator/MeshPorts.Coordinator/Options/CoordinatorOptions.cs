@@ -1,5 +1,6 @@
 using System.Net;
 using MeshPorts.Contracts.Transport;
+using MeshPorts.Coordinator.Audit.Shipping;
 using MeshPorts.Coordinator.Storage;
 
 namespace MeshPorts.Coordinator.Options;
@@ -104,6 +105,24 @@ internal sealed class CoordinatorOptions
     /// <summary>Standalone relays (--add-relay) listed to nodes beside the embedded one.</summary>
     public List<RelayServerOption> ExtraRelays { get; } = [];
 
+    /// <summary>Ship each committed audit event to journald (--audit-journald on) through <see cref="JournaldSocket"/>.</summary>
+    public bool AuditJournald { get; set; }
+
+    /// <summary>journald's native protocol socket; a setting for tests, not a command-line option.</summary>
+    public string JournaldSocket { get; set; } = "/run/systemd/journal/socket";
+
+    /// <summary>Where RFC 5424 syslog lines go (--audit-syslog); null = not shipped to syslog.</summary>
+    public SyslogTarget? AuditSyslog { get; set; }
+
+    /// <summary>The OTLP/HTTP logs endpoint audit events are exported to (--audit-otlp); null = none.</summary>
+    public Uri? AuditOtlp { get; set; }
+
+    /// <summary>A 0600 file of "Name: value" headers sent with every OTLP export (--audit-otlp-headers), e.g. an API key.</summary>
+    public string? AuditOtlpHeadersFile { get; set; }
+
+    /// <summary>Events each audit sink may hold unsent; one more is dropped for that sink and counted.</summary>
+    public int AuditShipQueueCapacity { get; set; } = 10_000;
+
     /// <summary>The URLs actually published: the configured ones, or https://HOSTNAME:PORT.</summary>
     public IReadOnlyList<Uri> EffectivePublicUrls =>
         PublicUrls.Count > 0 ? PublicUrls : [new Uri(FormattableString.Invariant($"https://{Environment.MachineName.ToLowerInvariant()}:{Listen.Port}"))];
@@ -170,6 +189,16 @@ internal sealed class CoordinatorOptions
         if (ExtraRelays.Select(r => r.Id).Append(RelayServerOption.EmbeddedId).GroupBy(id => id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
             return $"--add-relay: the relay id {twice.Key} is given twice (\"{RelayServerOption.EmbeddedId}\" is the embedded relay's); give each relay its own id";
+        }
+
+        if (AuditOtlpHeadersFile is not null && AuditOtlp is null)
+        {
+            return "--audit-otlp-headers is only used with --audit-otlp URL; add --audit-otlp or drop the headers file";
+        }
+
+        if (AuditShipQueueCapacity < 1)
+        {
+            return "AuditShipQueueCapacity must be >= 1";
         }
 
         if (MaxProbeTargetsPerSource < ProbeAlertThreshold)
