@@ -291,8 +291,6 @@ prom_example=packaging/prometheus/prometheus.example.yml
 dashboard=packaging/grafana/meshports-dashboard.json
 # Where the node's metric names come from: its metrics code (a directory: names read from its *.cs files) or a list.
 node_metrics_from=node/MeshPorts.Node/Metrics
-# Coordinator names another branch adds (audit shipping); accepted from this list while it exists.
-pending_coord_metrics=packaging/prometheus/pending-coordinator-metrics.txt
 coord_src=coordinator/MeshPorts.Coordinator
 
 if command -v promtool >/dev/null; then
@@ -372,15 +370,12 @@ if [[ -d $node_metrics_from ]]; then
 else
   node_names=$(grep -vE '^(#|$)' "$node_metrics_from" | sort -u)
 fi
-pending_names=$( [[ -f $pending_coord_metrics ]] && grep -vE '^(#|$)' "$pending_coord_metrics")
 used=$( (grep -E '^\s*expr:' "$rules"; echo "$dash_exprs") | grep -oE 'meshports_[a-z0-9_]+' | sort -u)
 for name in $used; do
   if grep -rqE --include='*.cs' "\"$name\"" "$coord_src"; then
     ok "metric $name: served by the coordinator ($coord_src)"
   elif grep -qx "$name" <<<"$node_names"; then
     ok "metric $name: served by the node ($node_metrics_from)"
-  elif grep -qx "$name" <<<"$pending_names"; then
-    ok "metric $name: coordinator, pending the audit-shipping merge ($pending_coord_metrics)"
   else
     bad "metric $name (in $rules or $dashboard): neither the coordinator ($coord_src) nor the node ($node_metrics_from) serves it"
   fi

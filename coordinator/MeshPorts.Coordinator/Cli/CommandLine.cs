@@ -41,9 +41,9 @@ internal static class CommandLine
                               (MESHPORTS_AUDIT_*), through /run/systemd/journal/socket (default off)
           --audit-syslog on|off|unix:PATH|udp:HOST:PORT
                               also send each event as RFC 5424 syslog with STRUCTURED-DATA
-                              [meshports@32473 ...]; on = unix:/dev/log (default off)
+                              [meshports@32473 ...]; on = unix:/dev/log; udp only to loopback (default off)
           --audit-otlp URL    also export each event as an OpenTelemetry log over OTLP/HTTP (protobuf) to
-                              URL, e.g. http://127.0.0.1:4318 (/v1/logs is added to a bare host)
+                              URL: https://, or http:// to loopback (/v1/logs is added to a bare host)
           --audit-otlp-headers FILE
                               headers sent with every OTLP export, one "Name: value" a line (an API key);
                               the file must be mode 0600 and its values are never logged

@@ -74,6 +74,12 @@ internal sealed class OtlpSink : IAuditSink
             return false;
         }
 
+        if (uri.Scheme == Uri.UriSchemeHttp && !SyslogTarget.IsLoopback(uri.IdnHost.Trim('[', ']')))
+        {
+            problem = "plain http:// would send the audit log and the --audit-otlp-headers keys across the network in the clear; use https:// (or http:// to a collector on this host's loopback)";
+            return false;
+        }
+
         endpoint = uri.AbsolutePath == "/" ? new Uri(uri, "v1/logs") : uri;
         return true;
     }

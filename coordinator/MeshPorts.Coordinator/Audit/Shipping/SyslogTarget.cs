@@ -51,6 +51,12 @@ internal sealed record SyslogTarget(string? UnixPath, string? Host, int Port)
                 return false;
             }
 
+            if (!IsLoopback(host))
+            {
+                problem = $"{host} is not this host: syslog over UDP is plaintext and unauthenticated, so the audit log would cross the network in the clear; send to a local relay (udp:127.0.0.1:514 or unix:/dev/log) that forwards over TLS (rsyslog omfwd with StreamDriver gtls, or syslog-ng tls)";
+                return false;
+            }
+
             target = new SyslogTarget(null, host, port);
             return true;
         }
@@ -58,4 +64,9 @@ internal sealed record SyslogTarget(string? UnixPath, string? Host, int Port)
         problem = Expected;
         return false;
     }
+
+    /// <summary>localhost or a loopback literal: where a plaintext hop never leaves the host.</summary>
+    internal static bool IsLoopback(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(host, out var address) && System.Net.IPAddress.IsLoopback(address));
 }
