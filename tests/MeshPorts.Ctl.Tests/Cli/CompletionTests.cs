@@ -8,52 +8,58 @@ public sealed class CompletionTests : IDisposable
 {
     private readonly TempDir _dir = new();
 
+    /// <summary>A command line up to the cursor, and every candidate meshctl offers there before the shell filters by the typed prefix.</summary>
+    public static TheoryData<string, string> Lines => new()
+    {
+        { "", "token nodes grant keys policy access audit completion --help --version" },
+        { "gr", "token nodes grant keys policy access audit completion --help --version" },
+        { "token ", "create list revoke" },
+        { "nodes l", "list show remove" },
+        { "audit ", "verify --since --type --config --follow --json --help" },
+        { "grant add --", "--from --to --for --reason --config --json --help" },
+        { "keys rotate --a", "--node --config --all --json --help" },
+        { "completion ", "bash zsh --config --json --help" },
+        { "policy apply ", "policy.txt --config --json --help" },
+        { "nodes list --config ", "policy.txt" },
+        { "token create --ttl ", "" },
+    };
+
     [Theory]
-    [InlineData("", "token nodes grant keys policy access audit completion --help --version")]
-    [InlineData("gr", "grant")]
-    [InlineData("token ", "create list revoke")]
-    [InlineData("nodes l", "list")]
-    [InlineData("audit ", "verify --since --type --config --follow --json --help")]
-    [InlineData("grant add --", "--from --to --for --reason --config --json --help")]
-    [InlineData("keys rotate --a", "--all")]
-    [InlineData("completion ", "bash zsh --config --json --help")]
-    [InlineData("token create --ttl ", "")]
-    public async Task Bash_CompletesCommandsSubcommandsAndFlags(string line, string expected)
+    [MemberData(nameof(Lines))]
+    public async Task Bash_CompletesCommandsSubcommandsAndFlags(string line, string offered)
     {
         var script = await ScriptAsync("bash");
-        var (words, current) = Words(line);
+        var (words, current, typed) = Words(line);
         var result = await RunAsync("bash", $"""
             source {script}
+            cd {FilesDir()}
             COMP_WORDS=({words}); COMP_CWORD={current}
             _meshctl
             printf '%s\n' "${"{"}COMPREPLY[@]{"}"}"
             """);
-        Assert.Equal(Sorted(expected), Sorted(result));
+
+        // compgen keeps only what starts with the typed word.
+        Assert.Equal(Sorted(offered).Where(w => w.StartsWith(typed, StringComparison.Ordinal)), Sorted(result));
     }
 
     [Theory]
-    [InlineData("", "token nodes grant keys policy access audit completion --help --version")]
-    [InlineData("token ", "create list revoke")]
-    [InlineData("audit ", "verify --since --type --config --follow --json --help")]
-    [InlineData("grant add --", "--from --to --for --reason --config --json --help")]
-    [InlineData("policy apply ", "FILES --config --json --help")]
-    [InlineData("token create --ttl ", "")]
-    public async Task Zsh_CompletesCommandsSubcommandsAndFlags(string line, string expected)
+    [MemberData(nameof(Lines))]
+    public async Task Zsh_CompletesCommandsSubcommandsAndFlags(string line, string offered)
     {
         var script = await ScriptAsync("zsh");
 
-        // compadd and _files work only inside a completion widget; stand-ins print what they were given,
-        // so the generated _meshctl runs unchanged and its choice is visible. zsh's compadd filters by the
-        // typed prefix itself, so the expected lists here are unfiltered.
-        var (words, current) = Words(line);
+        // compadd and _files work only inside a completion widget; stand-ins print what they were given
+        // (zsh's compadd filters by the typed prefix itself), so the generated _meshctl runs unchanged.
+        var (words, current, _) = Words(line);
         var result = await RunAsync("zsh", $$"""
             compadd() { [[ $1 == -- ]] && shift; print -l -- "$@" }
-            _files() { print -- FILES }
+            _files() { print -l -- * }
             source {{script}}
+            cd {{FilesDir()}}
             words=({{words}}); CURRENT={{current + 1}}
             _meshctl
             """);
-        Assert.Equal(Sorted(expected), Sorted(result));
+        Assert.Equal(Sorted(offered), Sorted(result));
     }
 
     [Fact]
@@ -102,11 +108,18 @@ public sealed class CompletionTests : IDisposable
         return _dir.File("meshctl." + shell, run.Out);
     }
 
-    /// <summary>"grant add --" as a quoted word array and the index of the last (current) word.</summary>
-    private static (string Words, int Current) Words(string line)
+    /// <summary>"grant add --" as a quoted word array, the index of the last (current) word, and that word.</summary>
+    private static (string Words, int Current, string Typed) Words(string line)
     {
         var words = ("meshctl " + line).Split(' ');
-        return (string.Join(' ', words.Select(w => "'" + w + "'")), words.Length - 1);
+        return (string.Join(' ', words.Select(w => "'" + w + "'")), words.Length - 1, words[^1]);
+    }
+
+    /// <summary>A directory holding one file, policy.txt, where file names are completed.</summary>
+    private string FilesDir()
+    {
+        var file = _dir.File("files/policy.txt", "");
+        return Path.GetDirectoryName(file)!;
     }
 
     private static async Task<string> RunAsync(string shell, string script)
