@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Publishes meshports-node (NativeAOT single file), meshports-coordinator, meshports-relay and meshctl into artifacts/bin/.
+# Publishes meshports-node and meshctl (NativeAOT single files), meshports-coordinator and meshports-relay into artifacts/bin/.
 # Usage: scripts/build.sh [--no-aot] [--quiet]
-#   --no-aot  publish the node as a framework-dependent app
+#   --no-aot  publish the node and meshctl as framework-dependent apps (faster to build, slower to start)
 #   --quiet   one line per program with its time (dotnet's own output goes to artifacts/build.log and
 #             is shown only when a step fails); what the demo uses when its output is not a terminal
 set -euo pipefail
@@ -43,7 +43,14 @@ else
 fi
 step meshports-coordinator dotnet publish coordinator/MeshPorts.Coordinator/MeshPorts.Coordinator.csproj -c Release -o artifacts/publish/coordinator
 step meshports-relay dotnet publish coordinator/MeshPorts.RelayHost/MeshPorts.RelayHost.csproj -c Release -o artifacts/publish/relay
-step meshctl dotnet publish coordinator/MeshPorts.Ctl/MeshPorts.Ctl.csproj -c Release -o artifacts/publish/ctl
+# meshctl is started once per command, so its startup is what a user waits for: NativeAOT starts in a
+# tenth of the JIT's time (docs/benchmarks.md, scripts/bench-meshctl.sh).
+if $aot; then
+  step "meshctl (NativeAOT)" dotnet publish coordinator/MeshPorts.Ctl/MeshPorts.Ctl.csproj -c Release -r linux-x64 \
+    -p:PublishAot=true -p:StripSymbols=true -o artifacts/publish/ctl
+else
+  step meshctl dotnet publish coordinator/MeshPorts.Ctl/MeshPorts.Ctl.csproj -c Release -o artifacts/publish/ctl
+fi
 
 # artifacts/bin holds one entry point per program; framework-dependent apps keep their folder beside it.
 ln -sfn ../publish/node/meshports-node "$out/meshports-node"

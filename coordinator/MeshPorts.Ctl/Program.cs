@@ -1,4 +1,8 @@
 using MeshPorts.Ctl.Cli;
+using MeshPorts.Ctl.Transport;
+
+// Before anything else runs: the pin is meshctl's only trust, so the system store is never worth reading.
+SystemTrustStore.Skip();
 
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>

@@ -12,6 +12,7 @@ internal sealed class CommandContext : IAsyncDisposable
     private readonly Func<CommandContext, IAdminApi> _apiFactory;
     private GrpcChannel? _channel;
     private IAdminApi? _api;
+    private readonly PhaseTimer? _timer;
 
     public CommandContext(
         CommandSpec spec,
@@ -21,8 +22,10 @@ internal sealed class CommandContext : IAsyncDisposable
         Func<string, string?> getEnvironment,
         TimeProvider clock,
         Func<CommandContext, IAdminApi> apiFactory,
-        CancellationToken cancellation)
+        CancellationToken cancellation,
+        PhaseTimer? timer = null)
     {
+        _timer = timer;
         _apiFactory = apiFactory;
         Spec = spec;
         Args = args;
@@ -50,7 +53,7 @@ internal sealed class CommandContext : IAsyncDisposable
     public CtlConfig? Config { get; private set; }
 
     /// <summary>Finds and checks meshctl.conf, then opens the pinned channel (once per invocation).</summary>
-    public GrpcChannel Channel() => _channel ??= ChannelFactory.Create(LoadConfig());
+    public GrpcChannel Channel() => _channel ??= ChannelFactory.Create(LoadConfig(), _timer);
 
     /// <summary>Finds and checks meshctl.conf (once per invocation).</summary>
     public CtlConfig LoadConfig() =>

@@ -4,8 +4,8 @@ namespace MeshPorts.Ctl.Cli;
 internal sealed class CommandSpec
 {
     /// <summary>Accepted by every command.</summary>
-    private static readonly string[] s_commonFlags = ["--json", "--help"];
-    private static readonly string[] s_commonValues = ["--config"];
+    public static readonly IReadOnlyList<string> CommonFlags = ["--json", "--help"];
+    public static readonly IReadOnlyList<string> CommonValues = ["--config"];
 
     public CommandSpec(
         string path,
@@ -42,9 +42,9 @@ internal sealed class CommandSpec
 
     public string? Details { get; }
 
-    public bool TakesValue(string option) => ValueOptions.Contains(option) || s_commonValues.Contains(option);
+    public bool TakesValue(string option) => ValueOptions.Contains(option) || CommonValues.Contains(option);
 
-    public bool IsFlag(string option) => Flags.Contains(option) || s_commonFlags.Contains(option);
+    public bool IsFlag(string option) => Flags.Contains(option) || CommonFlags.Contains(option);
 
     public const string ExitCodesLine = "Exit codes: 0 success, 1 operation failed, 2 usage error.";
 

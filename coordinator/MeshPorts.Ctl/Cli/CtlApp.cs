@@ -20,7 +20,32 @@ internal static class CtlApp
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(getEnvironment);
 
+        var timer = PhaseTimer.FromEnvironment(getEnvironment);
+        try
+        {
+            return await RunCommandAsync(args, output, error, getEnvironment, clock, apiFactory, timer, cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (timer is not null)
+            {
+                await error.WriteLineAsync(timer.Report()).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<int> RunCommandAsync(
+        IReadOnlyList<string> args,
+        TextWriter output,
+        TextWriter error,
+        Func<string, string?> getEnvironment,
+        TimeProvider clock,
+        Func<CommandContext, IAdminApi>? apiFactory,
+        PhaseTimer? timer,
+        CancellationToken cancellation)
+    {
         try
         {
             if (args.Count == 0)
@@ -55,7 +80,7 @@ internal static class CtlApp
                 return ExitCodes.Ok;
             }
 
-            var context = new CommandContext(entry.Spec, parsed, output, error, getEnvironment, clock, apiFactory ?? (c => new GrpcAdminApi(c.Channel())), cancellation);
+            var context = new CommandContext(entry.Spec, parsed, output, error, getEnvironment, clock, apiFactory ?? (c => new GrpcAdminApi(c.Channel())), cancellation, timer);
             await using (context.ConfigureAwait(false))
             {
                 return await entry.Run(context).ConfigureAwait(false);

@@ -32,6 +32,8 @@ internal static class CommandTable
         Audit:
           audit [--follow] [--since TIME] [--type KIND[,KIND]]...
           audit verify
+        Shell completion:
+          completion bash|zsh
 
         SUBJECT is a node name, user:NAME or tag:NAME; TARGET is a node name or tag:NAME.
         Durations: 90s, 10m, 1h, 24h. Times: RFC 3339 UTC, e.g. 2026-11-29T06:00:00Z.
@@ -109,6 +111,17 @@ internal static class CommandTable
                     """),
             AuditCommands.ListAsync),
         new(new CommandSpec("audit verify", "audit verify", "Recomputes the audit log's hash chain, checks its signed head and that it still holds the head seen last time; exits 1 if not."), AuditCommands.VerifyAsync),
+        new(new CommandSpec(
+                "completion",
+                "completion bash|zsh",
+                "Prints a completion script for commands, subcommands and options, made from this meshctl's own command table.",
+                positionals: ["SHELL"],
+                details: """
+                    bash: add   source <(meshctl completion bash)   to ~/.bashrc
+                    zsh:  add   source <(meshctl completion zsh)    to ~/.zshrc, after compinit
+                          (or save it as _meshctl in a directory on $fpath)
+                    """),
+            CompletionCommands.PrintAsync),
     ];
 
     /// <summary>

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Net.Client;
 using MeshPorts.Contracts.Transport;
+using MeshPorts.Ctl.Cli;
 using MeshPorts.Ctl.Config;
 
 namespace MeshPorts.Ctl.Transport;
@@ -11,10 +12,25 @@ namespace MeshPorts.Ctl.Transport;
 /// </summary>
 internal static class ChannelFactory
 {
-    public static GrpcChannel Create(CtlConfig config)
+    /// <param name="timer">MESHCTL_TRACE_TIMING: marks "connect" once the pin is checked and "rpc" at the first response.</param>
+    public static GrpcChannel Create(CtlConfig config, PhaseTimer? timer = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var handler = CreateHandler(config.Pin);
+        if (timer is not null && handler.SslOptions.RemoteCertificateValidationCallback is { } pinCheck)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+            {
+                var accepted = pinCheck(sender, certificate, chain, errors);
+                if (accepted)
+                {
+                    timer.Mark("connect");
+                }
+
+                return accepted;
+            };
+        }
+
         var urls = config.Urls;
         handler.ConnectCallback = (_, cancellationToken) => ReplicaConnector.ConnectAsync(urls, ReplicaConnector.ConnectTimeout, cancellationToken);
 
@@ -29,7 +45,7 @@ internal static class ChannelFactory
 
         return GrpcChannel.ForAddress(config.Url, new GrpcChannelOptions
         {
-            HttpHandler = handler,
+            HttpHandler = timer is null ? handler : new TimingHandler(timer, handler),
             DisposeHttpClient = true,
             Credentials = ChannelCredentials.Create(ChannelCredentials.SecureSsl, credentials),
         });

@@ -211,6 +211,21 @@ public sealed class MeshctlEndToEndTests : IClassFixture<CoordinatorFixture>
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode & ~UnixFileMode.UserExecute);
     }
 
+    [Fact]
+    public async Task TraceTiming_PrintsEachPhaseToStderr_OnlyWhenAsked()
+    {
+        var quiet = await Run("nodes", "list");
+        Assert.Equal(0, quiet.ExitCode);
+        Assert.DoesNotContain("timing", quiet.Err);
+
+        var env = Env();
+        env["MESHCTL_TRACE_TIMING"] = "1";
+        var traced = await ProcessRunner.RunAsync(Binaries.Meshctl, ["nodes", "list"], env);
+        Assert.Equal(0, traced.ExitCode);
+        Assert.Equal(quiet.Out, traced.Out);
+        Assert.Matches(@"^meshctl: timing startup [0-9.]+ ms, connect [0-9.]+ ms, rpc [0-9.]+ ms, output [0-9.]+ ms, total [0-9.]+ ms$", traced.Err.Trim());
+    }
+
     private Dictionary<string, string> Env() => new() { ["MESHCTL_CONFIG"] = _fx.ConfigPath };
 
     private async Task<ProcessResult> Run(params string[] args)
