@@ -6,7 +6,8 @@
 # Usage: scripts/check-packaging.sh
 # Needs the built programs: $MESHPORTS_NODE and $MESHPORTS_COORDINATOR (scripts/test.sh exports them),
 # else artifacts/bin/; and the node's publish output, $MESHPORTS_NODE_PUBLISH or artifacts/publish/node
-# (scripts/build.sh makes all of them); and promtool (Debian package prometheus, scripts/lib/deps.sh).
+# (scripts/build.sh makes all of them); promtool (Debian package prometheus) and systemd-analyze (Debian
+# package systemd, not started), both installed by scripts/lib/deps.sh.
 # The checks run small bash -c snippets whose $1 is meant for the inner shell:
 # shellcheck disable=SC2016
 set -uo pipefail
@@ -204,7 +205,7 @@ if command -v systemd-analyze >/dev/null; then
     fi
   done
 else
-  note "systemd-analyze not installed (apt package systemd): units checked by parsing only"
+  bad "systemd-analyze is not installed: the units are not verified; install the Debian package systemd (scripts/lib/deps.sh does; it is not started)"
 fi
 
 for unit in "$node_unit" "$coord_unit"; do

@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Net.Sockets;
 
 namespace MeshPorts.Contracts.Transport;
 
@@ -19,6 +20,11 @@ public static class PinnedHttpHandler
     {
         var handler = new SocketsHttpHandler
         {
+            // With a ConnectCallback of its own, a GrpcChannel leaves connecting to this handler, once per call that
+            // needs a connection. Without one it connects by itself and, after a failure, waits out its own backoff
+            // (1 s growing 1.6x to 120 s) while every call fails at once: the callers' retry loops (the node's
+            // reconnect rule, docs/node.md) could not decide when the next attempt happens.
+            ConnectCallback = ConnectAsync,
             ConnectTimeout = TimeSpan.FromSeconds(10),
             EnableMultipleHttp2Connections = true,
             SslOptions = new SslClientAuthenticationOptions
@@ -52,5 +58,22 @@ public static class PinnedHttpHandler
         }
 
         return handler;
+    }
+
+    /// <summary>A plain TCP connection to the request's host and port (IPv4 or IPv6), what the handler does without a callback.</summary>
+    public static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 }

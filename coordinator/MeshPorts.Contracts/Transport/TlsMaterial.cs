@@ -108,5 +108,44 @@ public sealed class TlsMaterial : IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="path"/> so a reader sees either nothing or the whole file, never a part: a temporary
+    /// file beside it, created with <paramref name="mode"/> (0600 before the first byte of a secret), flushed to
+    /// disk, then renamed over the path.
+    /// </summary>
+    public static void WriteFileAtomically(string path, string contents, UnixFileMode mode)
+    {
+        var full = Path.GetFullPath(path);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = mode;
+        }
+
+        try
+        {
+            using (var stream = new FileStream(temp, options))
+            {
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(stream.SafeFileHandle, mode);
+                }
+
+                using var writer = new StreamWriter(stream);
+                writer.Write(contents);
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
     public void Dispose() => Certificate.Dispose();
 }

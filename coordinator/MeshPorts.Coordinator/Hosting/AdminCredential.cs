@@ -6,18 +6,25 @@ namespace MeshPorts.Coordinator.Hosting;
 
 /// <summary>
 /// The admin bearer secret. Only its SHA-256 is kept server-side (DATA/admin.sha256); the secret itself
-/// is written once into DATA/meshctl.conf (0600) for meshctl and never again.
+/// is written once into DATA/meshctl.conf (0600) for meshctl and never again. On first start both files
+/// are written by <see cref="WritePending"/> once the coordinator listens, so a script that waits for
+/// meshctl.conf can use it at once.
 /// </summary>
 internal sealed class AdminCredential
 {
     private readonly byte[] _hash;
+    private string? _pendingConf;
 
-    private AdminCredential(byte[] hash)
+    private AdminCredential(byte[] hash, string? pendingConf = null)
     {
         _hash = hash;
+        _pendingConf = pendingConf;
     }
 
-    /// <summary>Loads the stored hash, or on first start creates a secret and writes meshctl.conf.</summary>
+    /// <summary>Created by this start and not yet written: <see cref="WritePending"/> does that.</summary>
+    public bool Pending => _pendingConf is not null;
+
+    /// <summary>Loads the stored hash, or on first start creates a secret (written later by <see cref="WritePending"/>).</summary>
     /// <param name="auditKey">"ed25519:&lt;base64&gt;" of the audit signing key, so meshctl can check signed heads from the start.</param>
     /// <param name="publicUrls">Every replica, primary first: written as one comma-separated <c>url =</c> line (meshctl tries them in order).</param>
     /// <param name="urlGuessed">No --public-url was given: the file says the URL is a guess, and how to set it.</param>
@@ -53,10 +60,26 @@ internal sealed class AdminCredential
             audit_key = {auditKey}
 
             """;
-        TlsMaterial.WriteFile(Path.Combine(dataDir, "meshctl.conf"), conf, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        TlsMaterial.WriteFile(hashPath, Convert.ToHexStringLower(hash) + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite);
         created = true;
-        return new AdminCredential(hash);
+        return new AdminCredential(hash, conf);
+    }
+
+    /// <summary>
+    /// After the listener is up: meshctl.conf first, then admin.sha256, each atomically. A crash in between
+    /// leaves no hash, so the next start makes a new secret and writes both again; the other order could lock
+    /// the admin out for good.
+    /// </summary>
+    public void WritePending(string dataDir)
+    {
+        if (_pendingConf is not { } conf)
+        {
+            return;
+        }
+
+        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        TlsMaterial.WriteFileAtomically(Path.Combine(dataDir, "meshctl.conf"), conf, Owner);
+        TlsMaterial.WriteFileAtomically(Path.Combine(dataDir, "admin.sha256"), Convert.ToHexStringLower(_hash) + "\n", Owner);
+        _pendingConf = null;
     }
 
     /// <summary>

@@ -112,11 +112,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
 
         await output.WriteLineAsync($"relay ticket key: {RelaySigningKeyFile.PublicKeyText(relayKey)}");
         var admin = AdminCredential.LoadOrCreate(options.DataDir, urls, options.PublicUrl is null, tls.Pin, auditKey.PublicKeyText, out var adminCreated);
-        if (adminCreated)
-        {
-            await output.WriteLineAsync($"wrote {Path.Combine(options.DataDir, "meshctl.conf")} (mode 0600: url, pin, admin token, audit key)");
-        }
-        else if (options.PublicUrl is not null && AdminCredential.WrittenUrlDiffers(options.DataDir, urls) is { } written)
+        if (!adminCreated && options.PublicUrl is not null && AdminCredential.WrittenUrlDiffers(options.DataDir, urls) is { } written)
         {
             // The file is written once; a replica started on a copied data dir, or a list that grew, leaves it behind.
             await output.WriteLineAsync(
@@ -268,6 +264,13 @@ internal sealed class CoordinatorHost : IAsyncDisposable
             await app.StopAsync(CancellationToken.None);
             relay?.Dispose();
             throw;
+        }
+
+        // Only now, with Kestrel accepting connections: whoever waits for the file may call meshctl at once.
+        if (admin.Pending)
+        {
+            admin.WritePending(options.DataDir);
+            await output.WriteLineAsync($"wrote {Path.Combine(options.DataDir, "meshctl.conf")} (mode 0600: url, pin, admin token, audit key)");
         }
 
         follower.Start();

@@ -9,7 +9,11 @@ internal sealed record AgentOptions
     /// <summary>First reconnect delay; doubles per failure up to <see cref="MaxBackoff"/>, less up to 25% at random (Contracts' <c>Backoff</c>).</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The ceiling after failures the coordinator answered (an error, a broken or silent stream).</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The ceiling while no connection can be opened at all; full jitter below it (<see cref="Coordinator.ReconnectSchedule"/>).</summary>
+    public TimeSpan OutageMaxBackoff { get; init; } = Coordinator.ReconnectSchedule.DefaultOutageMax;
 
     /// <summary>The coordinator heartbeats every 15 s; a stream silent this long is treated as dead.</summary>
     public TimeSpan WatchSilence { get; init; } = TimeSpan.FromSeconds(45);

@@ -1,6 +1,6 @@
 using MeshPorts.Contracts.Grammar;
 using MeshPorts.Contracts.Node;
-using MeshPorts.Contracts.Transport;
+using MeshPorts.Node.Coordinator;
 using MeshPorts.Node.Paths;
 
 namespace MeshPorts.Node.Agent;
@@ -10,23 +10,25 @@ internal sealed partial class MeshAgent
     private const int MaxCallMeEndpoints = 16;
 
     /// <summary>
-    /// Follows the coordinator until cancelled. Each failure moves to the next replica and waits the backoff
-    /// (reset by a stream that delivered anything), so a stopped replica is left within about a second and a
-    /// fleet cut off together comes back spread out.
+    /// Follows the coordinator until cancelled. Each failure moves to the next replica and waits the
+    /// <see cref="ReconnectSchedule"/> (reset by a stream that delivered anything): a few seconds at most while
+    /// nothing answers, so a returning coordinator is followed again within them, the doubling backoff when it
+    /// answered with a failure; both jittered, so a fleet cut off together comes back spread out.
     /// </summary>
     private async Task WatchLoopAsync(CancellationToken cancellation)
     {
-        var backoff = new Backoff(_options.InitialBackoff, _options.MaxBackoff, random: _options.Jitter);
+        var schedule = new ReconnectSchedule(_options.InitialBackoff, _options.MaxBackoff, _options.OutageMaxBackoff, _options.Jitter);
         while (!cancellation.IsCancellationRequested)
         {
             string reason;
+            Exception? error = null;
             var failed = false;
             try
             {
                 var receivedAny = await FollowStreamAsync(cancellation).ConfigureAwait(false);
                 if (receivedAny)
                 {
-                    backoff.Reset();
+                    schedule.Reset();
                 }
 
                 reason = "the stream ended";
@@ -44,6 +46,7 @@ internal sealed partial class MeshAgent
                 }
 
                 reason = ex.Message;
+                error = ex;
                 failed = true;
             }
 
@@ -53,7 +56,7 @@ internal sealed partial class MeshAgent
             }
 
             SetDisconnected(reason);
-            var delay = backoff.Next();
+            var delay = schedule.Next(error);
             if (failed)
             {
                 var left = _link.CurrentUrl;

@@ -148,7 +148,7 @@ internal static class UpCommand
         ILogger logger,
         CancellationToken cancellation)
     {
-        var backoff = new Backoff(TimeSpan.FromSeconds(1), MaxEnrollBackoff);
+        var schedule = new ReconnectSchedule(TimeSpan.FromSeconds(1), MaxEnrollBackoff, ReconnectSchedule.DefaultOutageMax);
         while (true)
         {
             try
@@ -158,7 +158,7 @@ internal static class UpCommand
             catch (CoordinatorException ex) when (ex.IsTransient)
             {
                 // A coordinator that is restarting must not make systemd give up on the node.
-                var delay = backoff.Next();
+                var delay = schedule.Next(ex);
                 AgentLog.Disconnected(logger, ex.Message, DurationText.FormatApproximate(delay));
                 await Task.Delay(delay, cancellation).ConfigureAwait(false);
             }

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Security.Authentication;
 using Grpc.Core;
 using MeshPorts.Contracts.Transport;
@@ -26,7 +27,8 @@ internal static class CoordinatorErrors
             : new CoordinatorException(
                 CoordinatorErrorKind.Unreachable,
                 $"no coordinator replica could be reached: {string.Join("; ", failures.Select(f => f.Message))}",
-                new AggregateException(failures));
+                new AggregateException(failures),
+                connectFailed: failures.All(f => f.ConnectFailed));
     }
 
     /// <param name="presented">The key the server showed if the TLS pin check refused it during this call.</param>
@@ -51,7 +53,8 @@ internal static class CoordinatorErrors
                 new CoordinatorException(
                     CoordinatorErrorKind.Unreachable,
                     $"cannot reach the coordinator for {where} ({Reason(ex)}); check the network and that meshports-coordinator runs (the node retries)",
-                    ex),
+                    ex,
+                    connectFailed: IsConnectFailure(ex)),
             StatusCode.Unauthenticated when detail.Contains("nonce", StringComparison.OrdinalIgnoreCase) =>
                 new CoordinatorException(CoordinatorErrorKind.Other, $"{where}: {detail}", ex),
             StatusCode.Unauthenticated =>
@@ -70,6 +73,34 @@ internal static class CoordinatorErrors
     }
 
     private static string Authority(Uri url) => url.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>
+    /// No TCP connection was made: the handler's connect failed (refused, unreachable, timed out). Read from the
+    /// exception types and socket error codes, which gRPC keeps in the status's debug exception.
+    /// </summary>
+    public static bool IsConnectFailure(RpcException ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        if (ex.StatusCode != StatusCode.Unavailable || IsTlsFailure(ex) || (ex.Status.DebugException is { } debug && IsTlsFailure(debug)))
+        {
+            return false;
+        }
+
+        for (var e = ex.Status.DebugException; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }:
+                    return true;
+                case SocketException socket when socket.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostUnreachable
+                    or SocketError.NetworkUnreachable or SocketError.HostDown or SocketError.NetworkDown or SocketError.TimedOut
+                    or SocketError.HostNotFound or SocketError.TryAgain:
+                    return true;
+            }
+        }
+
+        return false;
+    }
 
     private static bool IsTlsFailure(Exception ex)
     {

@@ -16,6 +16,7 @@ internal sealed class AgentHarness : IAsyncDisposable
     {
         InitialBackoff = TimeSpan.FromMilliseconds(20),
         MaxBackoff = TimeSpan.FromMilliseconds(100),
+        OutageMaxBackoff = TimeSpan.FromMilliseconds(100),
         DeniedReportInterval = TimeSpan.FromMilliseconds(50),
         RotationRetry = TimeSpan.FromMilliseconds(50),
     };

@@ -1,6 +1,7 @@
 using System.Net;
 using MeshPorts.Contracts.Node;
 using MeshPorts.Node.Agent;
+using MeshPorts.Node.Coordinator;
 using MeshPorts.Node.Device;
 using MeshPorts.Node.Filter;
 using MeshPorts.Node.Tests.Filter;
@@ -150,6 +151,51 @@ public sealed class MeshAgentTests
         await h.Link.NextWatchAsync("back on the first");
         Assert.Equal(new Uri("https://a:7443"), h.Link.CurrentUrl);
         Assert.Equal(["replica 1", "replica 0"], h.Log.Where(e => e.StartsWith("replica ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task CoordinatorThatCannotBeConnectedTo_IsRetriedWithinTheOutageCeiling_NotTheLongBackoff()
+    {
+        // Answered failures would wait 0.2, 0.4, 0.8, 1.6 s ... (3 s for four); connect failures at most 50 ms each.
+        await using var h = new AgentHarness(AgentHarness.Fast with
+        {
+            InitialBackoff = TimeSpan.FromMilliseconds(200),
+            MaxBackoff = TimeSpan.FromSeconds(10),
+            OutageMaxBackoff = TimeSpan.FromMilliseconds(50),
+        });
+        h.Start();
+        var call = await h.Link.NextWatchAsync("first connect");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 6; i++)
+        {
+            call.Break(new CoordinatorException(CoordinatorErrorKind.Unreachable, "connection refused", connectFailed: true));
+            call = await h.Link.NextWatchAsync($"retry {i + 1} after a refused connection");
+        }
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"six retries after refused connections took {clock.Elapsed.TotalMilliseconds:0} ms; at most 50 ms each was the rule");
+    }
+
+    [Fact]
+    public async Task CoordinatorThatAnsweredWithAFailure_IsRetriedOnTheDoublingBackoff()
+    {
+        await using var h = new AgentHarness(AgentHarness.Fast with
+        {
+            InitialBackoff = TimeSpan.FromMilliseconds(200),
+            MaxBackoff = TimeSpan.FromSeconds(10),
+            OutageMaxBackoff = TimeSpan.FromMilliseconds(50),
+            Jitter = () => 0,
+        });
+        h.Start();
+        var call = await h.Link.NextWatchAsync("first connect");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 4; i++)
+        {
+            call.Break(new CoordinatorException(CoordinatorErrorKind.Other, "resource exhausted"));
+            call = await h.Link.NextWatchAsync($"retry {i + 1} after an answered failure");
+        }
+
+        // 0.2 + 0.4 + 0.8 + 1.6 s without jitter.
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2.9), $"four retries after answered failures took only {clock.Elapsed.TotalMilliseconds:0} ms; the doubling backoff is 3 s");
     }
 
     [Fact]

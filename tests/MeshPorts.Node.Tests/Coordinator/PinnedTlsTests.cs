@@ -79,7 +79,7 @@ public sealed class PinnedTlsTests
         Assert.Contains(expected, ex.Message);
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
