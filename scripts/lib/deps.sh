@@ -2,8 +2,9 @@
 # Installs the Debian packages MeshPorts' scripts and tests need, only those missing. Root required.
 # postgresql: the coordinator tests start their own server from its binaries (the package's own cluster is not used).
 # prometheus: for promtool, which scripts/check-packaging.sh runs on the alert rules (the server itself is not started).
+# libfuzzer-14-dev: libFuzzer.a, which scripts/fuzz.sh links its driver against (with clang).
 meshports_install_deps() {
-  local need=(wireguard-go curl wireguard-tools iperf3 iproute2 iputils-ping netcat-openbsd clang zlib1g-dev linux-libc-dev procps python3 nftables conntrack postgresql prometheus)
+  local need=(wireguard-go curl wireguard-tools iperf3 iproute2 iputils-ping netcat-openbsd clang libfuzzer-14-dev zlib1g-dev linux-libc-dev procps python3 nftables conntrack postgresql prometheus)
   local missing=() p
   for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if ((${#missing[@]})); then
