@@ -3,7 +3,7 @@
 # postgresql: the coordinator tests start their own server from its binaries (the package's own cluster is not used).
 # prometheus: for promtool, which scripts/check-packaging.sh runs on the alert rules (the server itself is not started).
 meshports_install_deps() {
-  local need=(wireguard-go curl wireguard-tools iperf3 iproute2 iputils-ping netcat-openbsd clang zlib1g-dev linux-libc-dev procps python3 nftables conntrack postgresql prometheus)
+  local need=(wireguard-go curl wireguard-tools iperf3 iproute2 iputils-ping netcat-openbsd clang zlib1g-dev linux-libc-dev procps python3 nftables conntrack postgresql prometheus bind9-dnsutils)
   local missing=() p
   for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if ((${#missing[@]})); then
