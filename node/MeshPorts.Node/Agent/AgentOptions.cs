@@ -24,6 +24,12 @@ internal sealed record AgentOptions
     /// <summary>How often denied flows are reported (when there are any).</summary>
     public TimeSpan DeniedReportInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The node answers DNS on its overlay addresses (<c>up</c> without --no-dns): every peer's queries to
+    /// port 53/udp are admitted, until that peer's valid_until, like a standing rule (<see cref="MeshView.ServeNames"/>).
+    /// </summary>
+    public bool ServeNames { get; init; }
+
     /// <summary>Retry delay after a failed rotation.</summary>
     public TimeSpan RotationRetry { get; init; } = TimeSpan.FromSeconds(15);
 }

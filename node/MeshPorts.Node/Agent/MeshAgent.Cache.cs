@@ -45,6 +45,7 @@ internal sealed partial class MeshAgent
 
             var result = _device.ApplyMesh(_view.ToDeviceConfig());
             AgentLog.RestoredNetmap(_logger, cached.Serial, result.Added);
+            ViewApplied?.Invoke(_view);
             applied = MeshApplied is null ? null : _view.ToPathPeers();
             _view.Reset();
         }

@@ -169,6 +169,7 @@ internal sealed partial class MeshAgent
             }
 
             SaveNetmapLocked();
+            ViewApplied?.Invoke(_view);
             applied = MeshApplied is null ? null : _view.ToPathPeers();
         }
 

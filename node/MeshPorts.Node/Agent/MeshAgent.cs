@@ -28,7 +28,7 @@ internal sealed partial class MeshAgent : IDisposable
     private readonly AgentOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly MeshView _view = new();
+    private readonly MeshView _view;
     private readonly Lock _stateLock = new();
     private bool _connected;
     private DateTimeOffset? _lastContact;
@@ -54,6 +54,7 @@ internal sealed partial class MeshAgent : IDisposable
         _options = options;
         _time = time;
         _logger = logger;
+        _view = new MeshView { ServeNames = options.ServeNames };
         _rotation = new KeyRotation(device, link, keys, currentKey, nextKey, keyExpiresAt, keyLifetime, options.RotationWait, options.RotationRetry, _stateLock, time, logger);
     }
 
@@ -71,6 +72,13 @@ internal sealed partial class MeshAgent : IDisposable
     /// take them, outside the agent's lock. Set before <see cref="RunAsync"/>.
     /// </summary>
     public Action<IReadOnlyList<PathPeer>>? MeshApplied { get; set; }
+
+    /// <summary>
+    /// Called with the agent's lock held after every netmap the device applied (the name server rebuilds its
+    /// zone from it, so names follow each delta at once). Must be quick and must not call back into the
+    /// agent. Set before <see cref="RunAsync"/>.
+    /// </summary>
+    public Action<MeshView>? ViewApplied { get; set; }
 
     /// <summary>The public key the node runs with now.</summary>
     public WgKey PublicKey

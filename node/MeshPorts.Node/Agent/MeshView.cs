@@ -21,6 +21,17 @@ internal sealed class MeshView
     private readonly Dictionary<string, ProtoPeer> _peers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, InboundRule> _rules = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// True when this node answers DNS (<c>up</c> without --no-dns): <see cref="ToDeviceConfig"/> then adds,
+    /// for every peer, a rule admitting its queries to this node's port 53/udp until the peer's valid_until.
+    /// A peer listed here may see this node, so it may ask it for names; the answers show it no more than
+    /// this node and itself (Names/NameAnswerer). Everything else stays deny by default.
+    /// </summary>
+    public bool ServeNames { get; init; }
+
+    /// <summary>The rule id prefix of those DNS rules (the coordinator's ids start with what allowed them: grant:, policy:).</summary>
+    public const string NamesRulePrefix = "node:dns/";
+
     /// <summary>The serial of the last snapshot or delta applied; 0 before the first snapshot.</summary>
     public ulong Serial { get; private set; }
 
@@ -142,6 +153,14 @@ internal sealed class MeshView
             else
             {
                 rejected++;
+            }
+        }
+
+        if (ServeNames)
+        {
+            foreach (var peer in peers)
+            {
+                rules.Add(new FilterRule(NamesRulePrefix + peer.NodeId, FilterRuleKind.Rule, MeshIdentity.ForNode(peer.NodeId), FilterProtocol.Udp, Names.NameServer.DnsPort, Names.NameServer.DnsPort, peer.ValidUntil));
             }
         }
 

@@ -13,7 +13,7 @@ internal static class UpArguments
     public const string UpUsage = """
         Usage: meshports-node up --join JOIN [--name NAME] [--expose PORT/PROTO[=SERVICE]]...
                                  [--ifname mp0] [--state DIR] [--listen-port 51820] [--endpoint HOST:PORT]...
-                                 [--stun HOST:PORT|off]... [--metrics-listen IP:PORT]
+                                 [--stun HOST:PORT|off]... [--metrics-listen IP:PORT] [--no-dns]
 
           --join JOIN           the join string from `meshctl token create` (first start only; later
                                 starts reuse the identity in --state). --join-file FILE reads it from a
@@ -34,6 +34,12 @@ internal static class UpArguments
           --metrics-listen 127.0.0.1:9586
                                 serve Prometheus metrics on http://IP:PORT/metrics (off by default;
                                 keep it on loopback or a monitoring network: docs/node.md "Metrics")
+          --no-dns              answer no DNS: by default the node answers NAME.mesh (the suffix is
+                                the coordinator's --dns-suffix) with the overlay addresses of itself
+                                and the peers it may reach, on its overlay address port 53, forwards
+                                other names from this host to the resolvers in /etc/resolv.conf, and,
+                                where systemd-resolved runs, routes ~mesh to itself on IFNAME
+                                (undone on exit; docs/node.md "Names")
           --no-offload          no TSO/GRO on the TUN and no UDP GSO/GRO (slower; for kernels or
                                 paths that misbehave with them)
 
@@ -50,7 +56,7 @@ internal static class UpArguments
                         overlayIp, publicKey, endpoint, latestHandshake, validUntil, rxBytes,
                         txBytes}], filter and drops (packets refused, by reason: the filter's,
                         the device's, the WireGuard engine's, the relay client's relay* and the
-                        probes' probe*)
+                        probes' probe*, the name server's dnsMalformed)
 
         Without --json: the node, its key, the coordinator, what it exposes and each peer, one line each.
         Times are RFC 3339 UTC (2026-11-29T06:00:00Z).
@@ -71,6 +77,7 @@ internal static class UpArguments
         ushort port = UpOptions.DefaultListenPort;
         var rotationWait = TimeSpan.FromSeconds(30);
         var offloads = true;
+        var names = true;
         var expose = new List<ExposeSpec>();
         var endpoints = new List<string>();
         var stunServers = new List<string>();
@@ -163,6 +170,9 @@ internal static class UpArguments
                 case "--no-offload":
                     offloads = false;
                     break;
+                case "--no-dns":
+                    names = false;
+                    break;
                 case "-h" or "--help":
                     throw new HelpRequestedException(UpUsage);
                 default:
@@ -207,6 +217,7 @@ internal static class UpArguments
             RotationWait = rotationWait,
             Offloads = offloads,
             MetricsListen = metricsListen,
+            Names = names,
         };
     }
 

@@ -10,6 +10,7 @@ using MeshPorts.Node.Filter;
 using MeshPorts.Node.Io;
 using MeshPorts.Node.LocalControl;
 using MeshPorts.Node.LocalControl.Status;
+using MeshPorts.Node.Names;
 using MeshPorts.Node.StateDirectory;
 using MeshPorts.Node.Uapi;
 using Microsoft.Extensions.Logging;
@@ -87,6 +88,7 @@ internal sealed class NodeDaemon : IDisposable
         device.Configure(_identity.PrivateKey, _options.ListenPort);
         LinkSetup.Apply(ifname, _identity.OverlayIpv4, _identity.OverlayIpv6, _identity.OverlayPrefixes);
         InterfaceForwarding.Disable(ifname, _logger);
+        var overlayIndex = Native.Linux.Rtnetlink.GetInterfaceIndex(ifname);
         device.Start();
 
         using var agent = new MeshAgent(
@@ -97,13 +99,28 @@ internal sealed class NodeDaemon : IDisposable
             _identity.NextPrivateKey,
             _identity.KeyExpiresAt,
             _identity.KeyLifetime,
-            new AgentOptions { RotationWait = _options.RotationWait },
+            new AgentOptions { RotationWait = _options.RotationWait, ServeNames = _options.Names },
             _time,
             _loggers.CreateLogger<MeshAgent>());
 
         await using var pathStack = pathManaged
             ? PathStack.Attach(device, agent, _link, _identity.Machine!, _identity, await DiscoveryOptionsAsync().ConfigureAwait(false), _time, _loggers, _stop.Token)
             : null;
+
+        await using var names = _options.Names ? new NameServer(addresses, () => overlayIndex, NameZone.SelfOnly(SelfName()), new NameForwarder(new HostResolvers(addresses).Current), device.Clock, _loggers.CreateLogger<NameServer>()) : null;
+        names?.Start();
+        using var splitDns = names is { Serving.Count: > 0 } ? SplitDns.Start(ifname, names.Serving[0], names.Zone.Suffix, _loggers.CreateLogger<SplitDns>()) : null;
+        if (names is not null)
+        {
+            // Rebuilt under the agent's lock from every netmap applied, so a name appears or goes with the
+            // delta that says so; a new suffix from the coordinator is routed anew.
+            agent.ViewApplied = view =>
+            {
+                var zone = NameZone.Build(view.Self, SelfName(), view.Peers, device.Clock);
+                names.Update(zone);
+                splitDns?.Route(zone.Suffix);
+            };
+        }
 
         await using var uapi = new UapiServer(UapiServer.DefaultSocketPath(ifname), new ReadOnlyUapiDevice(device), _loggers.CreateLogger<UapiServer>());
         uapi.Start();
@@ -119,7 +136,7 @@ internal sealed class NodeDaemon : IDisposable
 
         await using var control = new ControlServer(
             ControlServer.PathFor(ifname, _controlDirectory),
-            () => JsonSerializer.Serialize(BuildStatus(device, agent, proxy, pathStack), StatusJsonContext.Default.NodeStatusDocument),
+            () => JsonSerializer.Serialize(BuildStatus(device, agent, proxy, pathStack, names), StatusJsonContext.Default.NodeStatusDocument),
             () => Stop("meshports-node down"),
             _logger);
         control.Start();
@@ -128,7 +145,7 @@ internal sealed class NodeDaemon : IDisposable
         await using var metrics = _options.MetricsListen is { } metricsListen
             ? new Metrics.MetricsResponder(
                 metricsListen,
-                () => Metrics.NodeMetricsFormatter.Format(Metrics.NodeMetricsReader.Read(_identity.Name, device, agent, _time, pathStack) with { MetricsRejected = scraped?.Rejected ?? 0 }),
+                () => Metrics.NodeMetricsFormatter.Format(Metrics.NodeMetricsReader.Read(_identity.Name, device, agent, _time, pathStack, names?.Counters) with { MetricsRejected = scraped?.Rejected ?? 0 }),
                 _loggers.CreateLogger<Metrics.MetricsResponder>())
             : null;
         scraped = metrics;
@@ -200,7 +217,10 @@ internal sealed class NodeDaemon : IDisposable
         return EndpointDiscoveryOptions.From(_options, _identity.CoordinatorUrl, endpoints);
     }
 
-    private NodeStatusDocument BuildStatus(Device.Device device, MeshAgent agent, OverlayPortProxy? proxy, PathStack? pathStack)
+    private NameEntry SelfName() =>
+        new(NameZone.Label(_identity.Name) ?? "self", _identity.OverlayIpv4, _identity.OverlayIpv6, long.MaxValue, IsSelf: true);
+
+    private NodeStatusDocument BuildStatus(Device.Device device, MeshAgent agent, OverlayPortProxy? proxy, PathStack? pathStack, NameServer? names)
     {
         var status = agent.Status();
         var filter = device.Filter!;
@@ -231,7 +251,7 @@ internal sealed class NodeDaemon : IDisposable
             Exposed = exposed,
             Peers = peers,
             Filter = new FilterStatusDocument(filter.Rules.Count, filter.FlowCount, filter.Counters.Allowed, filter.Counters.TotalDenied, filter.Counters.CutFlows),
-            Drops = DropCounts.From(filter.Counters, device.Counters, device.Engine.Counters, pathStack?.Relay.Counters, pathStack?.Paths.Counters),
+            Drops = DropCounts.From(filter.Counters, device.Counters, device.Engine.Counters, pathStack?.Relay.Counters, pathStack?.Paths.Counters, names?.Counters),
         };
     }
 

@@ -40,6 +40,9 @@ internal sealed record UpOptions
     /// <summary>TSO/GRO on the TUN and GSO/GRO on the UDP socket (--no-offload turns them off).</summary>
     public bool Offloads { get; init; } = true;
 
+    /// <summary>Answer DNS for NAME.SUFFIX on the overlay addresses, port 53, and set split DNS (--no-dns turns it off).</summary>
+    public bool Names { get; init; } = true;
+
     /// <summary>Where to serve Prometheus metrics (<c>--metrics-listen</c>); null = not at all.</summary>
     public System.Net.IPEndPoint? MetricsListen { get; init; }
 }

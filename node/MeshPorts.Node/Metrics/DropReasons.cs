@@ -1,5 +1,6 @@
 using MeshPorts.Node.Device;
 using MeshPorts.Node.Filter;
+using MeshPorts.Node.Names;
 using MeshPorts.Node.Paths;
 using MeshPorts.Node.Relay;
 using MeshPorts.WireGuard;
@@ -112,20 +113,28 @@ internal static class DropReasons
         yield return ("probe-flood", probes?.Flood ?? 0);
     }
 
+    /// <summary>The name server's drops: datagrams to port 53 that are no query, and queries that arrived off the overlay.</summary>
+    private static IEnumerable<(string Label, long Count)> Of(NameCounters? names)
+    {
+        yield return ("dns-malformed", names?.Malformed ?? 0);
+        yield return ("dns-not-overlay", names?.NotOverlay ?? 0);
+    }
+
     /// <summary>Every reason label the node can emit, in a stable order.</summary>
-    public static IReadOnlyList<string> All { get; } = [.. Counts(null, null, null, null, null).Select(c => c.Label).Distinct().Order(StringComparer.Ordinal)];
+    public static IReadOnlyList<string> All { get; } = [.. Counts(null, null, null, null, null, null).Select(c => c.Label).Distinct().Order(StringComparer.Ordinal)];
 
     /// <summary>
     /// Packets dropped per reason label, summed over the counters that share it; every label present, even at
-    /// 0. A node with no path stack (not enrolled) has no relay or probe counters: their labels read 0.
+    /// 0. A node with no path stack (not enrolled) has no relay or probe counters, and one run with --no-dns no
+    /// name server counters: their labels read 0.
     /// </summary>
-    public static IReadOnlyList<KeyValuePair<string, long>> Totals(FilterCounters filter, DeviceCounters device, EngineCounters engine, RelayCounters? relay = null, ProbeCounters? probes = null)
+    public static IReadOnlyList<KeyValuePair<string, long>> Totals(FilterCounters filter, DeviceCounters device, EngineCounters engine, RelayCounters? relay = null, ProbeCounters? probes = null, NameCounters? names = null)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(engine);
         var sums = All.ToDictionary(r => r, _ => 0L, StringComparer.Ordinal);
-        foreach (var (label, count) in Counts(filter, device, engine, relay, probes))
+        foreach (var (label, count) in Counts(filter, device, engine, relay, probes, names))
         {
             sums[label] += count;
         }
@@ -134,8 +143,13 @@ internal static class DropReasons
     }
 
     // Every counter with its label; without counters (null) the counts are 0, which lists the labels.
-    private static IEnumerable<(string Label, long Count)> Counts(FilterCounters? filter, DeviceCounters? device, EngineCounters? engine, RelayCounters? relay, ProbeCounters? probes)
+    private static IEnumerable<(string Label, long Count)> Counts(FilterCounters? filter, DeviceCounters? device, EngineCounters? engine, RelayCounters? relay, ProbeCounters? probes, NameCounters? names)
     {
+        foreach (var count in Of(names))
+        {
+            yield return count;
+        }
+
         foreach (var reason in Enum.GetValues<RelayDrop>())
         {
             yield return (Of(reason), relay?[reason] ?? 0);

@@ -7,7 +7,7 @@ internal static class NodeMetricsReader
 {
     public static string Version { get; } = typeof(NodeMetricsReader).Assembly.GetName().Version?.ToString() ?? "unknown";
 
-    public static NodeMetricsSnapshot Read(string name, Device.Device device, MeshAgent agent, TimeProvider time, Daemon.PathStack? paths = null)
+    public static NodeMetricsSnapshot Read(string name, Device.Device device, MeshAgent agent, TimeProvider time, Daemon.PathStack? paths = null, Names.NameCounters? names = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(agent);
@@ -24,7 +24,7 @@ internal static class NodeMetricsReader
             Name = name,
             Version = Version,
             Peers = peers,
-            Drops = DropReasons.Totals(filter.Counters, device.Counters, device.Engine.Counters, paths?.Relay.Counters, paths?.Paths.Counters),
+            Drops = DropReasons.Totals(filter.Counters, device.Counters, device.Engine.Counters, paths?.Relay.Counters, paths?.Paths.Counters, names),
             FlowsAdmitted = filter.Counters.FlowsCreated,
             FlowsCut = filter.Counters.CutFlows,
             GrantEndsEnforced = filter.Counters.EndsEnforced,

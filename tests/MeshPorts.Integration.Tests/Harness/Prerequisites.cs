@@ -47,6 +47,15 @@ internal static class Prerequisites
         }
     }
 
+    /// <summary>The names test asks with `dig`, as a person would.</summary>
+    public static void RequireDig()
+    {
+        if (FindOnPath("dig") is null)
+        {
+            throw new InvalidOperationException("the names test asks with dig: `apt-get install bind9-dnsutils` (scripts/lib/deps.sh installs it)");
+        }
+    }
+
     private static string? FindOnPath(string program)
     {
         var path = Environment.GetEnvironmentVariable("PATH") ?? "";

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MeshPorts.Node.Device;
 using MeshPorts.Node.Filter;
+using MeshPorts.Node.Names;
 using MeshPorts.Node.Paths;
 using MeshPorts.Node.Relay;
 using MeshPorts.WireGuard;
@@ -14,7 +15,7 @@ namespace MeshPorts.Node.LocalControl.Status;
 /// </summary>
 internal static class DropCounts
 {
-    public static IReadOnlyDictionary<string, long> From(FilterCounters filter, DeviceCounters device, EngineCounters engine, RelayCounters? relay = null, ProbeCounters? probes = null)
+    public static IReadOnlyDictionary<string, long> From(FilterCounters filter, DeviceCounters device, EngineCounters engine, RelayCounters? relay = null, ProbeCounters? probes = null, NameCounters? names = null)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(device);
@@ -64,6 +65,13 @@ internal static class DropCounts
             drops["probeReplay"] = probes.Replay;
             drops["probeUnsolicited"] = probes.Unsolicited;
             drops["probeFlood"] = probes.Flood;
+        }
+
+        if (names is not null)
+        {
+            // What reached the name server on port 53 and was no query (dropped unanswered), or came from off the overlay.
+            drops["dnsMalformed"] = names.Malformed;
+            drops["dnsNotOverlay"] = names.NotOverlay;
         }
 
         return drops;
