@@ -5,6 +5,7 @@
 # bash, zsh: the meshctl completion tests source the generated scripts in both shells.
 # systemd: for systemd-analyze, with which scripts/check-packaging.sh verifies the units (systemd is not started).
 # libfuzzer-14-dev: libFuzzer.a, which scripts/fuzz.sh links its driver against (with clang).
+# bind9-dnsutils: dig, with which the node name tests query NAME.mesh.
 meshports_install_deps() {
   local need=(wireguard-go curl bash zsh wireguard-tools iperf3 iproute2 iputils-ping netcat-openbsd clang libfuzzer-14-dev zlib1g-dev linux-libc-dev procps python3 nftables conntrack postgresql prometheus systemd bind9-dnsutils)
   local missing=() p
