@@ -1,5 +1,6 @@
 using Grpc.Core;
 using MeshPorts.Contracts.Admin;
+using MeshPorts.Contracts.Transport;
 using MeshPorts.Coordinator.Tests.Support;
 
 namespace MeshPorts.Coordinator.Tests;
@@ -106,6 +107,29 @@ public sealed class EnrollmentTests
     }
 
     [Fact]
+    public async Task Enroll_Refusals_CarryTheirErrorKind_SoClientsNeedNotReadTheMessage()
+    {
+        await using var c = await TestCoordinator.StartAsync();
+        var (_, _, secret) = await c.CreateTokenAsync(uses: 3);
+        using var first = new TestNode(c);
+        await first.EnrollAsync(secret, "");
+
+        // The same machine again: its own lost enrollment, which the node recovers from. (A token's name held by
+        // another node is the same code with kind name-taken; that refusal is reached only by a race between
+        // replicas, and the node's side of it is CoordinatorErrorKindTests.)
+        var again = await Assert.ThrowsAsync<RpcException>(() => first.EnrollAsync(secret, ""));
+        Assert.Equal(StatusCode.AlreadyExists, again.StatusCode);
+        Assert.Equal(ErrorKinds.MachineEnrolled, again.Trailers.GetValue(ErrorKinds.TrailerKey));
+        Assert.Contains("already enrolled", again.Status.Detail);
+
+        // A refusal that needs no kind carries none.
+        using var second = new TestNode(c);
+        var bad = await Assert.ThrowsAsync<RpcException>(() => second.EnrollAsync("mpj-not-a-secret", ""));
+        Assert.Null(bad.Trailers.GetValue(ErrorKinds.TrailerKey));
+        Assert.Single((await c.Admin.ListNodesAsync(new ListNodesRequest())).Nodes);
+    }
+
+    [Fact]
     public async Task Enroll_WithClockSkew_IsRejectedWithClearErrorAndNothingChanged()
     {
         await using var c = await TestCoordinator.StartAsync();
@@ -114,6 +138,7 @@ public sealed class EnrollmentTests
         var skewed = c.Time.GetUtcNow().AddMinutes(5).ToUnixTimeMilliseconds();
         var ex = await Assert.ThrowsAsync<RpcException>(() => node.EnrollAsync(secret, "", skewed));
         Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
+        Assert.Equal(ErrorKinds.ClockSkew, ex.Trailers.GetValue(ErrorKinds.TrailerKey));
         Assert.Contains("clock skew", ex.Status.Detail);
         Assert.Contains("NTP", ex.Status.Detail);
         Assert.Empty((await c.Admin.ListNodesAsync(new ListNodesRequest())).Nodes);
@@ -129,6 +154,7 @@ public sealed class EnrollmentTests
         request.Auth = await node.SignAsync(request, "/meshports.node.v1.NodeControl/Ack", c.Time.GetUtcNow().AddMinutes(-10).ToUnixTimeMilliseconds());
         var ex = await Assert.ThrowsAsync<RpcException>(async () => await c.Node.AckAsync(request));
         Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
+        Assert.Equal(ErrorKinds.ClockSkew, ex.Trailers.GetValue(ErrorKinds.TrailerKey));
         Assert.Contains("clock skew", ex.Status.Detail);
     }
 
@@ -142,12 +168,14 @@ public sealed class EnrollmentTests
         await c.Node.AckAsync(request);
         var replay = await Assert.ThrowsAsync<RpcException>(async () => await c.Node.AckAsync(request));
         Assert.Equal(StatusCode.Unauthenticated, replay.StatusCode);
+        Assert.Equal(ErrorKinds.NonceRejected, replay.Trailers.GetValue(ErrorKinds.TrailerKey));
 
         var altered = new Contracts.Node.AckRequest { AppliedSerial = 0 };
         altered.Auth = await node.SignAsync(altered, "/meshports.node.v1.NodeControl/Ack");
         altered.AppliedSerial = 1;
         var tampered = await Assert.ThrowsAsync<RpcException>(async () => await c.Node.AckAsync(altered));
         Assert.Equal(StatusCode.Unauthenticated, tampered.StatusCode);
+        Assert.Null(tampered.Trailers.GetValue(ErrorKinds.TrailerKey));
     }
 
     [Fact]

@@ -92,6 +92,9 @@ internal sealed class ErrorInterceptor : Interceptor
             StateError.ResourceExhausted => StatusCode.ResourceExhausted,
             _ => StatusCode.Internal,
         };
-        return new RpcException(new Status(code, RefusalWording.Describe(ex)));
+        var status = new Status(code, RefusalWording.Describe(ex));
+        return ex.Kind is { } kind
+            ? new RpcException(status, new Metadata { { MeshPorts.Contracts.Transport.ErrorKinds.TrailerKey, kind } })
+            : new RpcException(status);
     }
 }

@@ -8,12 +8,13 @@ namespace MeshPorts.Coordinator.State;
 /// </summary>
 internal sealed class StateException : Exception
 {
-    public StateException(StateError error, string message, RequestField field = RequestField.None, NextStep? next = null)
+    public StateException(StateError error, string message, RequestField field = RequestField.None, NextStep? next = null, string? kind = null)
         : base(message)
     {
         Error = error;
         Field = field;
         Next = next;
+        Kind = kind;
     }
 
     public StateException()
@@ -37,4 +38,7 @@ internal sealed class StateException : Exception
 
     /// <summary>What the caller can do about it, if anything is worth saying.</summary>
     public NextStep? Next { get; }
+
+    /// <summary>The <see cref="MeshPorts.Contracts.Transport.ErrorKinds"/> value a client branches on, where the status code alone is not enough.</summary>
+    public string? Kind { get; }
 }

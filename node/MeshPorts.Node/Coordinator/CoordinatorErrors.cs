@@ -36,6 +36,7 @@ internal static class CoordinatorErrors
     {
         ArgumentNullException.ThrowIfNull(ex);
         var detail = ex.Status.Detail;
+        var kind = ex.Trailers.GetValue(ErrorKinds.TrailerKey);
         var where = $"{operation} at {Authority(url)}";
         if (presented is { } other && ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
         {
@@ -55,18 +56,18 @@ internal static class CoordinatorErrors
                     $"cannot reach the coordinator for {where} ({Reason(ex)}); check the network and that meshports-coordinator runs (the node retries)",
                     ex,
                     connectFailed: IsConnectFailure(ex)),
-            StatusCode.Unauthenticated when detail.Contains("nonce", StringComparison.OrdinalIgnoreCase) =>
+            StatusCode.Unauthenticated when kind == ErrorKinds.NonceRejected =>
                 new CoordinatorException(CoordinatorErrorKind.Other, $"{where}: {detail}", ex),
             StatusCode.Unauthenticated =>
                 new CoordinatorException(
                     CoordinatorErrorKind.Unauthenticated,
                     $"{where}: {detail} (to enroll anew, delete the node's state directory and run 'meshports-node up --join' with a new join string)",
                     ex),
-            StatusCode.FailedPrecondition when detail.Contains("clock", StringComparison.OrdinalIgnoreCase) =>
+            StatusCode.FailedPrecondition when kind == ErrorKinds.ClockSkew =>
                 new CoordinatorException(CoordinatorErrorKind.ClockSkew, $"{where}: {detail}", ex),
-            StatusCode.AlreadyExists when detail.Contains("already enrolled", StringComparison.OrdinalIgnoreCase) =>
+            StatusCode.AlreadyExists when kind == ErrorKinds.MachineEnrolled =>
                 new CoordinatorException(CoordinatorErrorKind.AlreadyEnrolled, $"{where}: {detail}", ex),
-            StatusCode.PermissionDenied or StatusCode.FailedPrecondition or StatusCode.InvalidArgument =>
+            StatusCode.PermissionDenied or StatusCode.FailedPrecondition or StatusCode.InvalidArgument or StatusCode.AlreadyExists =>
                 new CoordinatorException(CoordinatorErrorKind.Refused, $"{where} refused: {detail}", ex),
             _ => new CoordinatorException(CoordinatorErrorKind.Other, $"{where} failed ({ex.StatusCode}): {detail}", ex),
         };

@@ -1,4 +1,5 @@
 using MeshPorts.Contracts.Auth;
+using MeshPorts.Contracts.Transport;
 using MeshPorts.Coordinator.Auth;
 using MeshPorts.Coordinator.Storage;
 
@@ -75,13 +76,13 @@ internal sealed class NodeAuthenticator
         if (skewError is not null)
         {
             _ctx.Metrics.AuthFailed();
-            throw new StateException(StateError.FailedPrecondition, skewError);
+            throw new StateException(StateError.FailedPrecondition, skewError, kind: ErrorKinds.ClockSkew);
         }
 
         if (!_challenges.TryConsume(auth.Nonce, auth.MachineKey))
         {
             _ctx.Metrics.AuthFailed();
-            throw new StateException(StateError.Unauthenticated, "nonce unknown, expired or already used; call GetChallenge again");
+            throw new StateException(StateError.Unauthenticated, "nonce unknown, expired or already used; call GetChallenge again", kind: ErrorKinds.NonceRejected);
         }
 
         if (!NodeSignatureCheck.Verify(auth.MachineKey, NodeSignatures.AuthBytes(method, auth.Nonce, auth.TimestampMs, bodyHash), auth.Signature))

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MeshPorts.Contracts.Auth;
 using MeshPorts.Contracts.Grammar;
+using MeshPorts.Contracts.Transport;
 using MeshPorts.Coordinator.Auth;
 using MeshPorts.Coordinator.State.Netmaps;
 using MeshPorts.Coordinator.Storage;
@@ -51,7 +52,7 @@ internal sealed class NodeEnroller
         var skewError = NodeAuthenticator.SkewError(input.TimestampMs, now, _ctx.Options.MaxClockSkew);
         if (skewError is not null)
         {
-            await FailEnrollAsync(input, StateError.FailedPrecondition, skewError, cancellationToken);
+            await FailEnrollAsync(input, StateError.FailedPrecondition, skewError, cancellationToken, kind: ErrorKinds.ClockSkew);
         }
 
         if (!NodeSignatureCheck.Verify(input.MachineKey, NodeSignatures.EnrollBytes(input.MachineKey, input.WireGuardKey, input.TimestampMs, input.Secret), input.Signature))
@@ -90,7 +91,8 @@ internal sealed class NodeEnroller
         {
             if (_model.Nodes.Values.Any(n => n.MachineKey.AsSpan().SequenceEqual(input.MachineKey)))
             {
-                throw new StateException(StateError.AlreadyExists, "this machine key is already enrolled; reuse the node's saved state instead of enrolling again");
+                throw new StateException(StateError.AlreadyExists, "this machine key is already enrolled; reuse the node's saved state instead of enrolling again",
+                    kind: ErrorKinds.MachineEnrolled);
             }
 
             if (_model.OwnerOfWireGuardKey(input.WireGuardKey, exceptId: null) is not null)
@@ -105,7 +107,7 @@ internal sealed class NodeEnroller
             {
                 // Checked before the store is touched, so the token keeps its use.
                 await FailEnrollAsync(input, StateError.AlreadyExists, $"a node named '{name}' is already enrolled; an admin must remove it first",
-                    cancellationToken, token.Id, new NextStep(NextStepKind.RemoveNodeOrRename, name));
+                    cancellationToken, token.Id, new NextStep(NextStepKind.RemoveNodeOrRename, name), ErrorKinds.NameTaken);
             }
 
             // Another coordinator on the same database may have taken an address this one has not heard of yet:
@@ -233,7 +235,7 @@ internal sealed class NodeEnroller
     private static string FleetName(int number) => FormattableString.Invariant($"node-{number}");
 
     private async Task FailEnrollAsync(EnrollInput input, StateError error, string message, CancellationToken cancellationToken, string tokenId = "",
-        NextStep? next = null)
+        NextStep? next = null, string? kind = null)
     {
         // Concurrent failures from one source all passed IsBlocked; only the ones within budget are audited.
         if (!_enrollLimiter.TryRecordFailure(input.Source, _ctx.Now, out var firstRefusal))
@@ -244,7 +246,7 @@ internal sealed class NodeEnroller
         _ctx.Metrics.EnrollFailed();
         StateLog.EnrollRefused(_ctx.Logger, input.Source, message);
         await _ctx.Audit.AppendAsync("token.failed", "source:" + input.Source, tokenId, "denied", new { reason = message, requested = input.RequestedName }, cancellationToken);
-        throw new StateException(error, message, next: next);
+        throw new StateException(error, message, next: next, kind: kind);
     }
 
     [DoesNotReturn]
