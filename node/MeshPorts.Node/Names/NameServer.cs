@@ -148,20 +148,33 @@ internal sealed class NameServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Loopback is the host itself; the overlay interface is a peer; anything else is not asked.</summary>
-    private NameAsker? Classify(int interfaceIndex, IPAddress source)
+    private NameAsker? Classify(int interfaceIndex, IPAddress source) => Classify(interfaceIndex, source, LoopbackIndex, _overlayIndex(), _addresses);
+
+    /// <summary>
+    /// Loopback is the host itself; so is the overlay interface when the source is one of this node's own
+    /// overlay addresses (Linux reports a query from the host to its own overlay address as arriving on the
+    /// interface that holds the address, not on lo; no peer can send from this node's address, as the device
+    /// checks each peer's source against its allowed IPs). Anything else on the overlay interface is a peer;
+    /// anything on another interface is not asked.
+    /// </summary>
+    internal static NameAsker? Classify(int interfaceIndex, IPAddress source, int loopbackIndex, int overlayIndex, IReadOnlyList<IPAddress> own)
     {
         if (source.IsIPv4MappedToIPv6)
         {
             source = source.MapToIPv4();
         }
 
-        if (interfaceIndex == LoopbackIndex)
+        if (interfaceIndex == loopbackIndex)
         {
             return NameAsker.Local(source);
         }
 
-        return interfaceIndex == _overlayIndex() ? NameAsker.Peer(source) : null;
+        if (interfaceIndex != overlayIndex)
+        {
+            return null;
+        }
+
+        return own.Contains(source) ? NameAsker.Local(source) : NameAsker.Peer(source);
     }
 
     private static int LoopbackIndex => NetworkInterface.LoopbackInterfaceIndex;

@@ -60,6 +60,28 @@ public sealed class NameServerTests
     }
 
     [Fact]
+    public void Classify_TheHostAskingItsOwnOverlayAddress_IsLocal_EvenWhenLinuxNamesTheOverlayInterface()
+    {
+        // What stop 28's namespace test showed: dig on the laptop to @100.64.0.2 arrives with the overlay
+        // interface's index, not lo's; taken for a peer, the host saw only itself.
+        var own = new[] { IPAddress.Parse("100.64.0.2"), IPAddress.Parse("fd7a:115c:a1e0::2") };
+        const int lo = 1, overlay = 7, lan = 2;
+
+        Assert.True(NameServer.Classify(overlay, IPAddress.Parse("100.64.0.2"), lo, overlay, own)!.Value.IsLocalHost);
+        Assert.True(NameServer.Classify(overlay, IPAddress.Parse("::ffff:100.64.0.2"), lo, overlay, own)!.Value.IsLocalHost);
+        Assert.True(NameServer.Classify(overlay, IPAddress.Parse("fd7a:115c:a1e0::2"), lo, overlay, own)!.Value.IsLocalHost);
+        Assert.True(NameServer.Classify(lo, IPAddress.Loopback, lo, overlay, own)!.Value.IsLocalHost);
+
+        var peer = NameServer.Classify(overlay, IPAddress.Parse("100.64.0.1"), lo, overlay, own)!.Value;
+        Assert.False(peer.IsLocalHost);
+        Assert.Equal(IPAddress.Parse("100.64.0.1"), peer.Source);
+
+        // The node's own address arriving on the LAN is never the host (the kernel drops it as martian anyway).
+        Assert.Null(NameServer.Classify(lan, IPAddress.Parse("100.64.0.2"), lo, overlay, own));
+        Assert.Null(NameServer.Classify(lan, IPAddress.Parse("192.0.2.9"), lo, overlay, own));
+    }
+
+    [Fact]
     public async Task OverLoopback_AnswersTheZone_ForwardsOtherNames_AndDropsGarbage()
     {
         using var upstream = new UdpClient(new IPEndPoint(Loopback, 0));
